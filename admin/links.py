@@ -1,0 +1,245 @@
+"""The links service: Postgres first (the truth), then write-through to Redis for the edge.
+
+The CLI and the admin API both call these functions; none of them knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from redis.asyncio import Redis
+
+from admin.edge_sync import push_records
+from admin.targets import normalize_target
+from common.linkstore import record_from_row
+from common.records import Keys
+from common.settings import RedirectStatus
+
+CODE_ALPHABET = string.ascii_letters + string.digits
+CODE_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+# Paths the edge or the admin domain answers itself, and words people would mistake for pages.
+RESERVED_CODES = frozenset(
+    {
+        "api",
+        "admin",
+        "docs",
+        "redoc",
+        "openapi.json",
+        "healthz",
+        "readyz",
+        "metrics",
+        "robots.txt",
+        "favicon.ico",
+        "login",
+        "logout",
+        "static",
+        "assets",
+        "well-known",
+        ".well-known",
+    }
+)
+GENERATE_ATTEMPTS = 5
+MAX_TAGS = 32
+
+
+class LinkError(Exception):
+    """Base of the links service's errors; each carries a stable ``error_code``."""
+
+    error_code = "link_error"
+
+
+class CodeTaken(LinkError):
+    error_code = "code_taken"
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"the short code {code!r} is already in use")
+        self.code = code
+
+
+class CodeReserved(LinkError):
+    error_code = "code_reserved"
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"the short code {code!r} is reserved")
+        self.code = code
+
+
+class LinkNotFound(LinkError):
+    error_code = "link_not_found"
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"no link with the short code {code!r}")
+        self.code = code
+
+
+class LinkCreate(BaseModel):
+    """What a new link needs; the target is checked and normalised by ``prepare``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target_url: str = Field(min_length=1, max_length=4096)
+    code: str | None = Field(None, pattern=CODE_PATTERN)
+    redirect_status: RedirectStatus = 302
+    expires_at: datetime | None = None
+    max_clicks: int | None = Field(None, gt=0)
+    forward_query: bool = False
+    title: str | None = Field(None, max_length=500)
+    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+
+    @field_validator("expires_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("expires_at needs a time zone (e.g. 2026-12-31T23:59:00Z)")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        cleaned = sorted({tag.strip().lower() for tag in value if tag.strip()})
+        if any(len(tag) > 64 for tag in cleaned):
+            raise ValueError("a tag is at most 64 characters")
+        return cleaned
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    id: int
+    code: str
+    target_url: str
+    redirect_status: int
+    expires_at: datetime | None
+    max_clicks: int | None
+    forward_query: bool
+    disabled: bool
+    title: str | None
+    tags: list[str]
+    owner_id: int | None
+    click_count: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Link:
+        return cls(**dict(row))
+
+
+LINK_COLUMNS = (
+    "id, code, target_url, redirect_status, expires_at, max_clicks, forward_query, disabled, title, tags, "
+    "owner_id, click_count, version, created_at, updated_at"
+)
+
+
+def generate_code(length: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def check_code(code: str) -> None:
+    if code.lower() in RESERVED_CODES:
+        raise CodeReserved(code)
+
+
+async def sync_to_edge(redis: Redis, keys: Keys, links: list[Link]) -> bool:
+    """Write-through of links just committed; a link that must not redirect becomes a tombstone."""
+    return await push_records(redis, keys, {link.code: record_from_row(_as_row(link)) for link in links})
+
+
+def _as_row(link: Link) -> dict[str, Any]:
+    return {field: getattr(link, field) for field in Link.__slots__}
+
+
+async def create_link(
+    *,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    keys: Keys,
+    link_in: LinkCreate,
+    target_url: str,
+    owner_id: int | None,
+    code_length: int,
+) -> Link:
+    """Insert a link (random code unless one is given), then push it to the edge.
+
+    ``target_url`` is the already-normalised target (see admin.targets.normalize_target).
+
+    Raises:
+        CodeTaken: the requested custom code exists.
+        CodeReserved: the requested code is a reserved word.
+    """
+    if link_in.code is not None:
+        check_code(link_in.code)
+        link = await _insert(pool, link_in, target_url=target_url, code=link_in.code, owner_id=owner_id)
+    else:
+        link = await _insert_generated(pool, link_in, target_url=target_url, owner_id=owner_id, length=code_length)
+    await sync_to_edge(redis, keys, [link])
+    return link
+
+
+async def _insert_generated(
+    pool: asyncpg.Pool, link_in: LinkCreate, *, target_url: str, owner_id: int | None, length: int
+) -> Link:
+    # Collisions are rare at 62^7; after a few in a row the code space is crowded, so grow the code.
+    for attempt in range(GENERATE_ATTEMPTS * 2):
+        code = generate_code(length + attempt // GENERATE_ATTEMPTS)
+        if code.lower() in RESERVED_CODES:
+            continue
+        try:
+            return await _insert(pool, link_in, target_url=target_url, code=code, owner_id=owner_id)
+        except CodeTaken:
+            continue
+    raise CodeTaken(code)
+
+
+async def _insert(pool: asyncpg.Pool, link_in: LinkCreate, *, target_url: str, code: str, owner_id: int | None) -> Link:
+    try:
+        row = await pool.fetchrow(
+            f"""INSERT INTO links (code, target_url, redirect_status, expires_at, max_clicks, forward_query, title,
+                                   tags, owner_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                RETURNING {LINK_COLUMNS}""",
+            code,
+            target_url,
+            link_in.redirect_status,
+            link_in.expires_at,
+            link_in.max_clicks,
+            link_in.forward_query,
+            link_in.title,
+            link_in.tags,
+            owner_id,
+        )
+    except asyncpg.UniqueViolationError:
+        raise CodeTaken(code) from None
+    return Link.from_row(row)
+
+
+async def get_link(pool: asyncpg.Pool | asyncpg.Connection, code: str) -> Link:
+    """Raises LinkNotFound."""
+    row = await pool.fetchrow(f"SELECT {LINK_COLUMNS} FROM links WHERE code = $1", code)
+    if row is None:
+        raise LinkNotFound(code)
+    return Link.from_row(row)
+
+
+async def delete_link(*, pool: asyncpg.Pool, redis: Redis, keys: Keys, code: str) -> Link:
+    """Delete a link and tombstone it at the edge. Raises LinkNotFound."""
+    row = await pool.fetchrow(f"DELETE FROM links WHERE code = $1 RETURNING {LINK_COLUMNS}", code)
+    if row is None:
+        raise LinkNotFound(code)
+    link = Link.from_row(row)
+    await push_records(redis, keys, {link.code: None})
+    return link
+
+
+def prepare_target(link_in: LinkCreate, *, short_base: str, blocked_domains: list[str]) -> str:
+    """The normalised target of ``link_in``. Raises admin.targets.TargetRejected."""
+    from urllib.parse import urlsplit
+
+    short_host = urlsplit(short_base).hostname or ""
+    return normalize_target(link_in.target_url, short_hosts=[short_host], blocked_domains=blocked_domains)

@@ -1,0 +1,78 @@
+"""The asyncpg pool every Hop process opens, and the schema-version check they run at start-up."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+import orjson
+
+from common.settings import Settings
+
+POOL_CLOSE_TIMEOUT_S = 10
+
+
+class SchemaTooOld(Exception):
+    """The database has not been migrated far enough for this process; run `hop migrate`."""
+
+    def __init__(self, *, found: int, needed: int) -> None:
+        super().__init__(f"database schema is at version {found}, this process needs {needed}: run `hop migrate`")
+        self.found = found
+        self.needed = needed
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            type_name, encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads, schema="pg_catalog"
+        )
+
+
+def database_dsn(settings: Settings) -> str:
+    if settings.database_url is None:
+        raise ValueError("HOP_DATABASE_URL is not set (run through `hop dev` to start an embedded Postgres)")
+    return str(settings.database_url)
+
+
+def connect_kwargs(settings: Settings) -> dict[str, object]:
+    """What asyncpg.connect / create_pool need to reach Hop's schema."""
+    return {
+        "dsn": database_dsn(settings),
+        "server_settings": {"search_path": settings.database_schema, "application_name": "hop"},
+    }
+
+
+@asynccontextmanager
+async def open_pool(
+    settings: Settings, *, min_size: int = 1, max_size: int | None = None
+) -> AsyncIterator[asyncpg.Pool]:
+    """An asyncpg pool on Hop's schema; ``min_size > 0`` makes a bad DSN fail at start-up."""
+    pool = await asyncpg.create_pool(
+        **connect_kwargs(settings),
+        min_size=min_size,
+        max_size=max_size or settings.database_pool_size,
+        command_timeout=30,
+        init=_init_connection,
+    )
+    try:
+        yield pool
+    finally:
+        # shield: a cancelled shutdown must still release the server's connections
+        await asyncio.shield(asyncio.wait_for(pool.close(), POOL_CLOSE_TIMEOUT_S))
+
+
+async def schema_version(conn: asyncpg.Connection) -> int:
+    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    if not exists:
+        return 0
+    return int(await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+
+
+async def require_schema(pool: asyncpg.Pool, needed: int) -> None:
+    """Raises SchemaTooOld when the database is behind what the caller needs."""
+    async with pool.acquire() as conn:
+        found = await schema_version(conn)
+    if found < needed:
+        raise SchemaTooOld(found=found, needed=needed)

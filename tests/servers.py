@@ -1,0 +1,86 @@
+"""Real Hop processes for end-to-end tests: `hop edge` on Granian, on a free port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from common.settings import ENV_PREFIX, Settings
+
+STARTUP_TIMEOUT_S = 30
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def settings_env(settings: Settings, **extra: object) -> dict[str, str]:
+    """The environment that makes a child process load exactly ``settings``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(ENV_PREFIX)}
+    for name, value in settings.model_dump(mode="json").items():
+        if value is None:
+            continue
+        if isinstance(value, list):
+            value = ",".join(str(item) for item in value)
+        env[f"{ENV_PREFIX}{name.upper()}"] = str(value)
+    for name, value in extra.items():
+        env[f"{ENV_PREFIX}{name.upper()}"] = str(value)
+    return env
+
+
+@dataclass
+class EdgeProcess:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def terminate(self) -> int:
+        """SIGTERM, then wait for a graceful exit; returns the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=60)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            try:
+                self.terminate()
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def wait_for_log(process: subprocess.Popen[bytes], log_path: Path, marker: str, count: int = 1) -> None:
+    """Wait until ``marker`` appears ``count`` times in the process's log (one per worker)."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        text = log_path.read_text(errors="replace")
+        if text.count(marker) >= count:
+            return
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode}:\n{text}")
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"{marker!r} not seen {count}x after {STARTUP_TIMEOUT_S}s:\n{log_path.read_text()}")
+
+
+def start_edge(settings: Settings, *, workers: int, log_path: Path) -> EdgeProcess:
+    port = free_port()
+    env = settings_env(settings, edge_port=port, edge_workers=workers)
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "admin.cli", "edge"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    wait_for_log(process, log_path, "edge worker", count=workers)
+    wait_for_log(process, log_path, "Started worker", count=workers)
+    return EdgeProcess(process=process, base_url=f"http://127.0.0.1:{port}", log_path=log_path)
