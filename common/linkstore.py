@@ -39,6 +39,6 @@ def record_from_row(row: Mapping[str, Any]) -> LinkRecord | None:
 async def fetch_records(conn: asyncpg.Connection | asyncpg.Pool, codes: Iterable[str]) -> dict[str, LinkRecord | None]:
     """Each asked-for code mapped to its record, or None when Postgres would not redirect it."""
     wanted = list(codes)
-    rows = await conn.fetch(f"SELECT {SERVABLE_COLUMNS} FROM links WHERE code = ANY($1::text[])", wanted)
+    rows = await conn.fetch(f"{SERVABLE_SELECT} WHERE l.code = ANY($1::text[])", wanted)
     found = {row["code"]: record_from_row(row) for row in rows}
     return {code: found.get(code) for code in wanted}

@@ -31,8 +31,8 @@ from edge.tracking import ClickTracker
 
 logger = logging.getLogger("hop.edge")
 
-# The edge reads the links table as created by migration 0001 (see common/linkstore.py).
-EDGE_SCHEMA_VERSION = 1
+# The edge reads links and users.disabled (migration 0002; see common/linkstore.py).
+EDGE_SCHEMA_VERSION = 2
 READY_TIMEOUT_S = 0.5
 SUBSCRIBE_WAIT_S = 2.0
 
