@@ -13,9 +13,12 @@ import asyncpg
 
 from common.records import LinkRecord
 
-SERVABLE_COLUMNS = (
-    "code, target_url, redirect_status, expires_at, max_clicks, forward_query, disabled, click_count, version"
-)
+# A link whose owner is disabled does not redirect either: its `disabled` reads true here.
+SERVABLE_SELECT = """
+    SELECT l.code, l.target_url, l.redirect_status, l.expires_at, l.max_clicks, l.forward_query,
+           (l.disabled OR coalesce(u.disabled, false)) AS disabled, l.click_count, l.version
+    FROM links l LEFT JOIN users u ON u.id = l.owner_id
+"""
 
 
 def record_from_row(row: Mapping[str, Any]) -> LinkRecord | None:

@@ -120,6 +120,15 @@ class Resolver:
         task.add_done_callback(self._tasks.discard)
 
     async def _resolve_batch(self, batch: dict[str, list[asyncio.Future[Entry]]]) -> None:
+        try:
+            await self._lookup(batch)
+        except Exception as error:
+            # A bug or a corrupt record must cost a 503, never a request that hangs.
+            logger.exception("lookup batch failed")
+            for code, waiters in batch.items():
+                self._fail(code, waiters, LookupFailed(repr(error)))
+
+    async def _lookup(self, batch: dict[str, list[asyncio.Future[Entry]]]) -> None:
         codes = list(batch)
         self.stats.batches += 1
         self.stats.batch_codes += len(codes)
@@ -134,7 +143,7 @@ class Resolver:
             if raw is None:
                 missing.append(code)
             else:
-                self._settle(code, batch.pop(code), self._entry_from_raw(code, raw))
+                self._settle(code, batch[code], self._entry_from_raw(code, raw))
         if missing:
             await self._read_through({code: batch[code] for code in missing})
 
@@ -163,8 +172,9 @@ class Resolver:
         self.stats.read_through += len(codes)
         try:
             records = await fetch_records(self._pool, codes)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
-            logger.error("postgres read-through failed for %d codes: %s", len(codes), error)
+        except Exception as error:
+            # Whatever went wrong, every waiter must be answered: a future left pending is a hung request.
+            logger.error("postgres read-through failed for %d codes: %r", len(codes), error)
             for code in codes:
                 self._loading.pop(code).set_exception(LookupFailed(code))
             return
