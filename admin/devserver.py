@@ -47,8 +47,8 @@ def run_dev(settings: Settings) -> int:
     try:
         redis_url, database_url = find_or_start(
             services,
-            redis_url=str(settings.redis_url) if settings.redis_url else None,
-            database_url=str(settings.database_url) if settings.database_url else None,
+            redis_url=settings.redis_url,
+            database_url=settings.database_url,
             try_local=False,
         )
         os.environ[f"{ENV_PREFIX}REDIS_URL"] = redis_url

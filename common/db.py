@@ -33,7 +33,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 def database_dsn(settings: Settings) -> str:
     if settings.database_url is None:
         raise ValueError("HOP_DATABASE_URL is not set (run through `hop dev` to start an embedded Postgres)")
-    return str(settings.database_url)
+    return settings.database_url
 
 
 def connect_kwargs(settings: Settings) -> dict[str, object]:

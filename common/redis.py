@@ -11,7 +11,7 @@ from common.settings import Settings
 def redis_url(settings: Settings) -> str:
     if settings.redis_url is None:
         raise ValueError("HOP_REDIS_URL is not set (run through `hop dev` to start an embedded Valkey)")
-    return str(settings.redis_url)
+    return settings.redis_url
 
 
 def create_redis(settings: Settings, *, max_connections: int = 64) -> Redis:

@@ -11,6 +11,7 @@ import re
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AnyUrl, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -42,10 +43,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level of every process.")
 
     # --- stores
-    redis_url: AnyUrl | None = Field(
+    redis_url: str | None = Field(
         None, description="Redis/Valkey URL. Unset: `hop dev` starts an embedded Valkey under data_dir."
     )
-    database_url: AnyUrl | None = Field(
+    database_url: str | None = Field(
         None, description="Postgres URL. Unset: `hop dev` starts an embedded Postgres under data_dir."
     )
     database_schema: str = Field("public", description="Postgres schema holding Hop's tables.")
@@ -57,7 +58,9 @@ class Settings(BaseSettings):
     edge_port: int = Field(8000, ge=1, le=65535, description="Edge port.")
     edge_workers: int = Field(1, ge=1, le=64, description="Edge Granian worker processes.")
     edge_backlog: int = Field(2048, ge=128, le=65535, description="Edge listen backlog.")
-    short_base_url: AnyUrl = Field(AnyUrl("http://127.0.0.1:8000"), description="Public base URL of short links.")
+    short_base_url: AnyUrl | None = Field(
+        None, description="Public base URL of short links, e.g. https://sho.rt (default: the edge's own address)."
+    )
     cache_ttl: float = Field(
         10.0, gt=0, le=3600, description="Seconds a link stays in an edge process's memory; pub/sub evicts sooner."
     )
@@ -132,17 +135,18 @@ class Settings(BaseSettings):
             raise ValueError("use a lower-case SQL identifier")
         return value
 
+    # Plain strings, not AnyUrl: socket URLs such as postgresql://user@/db?host=/run/pg have no host.
     @field_validator("redis_url")
     @classmethod
-    def _redis_scheme(cls, value: AnyUrl | None) -> AnyUrl | None:
-        if value is not None and value.scheme not in {"redis", "rediss", "unix", "valkey", "valkeys"}:
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
             raise ValueError("scheme must be redis://, rediss:// or unix://")
         return value
 
     @field_validator("database_url")
     @classmethod
-    def _pg_scheme(cls, value: AnyUrl | None) -> AnyUrl | None:
-        if value is not None and value.scheme not in {"postgres", "postgresql"}:
+    def _pg_scheme(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in {"postgres", "postgresql"}:
             raise ValueError("scheme must be postgresql://")
         return value
 
@@ -158,6 +162,8 @@ class Settings(BaseSettings):
     @property
     def short_base(self) -> str:
         """The short-link base URL without a trailing slash."""
+        if self.short_base_url is None:
+            return f"http://{self.edge_host}:{self.edge_port}"
         return str(self.short_base_url).rstrip("/")
 
 

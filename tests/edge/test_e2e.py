@@ -1,0 +1,159 @@
+"""The edge as it runs in production: real Granian processes, real Redis and Postgres."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+import redis
+
+from admin.stores import open_stores
+from common.settings import Settings
+from tests.conftest import SettingsFactory
+from tests.helpers import add_link, clicks_by_code
+from tests.servers import settings_env
+from tests.traffic import send_requests
+
+pytestmark = pytest.mark.e2e
+
+
+async def seed_links(settings: Settings, count: int, prefix: str = "c") -> list[str]:
+    async with open_stores(settings) as stores:
+        codes = [f"{prefix}{n}" for n in range(count)]
+        for code in codes:
+            await add_link(stores, settings, f"https://example.com/{code}", code=code)
+    return codes
+
+
+async def wait_for_click_total(settings: Settings, expected: int, timeout: float = 15.0) -> Counter[str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = clicks_by_code(settings)
+        if counts.total() >= expected or time.monotonic() > deadline:
+            return counts
+        await asyncio.sleep(0.1)
+
+
+async def test_ten_thousand_concurrent_redirects_give_exactly_ten_thousand_clicks(settings, edge_factory) -> None:
+    codes = await seed_links(settings, 200)
+    rng = random.Random(7)
+    paths = [f"/{rng.choice(codes)}" for _ in range(10_000)]
+    edge = edge_factory(settings, workers=2)
+
+    statuses = await send_requests(edge.base_url, paths, concurrency=250)
+
+    assert statuses == {302: 10_000}
+    expected = Counter(path[1:] for path in paths)
+    assert await wait_for_click_total(settings, 10_000) == expected
+    assert edge.terminate() == 0
+    assert clicks_by_code(settings) == expected  # shutdown flushed nothing twice
+
+
+async def test_sigterm_right_after_a_burst_flushes_every_buffered_click(settings_factory, edge_factory) -> None:
+    # A long flush interval keeps the burst in memory until SIGTERM: only the shutdown flush can save it.
+    settings = settings_factory(click_flush_interval=5.0)
+    codes = await seed_links(settings, 20)
+    paths = [f"/{codes[n % len(codes)]}" for n in range(3_000)]
+    edge = edge_factory(settings, workers=2)
+    await send_requests(edge.base_url, paths[:1], concurrency=1)
+    await asyncio.sleep(0.2)  # the first click's flush is now waiting out its 5 s interval
+
+    statuses = await send_requests(edge.base_url, paths[1:], concurrency=100)
+    assert clicks_by_code(settings).total() < len(paths)
+    assert edge.terminate() == 0
+
+    assert statuses == {302: len(paths) - 1}
+    assert clicks_by_code(settings) == Counter(path[1:] for path in paths)
+
+
+async def test_link_rm_stops_both_edge_workers_within_one_second(settings, edge_factory) -> None:
+    # A long cache TTL: only the invalidation message can make the edges forget the link in time.
+    (code,) = await seed_links(settings, 1, prefix="gone")
+    edge = edge_factory(settings.model_copy(update={"cache_ttl": 300.0}), workers=2)
+    warm = await send_requests(edge.base_url, [f"/{code}"] * 400, concurrency=40)
+    assert warm == {302: 400}
+
+    removed = subprocess.run(
+        [sys.executable, "-m", "admin.cli", "link", "rm", code], env=settings_env(settings), capture_output=True
+    )
+    assert removed.returncode == 0, removed.stderr
+    started = time.monotonic()
+    while True:
+        # New connections each round, spread over both workers by the kernel.
+        statuses = await send_requests(edge.base_url, [f"/{code}"] * 40, concurrency=40)
+        if statuses == {404: 40}:
+            break
+        assert time.monotonic() - started < 1.0, f"still redirecting after 1 s: {statuses}"
+    assert time.monotonic() - started < 1.0
+
+
+async def test_flushall_while_serving_never_fails_a_redirect(settings_factory, private_redis, edge_factory) -> None:
+    settings = settings_factory(redis_url=private_redis.url, cache_ttl=0.05, negative_ttl=0.05)
+    codes = await seed_links(settings, 50)
+    edge = edge_factory(settings, workers=2)
+    paths = [f"/{code}" for code in codes] * 40
+
+    async def flush_repeatedly() -> None:
+        client = redis.asyncio.Redis.from_url(private_redis.url)
+        for _ in range(10):
+            await asyncio.sleep(0.05)
+            await client.flushall()
+        await client.aclose()
+
+    statuses, _ = await asyncio.gather(send_requests(edge.base_url, paths, concurrency=50), flush_repeatedly())
+
+    assert statuses == {302: len(paths)}
+
+
+async def test_redis_outage_keeps_cached_codes_redirecting_and_delivers_clicks_later(
+    settings_factory, private_redis, edge_factory
+) -> None:
+    settings = settings_factory(redis_url=private_redis.url, cache_ttl=300.0)
+    codes = await seed_links(settings, 10)
+    edge = edge_factory(settings, workers=1)
+    before = await send_requests(edge.base_url, [f"/{code}" for code in codes], concurrency=5)
+    assert before == {302: 10}
+    assert (await wait_for_click_total(settings, 10, timeout=5)).total() == 10
+
+    private_redis.stop()
+    during = await send_requests(edge.base_url, [f"/{code}" for code in codes] * 30, concurrency=10)
+    assert during == {302: 300}
+    await asyncio.sleep(0.5)
+    private_redis.start()  # empty: the local Redis keeps nothing on disk
+
+    clicks = await wait_for_click_total(settings, 300, timeout=15)
+    # The 10 clicks from before the outage went with the old Redis; all 300 made during it arrive.
+    assert clicks == Counter({code: 30 for code in codes})
+    assert "dropped" not in edge.log()
+
+
+async def test_edge_start_up_names_a_bad_setting(settings: Settings) -> None:
+    env = settings_env(settings, edge_port="not-a-port")
+    result = subprocess.run([sys.executable, "-m", "admin.cli", "edge"], env=env, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "hop: invalid settings: HOP_EDGE_PORT: Input should be a valid integer, unable to parse string as an integer"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("click_shards", "0", "HOP_CLICK_SHARDS: Input should be greater than or equal to 1"),
+        ("redis_url", "http://localhost", "HOP_REDIS_URL: scheme must be redis://, rediss:// or unix://"),
+        ("trusted_proxies", "10.0.0.0/33", "HOP_TRUSTED_PROXIES"),
+    ],
+)
+def test_other_bad_settings_are_named_at_start_up(
+    settings: Settings, settings_factory: SettingsFactory, variable: str, value: str, message: str
+) -> None:
+    env = settings_env(settings, **{variable: value})
+    result = subprocess.run([sys.executable, "-m", "admin.cli", "edge"], env=env, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
