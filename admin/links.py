@@ -10,14 +10,17 @@ import string
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from redis.asyncio import Redis
 
+from admin.auth.principal import Principal
 from admin.edge_sync import push_records
 from admin.targets import normalize_target
-from common.linkstore import record_from_row
+from admin.text import PlainText, no_control_characters
+from common.linkstore import fetch_records, record_from_row
 from common.records import Keys
 from common.settings import RedirectStatus
 
@@ -78,34 +81,119 @@ class LinkNotFound(LinkError):
         self.code = code
 
 
+def _check_expiry(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("expires_at needs a time zone (e.g. 2026-12-31T23:59:00Z)")
+    return value
+
+
+def _clean_tags(value: list[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    cleaned = sorted({no_control_characters(tag).strip().lower() for tag in value if tag.strip()})
+    if any(len(tag) > 64 for tag in cleaned):
+        raise ValueError("a tag is at most 64 characters")
+    # Tags travel comma-separated in CSV export/import.
+    if any("," in tag for tag in cleaned):
+        raise ValueError("a tag cannot contain a comma")
+    return cleaned
+
+
 class LinkCreate(BaseModel):
-    """What a new link needs; the target is checked and normalised by ``prepare``."""
+    """What a new link needs; the target is checked and normalised by ``prepare_target``."""
 
     model_config = ConfigDict(extra="forbid")
 
     target_url: str = Field(min_length=1, max_length=4096)
-    code: str | None = Field(None, pattern=CODE_PATTERN)
+    code: str | None = Field(None, pattern=CODE_PATTERN, description="Custom code; random when omitted.")
     redirect_status: RedirectStatus = 302
     expires_at: datetime | None = None
-    max_clicks: int | None = Field(None, gt=0)
+    max_clicks: int | None = Field(None, gt=0, le=2**62)
     forward_query: bool = False
-    title: str | None = Field(None, max_length=500)
+    title: PlainText | None = Field(None, max_length=500)
     tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
 
     @field_validator("expires_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("expires_at needs a time zone (e.g. 2026-12-31T23:59:00Z)")
-        return value
+        return _check_expiry(value)
 
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: list[str]) -> list[str]:
-        cleaned = sorted({tag.strip().lower() for tag in value if tag.strip()})
-        if any(len(tag) > 64 for tag in cleaned):
-            raise ValueError("a tag is at most 64 characters")
-        return cleaned
+        return _clean_tags(value) or []
+
+
+# Fields a PATCH may set to null (clearing them); the others need a value when present.
+NULLABLE_UPDATES = frozenset({"expires_at", "max_clicks", "title"})
+
+
+class LinkUpdate(BaseModel):
+    """A partial change: only the fields present are changed; the code never changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target_url: str | None = Field(None, min_length=1, max_length=4096)
+    redirect_status: RedirectStatus | None = None
+    expires_at: datetime | None = None
+    max_clicks: int | None = Field(None, gt=0, le=2**62)
+    forward_query: bool | None = None
+    title: PlainText | None = Field(None, max_length=500)
+    tags: list[str] | None = Field(None, max_length=MAX_TAGS)
+    disabled: bool | None = None
+
+    @field_validator("expires_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return _check_expiry(value)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[str] | None) -> list[str] | None:
+        return _clean_tags(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_code_change(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "code" in data:
+            raise ValueError("the short code of a link cannot be changed; create a new link instead")
+        return data
+
+    @model_validator(mode="after")
+    def _not_null(self) -> LinkUpdate:
+        for name in self.model_fields_set - NULLABLE_UPDATES:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
+
+
+class LinkPublic(BaseModel):
+    """A link as the API shows it."""
+
+    code: str
+    short_url: str
+    target_url: str
+    redirect_status: int
+    expires_at: datetime | None
+    max_clicks: int | None
+    forward_query: bool
+    disabled: bool
+    title: str | None
+    tags: list[str]
+    click_count: int
+    owner_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class LinksPublic(BaseModel):
+    data: list[LinkPublic]
+    count: int = Field(description="Links matching the filters, on every page.")
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last.")
+    page: int | None = Field(None, description="The page number, when paginating by page.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +217,24 @@ class Link:
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Link:
         return cls(**dict(row))
+
+    def public(self, short_base: str) -> LinkPublic:
+        return LinkPublic(
+            code=self.code,
+            short_url=f"{short_base}/{self.code}",
+            target_url=self.target_url,
+            redirect_status=self.redirect_status,
+            expires_at=self.expires_at,
+            max_clicks=self.max_clicks,
+            forward_query=self.forward_query,
+            disabled=self.disabled,
+            title=self.title,
+            tags=self.tags,
+            click_count=self.click_count,
+            owner_id=self.owner_id,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+        )
 
 
 LINK_COLUMNS = (
@@ -178,7 +284,7 @@ async def create_link(
         link = await _insert(pool, link_in, target_url=target_url, code=link_in.code, owner_id=owner_id)
     else:
         link = await _insert_generated(pool, link_in, target_url=target_url, owner_id=owner_id, length=code_length)
-    await sync_to_edge(redis, keys, [link])
+    await sync_codes(pool=pool, redis=redis, keys=keys, codes=[link.code])
     return link
 
 
@@ -227,9 +333,84 @@ async def get_link(pool: asyncpg.Pool | asyncpg.Connection, code: str) -> Link:
     return Link.from_row(row)
 
 
-async def delete_link(*, pool: asyncpg.Pool, redis: Redis, keys: Keys, code: str) -> Link:
-    """Delete a link and tombstone it at the edge. Raises LinkNotFound."""
-    row = await pool.fetchrow(f"DELETE FROM links WHERE code = $1 RETURNING {LINK_COLUMNS}", code)
+async def get_owned_link(conn_or_pool: asyncpg.Pool | asyncpg.Connection, code: str, principal: Principal) -> Link:
+    """The link ``code`` if ``principal`` owns it or is an admin.
+
+    Raises:
+        LinkNotFound: also for another user's link, so that nobody learns which codes exist.
+    """
+    link = await get_link(conn_or_pool, code)
+    if not principal.may_see(link.owner_id):
+        raise LinkNotFound(code)
+    return link
+
+
+def _owner_filter(principal: Principal | None) -> int | None:
+    """The owner id a statement must match: None for admins and the CLI, who may touch any link."""
+    return None if principal is None or principal.is_admin else principal.id
+
+
+async def sync_codes(*, pool: asyncpg.Pool, redis: Redis, keys: Keys, codes: list[str]) -> bool:
+    """Push what Postgres now says about ``codes`` to the edge (read after commit, so a slower
+    concurrent writer can never leave an older state in Redis than the one committed last)."""
+    return await push_records(redis, keys, await fetch_records(pool, codes))
+
+
+async def update_link(
+    *,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    keys: Keys,
+    code: str,
+    changes: dict[str, Any],
+    principal: Principal | None,
+) -> Link:
+    """Apply ``changes`` (column -> value; target_url already normalised), bump the version,
+    then update the edge.
+
+    Raises:
+        LinkNotFound: no such link, or not one ``principal`` may change.
+    """
+    unknown = set(changes) - UPDATABLE_COLUMNS
+    if unknown:
+        raise ValueError(f"cannot update {sorted(unknown)}")
+    if not changes:
+        if principal is None:
+            return await get_link(pool, code)
+        return await get_owned_link(pool, code, principal)
+    assignments = ", ".join(f"{column} = ${n}" for n, column in enumerate(changes, start=3))
+    row = await pool.fetchrow(
+        f"""UPDATE links SET {assignments}, version = version + 1, updated_at = now()
+            WHERE code = $1 AND ($2::bigint IS NULL OR owner_id = $2)
+            RETURNING {LINK_COLUMNS}""",
+        code,
+        _owner_filter(principal),
+        *changes.values(),
+    )
+    if row is None:
+        raise LinkNotFound(code)
+    await sync_codes(pool=pool, redis=redis, keys=keys, codes=[code])
+    return Link.from_row(row)
+
+
+UPDATABLE_COLUMNS = frozenset(
+    {"target_url", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags", "disabled"}
+)
+
+
+async def delete_link(
+    *, pool: asyncpg.Pool, redis: Redis, keys: Keys, code: str, principal: Principal | None = None
+) -> Link:
+    """Delete a link and tombstone it at the edge.
+
+    Raises:
+        LinkNotFound: no such link, or not one ``principal`` may delete (None: any link).
+    """
+    row = await pool.fetchrow(
+        f"DELETE FROM links WHERE code = $1 AND ($2::bigint IS NULL OR owner_id = $2) RETURNING {LINK_COLUMNS}",
+        code,
+        _owner_filter(principal),
+    )
     if row is None:
         raise LinkNotFound(code)
     link = Link.from_row(row)
@@ -237,9 +418,11 @@ async def delete_link(*, pool: asyncpg.Pool, redis: Redis, keys: Keys, code: str
     return link
 
 
-def prepare_target(link_in: LinkCreate, *, short_base: str, blocked_domains: list[str]) -> str:
-    """The normalised target of ``link_in``. Raises admin.targets.TargetRejected."""
-    from urllib.parse import urlsplit
+def short_hosts(short_base: str) -> list[str]:
+    return [urlsplit(short_base).hostname or ""]
 
-    short_host = urlsplit(short_base).hostname or ""
-    return normalize_target(link_in.target_url, short_hosts=[short_host], blocked_domains=blocked_domains)
+
+def prepare_target(link_in: LinkCreate | LinkUpdate, *, short_base: str, blocked_domains: list[str]) -> str:
+    """The normalised target of ``link_in``. Raises admin.targets.TargetRejected."""
+    assert link_in.target_url is not None
+    return normalize_target(link_in.target_url, short_hosts=short_hosts(short_base), blocked_domains=blocked_domains)

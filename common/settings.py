@@ -116,6 +116,25 @@ class Settings(BaseSettings):
     )
     click_retention_months: int = Field(25, ge=1, le=600, description="Monthly click partitions kept.")
 
+    # --- observability (metrics and health probes on private ports: keep them off the public proxy)
+    metrics_host: str = Field("127.0.0.1", description="Bind address of the metrics ports (0.0.0.0 in containers).")
+    edge_metrics_port: int = Field(
+        9180, ge=0, le=65535, description="Edge Prometheus /metrics (all workers summed); 0 disables."
+    )
+    admin_metrics_port: int = Field(
+        9181, ge=0, le=65535, description="Admin Prometheus /metrics (all workers summed); 0 disables."
+    )
+    worker_metrics_port: int = Field(
+        9182, ge=0, le=65535, description="Worker Prometheus /metrics, /healthz and /readyz; 0 disables."
+    )
+    metrics_dir: Path | None = Field(
+        None,
+        description="Directory for prometheus-client multiprocess files; unset: a temporary one per process group.",
+    )
+    metrics_interval: float = Field(
+        1.0, gt=0, le=60, description="Seconds between an edge worker's hand-overs of its counters to the metrics."
+    )
+
     @field_validator("trusted_proxies", "blocked_domains", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:

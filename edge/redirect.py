@@ -6,11 +6,16 @@ Starlette calls it. Its start message is prebuilt, so a cache hit allocates almo
 
 from __future__ import annotations
 
+from collections import defaultdict
 from urllib.parse import urlsplit, urlunsplit
 
 from starlette.types import Message, Receive, Scope, Send
 
 from common.records import LinkRecord
+
+# Responses sent per HTTP status, by this process: a plain dict add per request; edge/metrics.py
+# hands the growth to Prometheus from a background task.
+SENT: defaultdict[int, int] = defaultdict(int)
 
 _EMPTY_BODY: Message = {"type": "http.response.body", "body": b"", "more_body": False}
 # Redirects are not cached by browsers or proxies so that every visit reaches us and is counted.
@@ -55,6 +60,7 @@ class Redirect:
         self.start = _start(record.status, self.location)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        SENT[self.status] += 1
         if self.forward_query and scope["query_string"]:
             await send(_start(self.status, with_query(self.location, scope["query_string"].decode("latin-1"))))
         else:
@@ -65,9 +71,10 @@ class Redirect:
 class StaticResponse:
     """A fixed response (404 page, robots.txt, health) sent from prebuilt messages."""
 
-    __slots__ = ("body", "start")
+    __slots__ = ("body", "start", "status")
 
     def __init__(self, status: int, body: bytes, content_type: bytes, *extra: tuple[bytes, bytes]) -> None:
+        self.status = status
         headers = [
             (b"content-type", content_type),
             (b"content-length", str(len(body)).encode()),
@@ -78,6 +85,7 @@ class StaticResponse:
         self.body: Message = {"type": "http.response.body", "body": body, "more_body": False}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        SENT[self.status] += 1
         await send(self.start)
         await send(self.body if scope["method"] != "HEAD" else _EMPTY_BODY)
 

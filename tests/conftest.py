@@ -86,6 +86,10 @@ def settings_factory(store_urls: tuple[str, str]) -> Iterator[SettingsFactory]:
             "database_schema": f"test_{tag}",
             "redis_prefix": f"test:{tag}:",
             "click_flush_interval": 0.005,
+            # Fixed metrics ports would collide between concurrent test processes; tests that scrape pick free ones.
+            "edge_metrics_port": 0,
+            "admin_metrics_port": 0,
+            "worker_metrics_port": 0,
         }
         values.update(overrides)
         settings = Settings(**values)  # type: ignore[arg-type]
@@ -115,8 +119,9 @@ def edge_factory(tmp_path: Path) -> Iterator[Callable[..., EdgeProcess]]:
     """Starts real `hop edge` Granian processes; each is stopped (SIGTERM) at teardown."""
     started: list[EdgeProcess] = []
 
-    def start(settings: Settings, *, workers: int = 1) -> EdgeProcess:
-        process = start_edge(settings, workers=workers, log_path=tmp_path / f"edge-{len(started)}.log")
+    def start(settings: Settings, *, workers: int = 1, metrics: bool = False) -> EdgeProcess:
+        log_path = tmp_path / f"edge-{len(started)}.log"
+        process = start_edge(settings, workers=workers, log_path=log_path, metrics=metrics)
         started.append(process)
         return process
 

@@ -42,6 +42,7 @@ class EdgeProcess:
     process: subprocess.Popen[bytes]
     base_url: str
     log_path: Path
+    metrics_url: str | None = None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -75,16 +76,22 @@ def wait_for_log(process: subprocess.Popen[bytes], log_path: Path, marker: str, 
     raise RuntimeError(f"{marker!r} not seen {count}x after {STARTUP_TIMEOUT_S}s:\n{log_path.read_text()}")
 
 
-def start_edge(settings: Settings, *, workers: int, log_path: Path) -> EdgeProcess:
+def start_edge(settings: Settings, *, workers: int, log_path: Path, metrics: bool = False) -> EdgeProcess:
     port = free_port()
-    env = settings_env(settings, edge_port=port, edge_workers=workers)
+    metrics_port = free_port() if metrics else 0
+    env = settings_env(settings, edge_port=port, edge_workers=workers, edge_metrics_port=metrics_port)
     with log_path.open("wb") as log:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(
             [sys.executable, "-m", "admin.cli", "edge"], env=env, stdout=log, stderr=subprocess.STDOUT
         )
     wait_for_log(process, log_path, "edge worker", count=workers)
     wait_for_log(process, log_path, "Started worker", count=workers)
-    return EdgeProcess(process=process, base_url=f"http://127.0.0.1:{port}", log_path=log_path)
+    return EdgeProcess(
+        process=process,
+        base_url=f"http://127.0.0.1:{port}",
+        log_path=log_path,
+        metrics_url=f"http://127.0.0.1:{metrics_port}" if metrics else None,
+    )
 
 
 class PrivateRedis:

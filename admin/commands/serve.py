@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from admin.commands.common import settings_from
+from admin.commands.common import fail, settings_from
 from admin.serve import admin_server, edge_server
+from common.logs import configure_logging
+from common.metrics import MetricsPortError, metrics_for_group
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,11 +26,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def handle_edge(args: argparse.Namespace) -> int:
     settings = settings_from(args, edge_host=args.host, edge_port=args.port, edge_workers=args.workers)
-    edge_server(settings).serve()
+    # Before Granian forks its workers: they inherit the metrics directory from this process.
+    try:
+        with metrics_for_group(
+            group="edge",
+            host=settings.metrics_host,
+            port=settings.edge_metrics_port,
+            base_dir=settings.metrics_dir,
+            setting="HOP_EDGE_METRICS_PORT",
+        ):
+            server = edge_server(settings)
+            configure_logging(settings)  # Granian's constructor configured its loggers: take them over
+            server.serve()
+    except MetricsPortError as error:
+        return fail(str(error))
     return 0
 
 
 def handle_admin(args: argparse.Namespace) -> int:
     settings = settings_from(args, admin_host=args.host, admin_port=args.port, admin_workers=args.workers)
-    admin_server(settings).serve()
+    try:
+        with metrics_for_group(
+            group="admin",
+            host=settings.metrics_host,
+            port=settings.admin_metrics_port,
+            base_dir=settings.metrics_dir,
+            setting="HOP_ADMIN_METRICS_PORT",
+        ):
+            server = admin_server(settings)
+            configure_logging(settings)
+            server.serve()
+    except MetricsPortError as error:
+        return fail(str(error))
     return 0

@@ -1,0 +1,315 @@
+"""Click analytics queries: totals, time series, breakdowns, recent clicks and CSV export.
+
+Totals, series and breakdowns read the hourly rollups (click_rollups, click_dimension_rollups),
+so their cost grows with hours and distinct values in the range, not with raw clicks. Recent
+clicks and the CSV export read the clicks table through its (link_id, clicked_at) index.
+
+A ``Scope`` says whose clicks: one link, or every link of one owner. Callers check ownership
+(admin.links.get_owned_link) before building a link scope.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import asyncpg
+
+from admin.links_csv import escape_cell
+
+Interval = Literal["hour", "day", "week", "month"]
+Dimension = Literal["country", "city", "referrer", "browser", "os", "device"]
+DIMENSIONS: Final[tuple[Dimension, ...]] = ("referrer", "country", "city", "browser", "os", "device")
+DEFAULT_DAYS: Final = 30
+MAX_RANGE_DAYS: Final = 3 * 366
+MAX_SERIES_POINTS: Final = 10_000  # e.g. hourly over a year is 8,784
+EXPORT_BATCH: Final = 1_000
+EXPORT_COLUMNS: Final = (
+    "clicked_at",
+    "country",
+    "city",
+    "referrer",
+    "referrer_host",
+    "browser",
+    "os",
+    "device",
+    "is_bot",
+    "ip",
+    "ip_prefix",
+    "visitor_hash",
+    "user_agent",
+)
+
+
+class InvalidRange(ValueError):
+    """The time zone, range or interval asked for cannot be answered."""
+
+    error_code = "invalid_range"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose clicks: ``link_id`` for one link, else every link of ``owner_id``."""
+
+    link_id: int | None = None
+    owner_id: int | None = None
+
+    def where(self, column: str = "link_id") -> tuple[str, int]:
+        """A SQL condition on ``$1`` and its value."""
+        if self.link_id is not None:
+            return f"{column} = $1", self.link_id
+        if self.owner_id is not None:
+            return f"{column} IN (SELECT id FROM links WHERE owner_id = $1)", self.owner_id
+        raise ValueError("a scope needs a link or an owner")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRange:
+    """[start, end) in UTC, aligned to whole hours (the rollups' grain), and the zone to show it in."""
+
+    start: datetime
+    end: datetime
+    tz: ZoneInfo
+
+    @property
+    def tz_name(self) -> str:
+        return self.tz.key
+
+
+def zone(name: str) -> ZoneInfo:
+    """Raises InvalidRange for an unknown IANA time zone name."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidRange(f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)") from None
+
+
+def resolve_range(
+    *, start: date | datetime | None, end: date | datetime | None, tz: str = "UTC", now: datetime | None = None
+) -> TimeRange:
+    """The UTC hours covering a range given in ``tz``.
+
+    Dates are whole local days, ``end`` included: 2026-03-01..2026-03-31 is all of March in ``tz``.
+    Datetimes without an offset are local to ``tz``; the start rounds down, the end up, to the hour.
+    The default is the last 30 days up to now.
+
+    Raises:
+        InvalidRange: unknown zone, start not before end, or longer than MAX_RANGE_DAYS.
+    """
+    zone_info = zone(tz)
+    now = now or datetime.now(UTC)
+    end_utc = _instant(end, zone_info, end_of_day=True) if end is not None else now
+    start_utc = _instant(start, zone_info) if start is not None else end_utc - timedelta(days=DEFAULT_DAYS)
+    start_utc = start_utc.replace(minute=0, second=0, microsecond=0)
+    if end_utc.minute or end_utc.second or end_utc.microsecond:
+        end_utc = end_utc.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    if start_utc >= end_utc:
+        raise InvalidRange("from must be before to")
+    if end_utc - start_utc > timedelta(days=MAX_RANGE_DAYS):
+        raise InvalidRange(f"a range spans at most {MAX_RANGE_DAYS} days")
+    return TimeRange(start=start_utc, end=end_utc, tz=zone_info)
+
+
+def _instant(value: date | datetime, tz: ZoneInfo, *, end_of_day: bool = False) -> datetime:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=tz)).astimezone(UTC)
+    day = value + timedelta(days=1) if end_of_day else value
+    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+
+
+def _bots(include_bots: bool, column: str = "is_bot") -> str:
+    return "" if include_bots else f" AND NOT {column}"
+
+
+async def totals(pool: asyncpg.Pool, scope: Scope, rng: TimeRange, *, include_bots: bool) -> dict[str, int]:
+    """Clicks and unique visitors in the range, and the bot clicks (always counted, for the record).
+
+    A visitor is one IP and user agent on one UTC day (the hash salt changes daily), per link.
+    """
+    condition, subject = scope.where()
+    row = await pool.fetchrow(
+        f"""SELECT coalesce(sum(clicks) FILTER (WHERE $4 OR NOT is_bot), 0) AS clicks,
+                   coalesce(sum(visitors) FILTER (WHERE $4 OR NOT is_bot), 0) AS visitors,
+                   coalesce(sum(clicks) FILTER (WHERE is_bot), 0) AS bot_clicks
+            FROM click_rollups WHERE {condition} AND hour >= $2 AND hour < $3""",
+        subject,
+        rng.start,
+        rng.end,
+        include_bots,
+    )
+    return {"clicks": int(row["clicks"]), "visitors": int(row["visitors"]), "bot_clicks": int(row["bot_clicks"])}
+
+
+async def time_series(
+    pool: asyncpg.Pool, scope: Scope, rng: TimeRange, *, interval: Interval, include_bots: bool
+) -> list[dict[str, Any]]:
+    """One point per bucket of the range, empty buckets included, labelled in the range's zone.
+
+    Days, weeks (from Monday) and months follow the local calendar, so across a DST change a day
+    has 23 or 25 hours. Hours are UTC hours shown in local time (zones with half-hour offsets see
+    their hours start at :30).
+
+    Raises InvalidRange when there would be more than MAX_SERIES_POINTS points.
+    """
+    buckets = _buckets(rng, interval)
+    condition, subject = scope.where()
+    bucket_sql = "hour" if interval == "hour" else "date_trunc($4, hour, $5)"
+    params: list[Any] = [subject, rng.start, rng.end]
+    if interval != "hour":
+        params += [interval, rng.tz_name]
+    rows = await pool.fetch(
+        f"""SELECT {bucket_sql} AS bucket, sum(clicks) AS clicks, sum(visitors) AS visitors
+            FROM click_rollups WHERE {condition} AND hour >= $2 AND hour < $3{_bots(include_bots)}
+            GROUP BY 1""",
+        *params,
+    )
+    found = {row["bucket"].timestamp(): row for row in rows}
+    points = []
+    for bucket in buckets:
+        row = found.get(bucket.timestamp())
+        points.append(
+            {
+                "start": bucket.astimezone(rng.tz).isoformat(),
+                "clicks": int(row["clicks"]) if row else 0,
+                "visitors": int(row["visitors"]) if row else 0,
+            }
+        )
+    return points
+
+
+def _buckets(rng: TimeRange, interval: Interval) -> list[datetime]:
+    """Bucket starts (UTC) covering the range; local-calendar steps for day, week and month."""
+    if interval == "hour":
+        hours = int((rng.end - rng.start).total_seconds() // 3600)
+        if hours > MAX_SERIES_POINTS:
+            raise InvalidRange("too many points: choose a larger interval")
+        return [rng.start + timedelta(hours=n) for n in range(hours)]
+    local = rng.start.astimezone(rng.tz)
+    day = local.date()
+    if interval == "week":
+        day -= timedelta(days=day.weekday())
+    elif interval == "month":
+        day = day.replace(day=1)
+    buckets = []
+    while True:
+        start = datetime(day.year, day.month, day.day, tzinfo=rng.tz).astimezone(UTC)
+        if start >= rng.end:
+            return buckets
+        buckets.append(start)
+        if interval == "day":
+            day += timedelta(days=1)
+        elif interval == "week":
+            day += timedelta(days=7)
+        else:
+            day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+async def top_values(
+    pool: asyncpg.Pool, scope: Scope, rng: TimeRange, dimension: Dimension, *, include_bots: bool, limit: int = 10
+) -> list[dict[str, Any]]:
+    """The most clicked values of one dimension; "" (unknown, or no referrer) comes back as None."""
+    condition, subject = scope.where()
+    rows = await pool.fetch(
+        f"""SELECT value, sum(clicks) AS clicks FROM click_dimension_rollups
+            WHERE {condition} AND dimension = $4 AND hour >= $2 AND hour < $3{_bots(include_bots)}
+            GROUP BY value ORDER BY clicks DESC, value LIMIT $5""",
+        subject,
+        rng.start,
+        rng.end,
+        dimension,
+        limit,
+    )
+    if dimension == "city":
+        result = []
+        for row in rows:
+            country, _, city = row["value"].partition("|")
+            result.append({"city": city or None, "country": country or None, "clicks": int(row["clicks"])})
+        return result
+    return [{"value": row["value"] or None, "clicks": int(row["clicks"])} for row in rows]
+
+
+async def breakdowns(
+    pool: asyncpg.Pool, scope: Scope, rng: TimeRange, *, include_bots: bool, limit: int = 10
+) -> dict[str, list[dict[str, Any]]]:
+    return {
+        dimension: await top_values(pool, scope, rng, dimension, include_bots=include_bots, limit=limit)
+        for dimension in DIMENSIONS
+    }
+
+
+async def top_links(
+    pool: asyncpg.Pool, owner_id: int, rng: TimeRange, *, include_bots: bool, limit: int = 10
+) -> list[dict[str, Any]]:
+    """The owner's most clicked links in the range."""
+    rows = await pool.fetch(
+        f"""SELECT l.code, l.title, l.target_url, sum(r.clicks) AS clicks, sum(r.visitors) AS visitors
+            FROM click_rollups r JOIN links l ON l.id = r.link_id
+            WHERE l.owner_id = $1 AND r.hour >= $2 AND r.hour < $3{_bots(include_bots, "r.is_bot")}
+            GROUP BY l.id ORDER BY clicks DESC, l.code LIMIT $4""",
+        owner_id,
+        rng.start,
+        rng.end,
+        limit,
+    )
+    return [dict(row) | {"clicks": int(row["clicks"]), "visitors": int(row["visitors"])} for row in rows]
+
+
+async def recent_clicks(
+    pool: asyncpg.Pool, link_id: int, *, include_bots: bool, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The link's latest clicks, newest first."""
+    rows = await pool.fetch(
+        f"""SELECT clicked_at, country, city, browser, os, device, referrer_host, is_bot
+            FROM clicks WHERE link_id = $1{_bots(include_bots)}
+            ORDER BY clicked_at DESC LIMIT $2""",
+        link_id,
+        limit,
+    )
+    return [{key: (value if value != "" else None) for key, value in row.items()} for row in rows]
+
+
+async def export_clicks(pool: asyncpg.Pool, link_id: int, rng: TimeRange) -> AsyncIterator[str]:
+    """Raw clicks of a link in the range as CSV, header first, from a server-side cursor.
+
+    Referrers and user agents are visitor-controlled: cells that a spreadsheet would run as a
+    formula are escaped.
+    """
+    yield _csv([list(EXPORT_COLUMNS)])
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
+        batch: list[list[str]] = []
+        async for row in conn.cursor(
+            """SELECT clicked_at, country, city, referrer, referrer_host, browser, os, device, is_bot,
+                      coalesce(host(ip), '') AS ip, coalesce(ip_prefix::text, '') AS ip_prefix,
+                      encode(visitor_hash, 'hex') AS visitor_hash, user_agent
+               FROM clicks WHERE link_id = $1 AND clicked_at >= $2 AND clicked_at < $3
+               ORDER BY clicked_at, stream_id, position""",
+            link_id,
+            rng.start,
+            rng.end,
+            prefetch=EXPORT_BATCH,
+        ):
+            batch.append([_cell(row[column]) for column in EXPORT_COLUMNS])
+            if len(batch) >= EXPORT_BATCH:
+                yield _csv(batch)
+                batch = []
+        if batch:
+            yield _csv(batch)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    return escape_cell(str(value))
+
+
+def _csv(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()

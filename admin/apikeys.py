@@ -1,0 +1,113 @@
+"""API keys: long random secrets shown once, stored as SHA-256, revocable, sent as ``X-API-Key``."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict, Field
+
+from admin.text import PlainText
+
+KEY_PREFIX = "hop_"
+# What the owner sees in listings to tell keys apart: "hop_" and the first 8 random characters.
+DISPLAY_PREFIX_LENGTH = len(KEY_PREFIX) + 8
+API_KEY_COLUMNS = "id, user_id, name, prefix, last_used_at, revoked_at, created_at"
+
+
+class ApiKeyNotFound(Exception):
+    error_code = "api_key_not_found"
+
+    def __init__(self, key_id: int) -> None:
+        super().__init__(f"no API key with id {key_id}")
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: PlainText = Field(min_length=1, max_length=100, pattern=r"\S")
+
+
+class ApiKeyPublic(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    key: str = Field(description="The secret. Shown only in this response; store it now.")
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: int
+    user_id: int
+    name: str
+    prefix: str
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    created_at: datetime
+
+    def public(self) -> ApiKeyPublic:
+        return ApiKeyPublic(
+            id=self.id, name=self.name, prefix=self.prefix, created_at=self.created_at, last_used_at=self.last_used_at
+        )
+
+
+def hash_key(key: str) -> bytes:
+    # 256 random bits need no slow hash: nobody can brute-force the preimage of a SHA-256 of them.
+    return hashlib.sha256(key.encode()).digest()
+
+
+async def create_api_key(*, pool: asyncpg.Pool, user_id: int, name: str) -> ApiKeyCreated:
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = await pool.fetchrow(
+        f"""INSERT INTO api_keys (user_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4)
+            RETURNING {API_KEY_COLUMNS}""",
+        user_id,
+        name.strip(),
+        key[:DISPLAY_PREFIX_LENGTH],
+        hash_key(key),
+    )
+    return ApiKeyCreated(**ApiKey(**dict(row)).public().model_dump(), key=key)
+
+
+async def list_api_keys(*, pool: asyncpg.Pool, user_id: int) -> list[ApiKey]:
+    rows = await pool.fetch(
+        f"SELECT {API_KEY_COLUMNS} FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id", user_id
+    )
+    return [ApiKey(**dict(row)) for row in rows]
+
+
+async def revoke_api_key(*, pool: asyncpg.Pool, user_id: int, key_id: int) -> None:
+    """Raises ApiKeyNotFound, also for another user's key (no hint that it exists)."""
+    done = await pool.fetchval(
+        """UPDATE api_keys SET revoked_at = now()
+           WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id""",
+        key_id,
+        user_id,
+    )
+    if done is None:
+        raise ApiKeyNotFound(key_id)
+
+
+async def user_id_for_key(pool: asyncpg.Pool, key: str) -> int | None:
+    """The owner of a live key, or None. Records the use at most once a minute (a write per request is waste)."""
+    if not key.startswith(KEY_PREFIX) or len(key) > 200:
+        return None
+    row = await pool.fetchrow(
+        "SELECT id, user_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", hash_key(key)
+    )
+    if row is None:
+        return None
+    await pool.execute(
+        """UPDATE api_keys SET last_used_at = now()
+           WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')""",
+        row["id"],
+    )
+    return int(row["user_id"])

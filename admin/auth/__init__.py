@@ -1,0 +1,1 @@
+"""Authentication for the admin API: passwords, access and refresh tokens, throttling, principals."""

@@ -1,0 +1,148 @@
+"""Creating many links in one request: each item succeeds or fails on its own.
+
+Items are validated one by one, then inserted with one statement per round
+(``INSERT ... SELECT FROM jsonb_to_recordset ... ON CONFLICT DO NOTHING``): 1,000 links cost a
+few round trips, not a few thousand. Random codes that collide are drawn again in the next round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from pydantic import ValidationError
+from redis.asyncio import Redis
+
+from admin.links import (
+    GENERATE_ATTEMPTS,
+    LINK_COLUMNS,
+    RESERVED_CODES,
+    CodeTaken,
+    Link,
+    LinkCreate,
+    LinkError,
+    check_code,
+    generate_code,
+    prepare_target,
+    sync_codes,
+)
+from admin.targets import TargetRejected
+from common.records import Keys
+
+MAX_BULK = 1_000
+
+_INSERT = f"""
+    INSERT INTO links (code, target_url, redirect_status, expires_at, max_clicks, forward_query, title, tags, owner_id)
+    SELECT r.code, r.target_url, r.redirect_status, r.expires_at, r.max_clicks, r.forward_query, r.title,
+           ARRAY(SELECT jsonb_array_elements_text(r.tags)), $2
+    FROM jsonb_to_recordset($1::jsonb) AS r(code text, target_url text, redirect_status smallint,
+         expires_at timestamptz, max_clicks bigint, forward_query boolean, title text, tags jsonb)
+    ON CONFLICT (code) DO NOTHING
+    RETURNING {LINK_COLUMNS}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFailure:
+    """Why one item of a bulk request was not created; ``code`` is a stable error code."""
+
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    link_in: LinkCreate
+    target_url: str
+
+
+def describe(error: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'item'}: {e['msg']}" for e in error.errors()[:5])
+
+
+def _validate(raw: object, *, short_base: str, blocked_domains: list[str], seen: set[str]) -> _Pending | ItemFailure:
+    try:
+        link_in = raw if isinstance(raw, LinkCreate) else LinkCreate.model_validate(raw)
+        target = prepare_target(link_in, short_base=short_base, blocked_domains=blocked_domains)
+        if link_in.code is not None:
+            check_code(link_in.code)
+            if link_in.code in seen:
+                raise CodeTaken(link_in.code)
+            seen.add(link_in.code)
+    except ValidationError as error:
+        return ItemFailure("validation_failed", describe(error))
+    except TargetRejected as error:
+        return ItemFailure(error.reason, str(error))
+    except LinkError as error:
+        return ItemFailure(error.error_code, str(error))
+    return _Pending(link_in, target)
+
+
+def _fresh_code(length: int, taken: set[str]) -> str:
+    while True:
+        code = generate_code(length)
+        if code not in taken and code.lower() not in RESERVED_CODES:
+            taken.add(code)
+            return code
+
+
+def _record(item: _Pending, code: str) -> dict[str, Any]:
+    link_in = item.link_in
+    return {
+        "code": code,
+        "target_url": item.target_url,
+        "redirect_status": link_in.redirect_status,
+        "expires_at": link_in.expires_at,
+        "max_clicks": link_in.max_clicks,
+        "forward_query": link_in.forward_query,
+        "title": link_in.title,
+        "tags": link_in.tags,
+    }
+
+
+async def create_links_bulk(
+    *,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    keys: Keys,
+    items: Sequence[object],
+    owner_id: int | None,
+    short_base: str,
+    blocked_domains: list[str],
+    code_length: int,
+) -> list[Link | ItemFailure]:
+    """One result per item, in order: the created Link or an ItemFailure. Created links are
+    pushed to the edge after they are committed."""
+    results: list[Link | ItemFailure | None] = [None] * len(items)
+    pending: dict[int, _Pending] = {}
+    custom: set[str] = set()
+    for index, raw in enumerate(items):
+        outcome = _validate(raw, short_base=short_base, blocked_domains=blocked_domains, seen=custom)
+        if isinstance(outcome, ItemFailure):
+            results[index] = outcome
+        else:
+            pending[index] = outcome
+    taken = set(custom)
+    for attempt in range(GENERATE_ATTEMPTS * 2):
+        if not pending:
+            break
+        length = code_length + attempt // GENERATE_ATTEMPTS
+        codes = {i: item.link_in.code or _fresh_code(length, taken) for i, item in pending.items()}
+        rows = await pool.fetch(_INSERT, [_record(pending[i], code) for i, code in codes.items()], owner_id)
+        by_code = {code: i for i, code in codes.items()}
+        for row in rows:
+            index = by_code[row["code"]]
+            results[index] = Link.from_row(row)
+            del pending[index]
+        for index in [i for i, item in pending.items() if item.link_in.code is not None]:
+            code = pending.pop(index).link_in.code
+            assert code is not None
+            results[index] = ItemFailure(CodeTaken.error_code, str(CodeTaken(code)))
+    for index in pending:
+        results[index] = ItemFailure(CodeTaken.error_code, "no free random code found; try again")
+    created = [result for result in results if isinstance(result, Link)]
+    # Read back after commit: what Postgres now says (an owner disabled meanwhile gets tombstones).
+    await sync_codes(pool=pool, redis=redis, keys=keys, codes=[link.code for link in created])
+    return [result for result in results if result is not None]

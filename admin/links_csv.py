@@ -1,0 +1,140 @@
+"""CSV export and import of links.
+
+Cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR) are written
+with a leading apostrophe (OWASP "CSV injection"); import removes it again, so export then
+import gives back the same links. Tags travel comma-separated in one cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+
+from admin.auth.principal import Principal
+from admin.links import LINK_COLUMNS, Link
+
+EXPORT_COLUMNS = (
+    "code",
+    "short_url",
+    "target_url",
+    "redirect_status",
+    "expires_at",
+    "max_clicks",
+    "forward_query",
+    "disabled",
+    "title",
+    "tags",
+    "click_count",
+    "created_at",
+)
+# Columns import reads; the others (short_url, click_count, ...) are ignored, so an export imports as is.
+IMPORT_COLUMNS = ("code", "target_url", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags")
+MAX_IMPORT_ROWS = 10_000
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_BATCH = 500
+
+
+class CsvInvalid(ValueError):
+    """The CSV as a whole cannot be read (encoding, header, size)."""
+
+    error_code = "invalid_csv"
+
+
+def escape_cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def unescape_cell(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(value)
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def export_row(link: Link, short_base: str) -> list[str]:
+    values = {"short_url": f"{short_base}/{link.code}"}
+    return [escape_cell(values.get(column) or _cell(getattr(link, column))) for column in EXPORT_COLUMNS]
+
+
+def _csv_text(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+async def export_links(
+    *, pool: asyncpg.Pool, principal: Principal, short_base: str, tag: str | None = None
+) -> AsyncIterator[str]:
+    """The CSV of every link ``principal`` may see, header first, streamed from a server-side cursor."""
+    yield _csv_text([list(EXPORT_COLUMNS)])
+    owner = None if principal.is_admin else principal.id
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
+        batch: list[list[str]] = []
+        async for row in conn.cursor(
+            f"""SELECT {LINK_COLUMNS} FROM links
+                WHERE ($1::bigint IS NULL OR owner_id = $1) AND ($2::text IS NULL OR tags @> ARRAY[$2]::text[])
+                ORDER BY id""",
+            owner,
+            tag.strip().lower() if tag else None,
+            prefetch=EXPORT_BATCH,
+        ):
+            batch.append(export_row(Link.from_row(row), short_base))
+            if len(batch) >= EXPORT_BATCH:
+                yield _csv_text(batch)
+                batch = []
+        if batch:
+            yield _csv_text(batch)
+
+
+def _item(row: dict[str, str]) -> dict[str, Any]:
+    item: dict[str, Any] = {}
+    for column in IMPORT_COLUMNS:
+        value = unescape_cell((row.get(column) or "").strip())
+        if value == "":
+            continue
+        if column == "tags":
+            item[column] = [tag for tag in value.split(",") if tag.strip()]
+        elif column == "redirect_status" and value.isdigit():
+            item[column] = int(value)
+        else:
+            item[column] = value
+    return item
+
+
+def parse_import(data: bytes) -> list[dict[str, Any]]:
+    """The rows of an import CSV as LinkCreate input (validated later, row by row).
+
+    Raises:
+        CsvInvalid: not UTF-8, no ``target_url`` column, or more than MAX_IMPORT_ROWS rows.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CsvInvalid("the CSV is not UTF-8") from None
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = [name.strip() for name in reader.fieldnames or []]
+        if "target_url" not in header:
+            raise CsvInvalid("the first line must be a header naming at least the target_url column")
+        reader.fieldnames = header
+        items = []
+        for row in reader:
+            if len(items) >= MAX_IMPORT_ROWS:
+                raise CsvInvalid(f"at most {MAX_IMPORT_ROWS} rows per import")
+            items.append(_item(row))
+    except csv.Error as error:
+        raise CsvInvalid(f"the CSV cannot be read: {error}") from None
+    return items

@@ -1,0 +1,214 @@
+"""Click analytics: per link (totals, series, breakdowns, recent clicks, CSV) and per user.
+
+Same rules as /links: a user reads only their own links' analytics (another user's link is a
+404, as for the link itself); admins read any link's. The per-user overview covers the caller's
+own links.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from admin import analytics
+from admin.analytics import Interval, InvalidRange, Scope, TimeRange
+from admin.auth.deps import CurrentUser, StoresDep
+from admin.links import CODE_PATTERN, get_owned_link
+from admin.problems import Problem, problem_responses
+
+router = APIRouter(tags=["analytics"])
+
+AUTH = (401, 403)
+Code = Annotated[str, Path(pattern=CODE_PATTERN, description="The short code.")]
+From = Annotated[
+    date | datetime | None,
+    Query(alias="from", description="Start: a local date (whole day) or ISO datetime. Default: 30 days ago."),
+]
+To = Annotated[
+    date | datetime | None,
+    Query(alias="to", description="End: a local date (included) or ISO datetime (excluded). Default: now."),
+]
+Tz = Annotated[str, Query(max_length=64, description="IANA time zone of the dates and buckets, e.g. Europe/Berlin.")]
+IncludeBots = Annotated[bool, Query(description="Count clicks from crawlers and bots too.")]
+Top = Annotated[int, Query(ge=1, le=100, description="Entries per breakdown.")]
+
+
+class SeriesPoint(BaseModel):
+    start: str
+    clicks: int
+    visitors: int
+
+
+class ValueCount(BaseModel):
+    value: str | None
+    clicks: int
+
+
+class CityCount(BaseModel):
+    city: str | None
+    country: str | None
+    clicks: int
+
+
+class RangeOut(BaseModel):
+    start: datetime
+    end: datetime
+    tz: str
+    interval: Interval
+
+
+class Analytics(BaseModel):
+    """Totals, a time series and top-N breakdowns; ``visitors`` counts an IP + agent once per UTC day."""
+
+    code: str | None = None
+    range: RangeOut
+    clicks: int
+    visitors: int
+    bot_clicks: int
+    series: list[SeriesPoint]
+    referrers: list[ValueCount]
+    countries: list[ValueCount]
+    cities: list[CityCount]
+    browsers: list[ValueCount]
+    os: list[ValueCount]
+    devices: list[ValueCount]
+
+
+class RecentClick(BaseModel):
+    clicked_at: datetime
+    country: str | None
+    city: str | None
+    browser: str | None
+    os: str | None
+    device: str | None
+    referrer_host: str | None
+    is_bot: bool
+
+
+class TopLink(BaseModel):
+    code: str
+    title: str | None
+    target_url: str
+    clicks: int
+    visitors: int
+
+
+def _range(start: date | datetime | None, end: date | datetime | None, tz: str) -> TimeRange:
+    try:
+        return analytics.resolve_range(start=start, end=end, tz=tz)
+    except InvalidRange as error:
+        raise Problem(422, InvalidRange.error_code, str(error)) from None
+
+
+async def _analytics(
+    stores: Any, scope: Scope, rng: TimeRange, *, interval: Interval, include_bots: bool, top: int
+) -> dict[str, Any]:
+    pool = stores.pool
+    try:
+        series = await analytics.time_series(pool, scope, rng, interval=interval, include_bots=include_bots)
+    except InvalidRange as error:
+        raise Problem(422, InvalidRange.error_code, str(error)) from None
+    parts = await analytics.breakdowns(pool, scope, rng, include_bots=include_bots, limit=top)
+    return {
+        "range": {"start": rng.start, "end": rng.end, "tz": rng.tz_name, "interval": interval},
+        **await analytics.totals(pool, scope, rng, include_bots=include_bots),
+        "series": series,
+        "referrers": parts["referrer"],
+        "countries": parts["country"],
+        "cities": parts["city"],
+        "browsers": parts["browser"],
+        "os": parts["os"],
+        "devices": parts["device"],
+    }
+
+
+@router.get("/links/{code}/analytics", response_model=Analytics, responses=problem_responses(*AUTH, 404, 422))
+async def link_analytics(
+    code: Code,
+    principal: CurrentUser,
+    stores: StoresDep,
+    start: From = None,
+    end: To = None,
+    tz: Tz = "UTC",
+    interval: Interval = "day",
+    include_bots: IncludeBots = False,
+    top: Top = 10,
+) -> dict[str, Any]:
+    """Clicks, unique visitors, a time series and top referrers, countries, cities, browsers, OS, devices."""
+    link = await get_owned_link(stores.pool, code, principal)
+    rng = _range(start, end, tz)
+    result = await _analytics(
+        stores, Scope(link_id=link.id), rng, interval=interval, include_bots=include_bots, top=top
+    )
+    return {"code": link.code, **result}
+
+
+@router.get("/links/{code}/clicks", response_model=list[RecentClick], responses=problem_responses(*AUTH, 404, 422))
+async def link_recent_clicks(
+    code: Code,
+    principal: CurrentUser,
+    stores: StoresDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    include_bots: IncludeBots = False,
+) -> list[dict[str, Any]]:
+    """The link's most recent clicks, newest first."""
+    link = await get_owned_link(stores.pool, code, principal)
+    return await analytics.recent_clicks(stores.pool, link.id, include_bots=include_bots, limit=limit)
+
+
+@router.get(
+    "/links/{code}/clicks.csv",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "Raw clicks as CSV."},
+        **problem_responses(*AUTH, 404, 422),
+    },
+)
+async def link_clicks_csv(
+    code: Code, principal: CurrentUser, stores: StoresDep, start: From = None, end: To = None, tz: Tz = "UTC"
+) -> StreamingResponse:
+    """The link's raw clicks in the range (bots included, flagged), streamed as CSV."""
+    link = await get_owned_link(stores.pool, code, principal)
+    rng = _range(start, end, tz)
+    return StreamingResponse(
+        analytics.export_clicks(stores.pool, link.id, rng),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="clicks-{link.code}.csv"'},
+    )
+
+
+@router.get("/analytics/overview", response_model=Analytics, responses=problem_responses(*AUTH, 422))
+async def overview(
+    principal: CurrentUser,
+    stores: StoresDep,
+    start: From = None,
+    end: To = None,
+    tz: Tz = "UTC",
+    interval: Interval = "day",
+    include_bots: IncludeBots = False,
+    top: Top = 10,
+) -> dict[str, Any]:
+    """The same analytics across all of the caller's links."""
+    rng = _range(start, end, tz)
+    return await _analytics(
+        stores, Scope(owner_id=principal.id), rng, interval=interval, include_bots=include_bots, top=top
+    )
+
+
+@router.get("/analytics/top-links", response_model=list[TopLink], responses=problem_responses(*AUTH, 422))
+async def top_links(
+    principal: CurrentUser,
+    stores: StoresDep,
+    start: From = None,
+    end: To = None,
+    tz: Tz = "UTC",
+    include_bots: IncludeBots = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> list[dict[str, Any]]:
+    """The caller's most clicked links in the range."""
+    rng = _range(start, end, tz)
+    return await analytics.top_links(stores.pool, principal.id, rng, include_bots=include_bots, limit=limit)

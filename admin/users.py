@@ -1,0 +1,186 @@
+"""The users service: accounts, roles, passwords and disabling (which takes their links off the edge)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import asyncpg
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from redis.asyncio import Redis
+
+from admin.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password_async
+from admin.edge_sync import push_records
+from common.linkstore import fetch_records
+from common.records import Keys
+
+logger = logging.getLogger("hop.admin.users")
+
+Role = Literal["user", "admin"]
+# Codes pushed to Redis per pipeline when a user's links change state together.
+PUSH_CHUNK = 1_000
+Password = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
+USER_COLUMNS = "id, email, password_hash, role, disabled, created_at, updated_at"
+
+
+class UserError(Exception):
+    error_code = "user_error"
+
+
+class EmailTaken(UserError):
+    error_code = "email_taken"
+
+    def __init__(self) -> None:
+        super().__init__("an account with this e-mail address already exists")
+
+
+class UserNotFound(UserError):
+    error_code = "user_not_found"
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"no user with id {user_id}")
+        self.user_id = user_id
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr = Field(max_length=254)
+    password: str = Password
+
+
+class UserPublic(BaseModel):
+    id: int
+    email: str
+    role: Role
+    is_admin: bool
+    disabled: bool
+    created_at: datetime
+
+
+class UsersPublic(BaseModel):
+    data: list[UserPublic]
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    email: str
+    password_hash: str
+    role: str
+    disabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> User:
+        return cls(**dict(row))
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def public(self) -> UserPublic:
+        return UserPublic(
+            id=self.id,
+            email=self.email,
+            role=self.role,  # type: ignore[arg-type]
+            is_admin=self.is_admin,
+            disabled=self.disabled,
+            created_at=self.created_at,
+        )
+
+
+async def create_user(*, pool: asyncpg.Pool, email: str, password: str, role: Role = "user") -> User:
+    """Raises EmailTaken (whatever the case of the address)."""
+    password_hash = await hash_password_async(password)
+    try:
+        row = await pool.fetchrow(
+            f"INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING {USER_COLUMNS}",
+            email,
+            password_hash,
+            role,
+        )
+    except asyncpg.UniqueViolationError:
+        raise EmailTaken() from None
+    return User.from_row(row)
+
+
+async def get_user(conn: asyncpg.Pool | asyncpg.Connection, user_id: int) -> User | None:
+    row = await conn.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE id = $1", user_id)
+    return User.from_row(row) if row is not None else None
+
+
+async def get_user_by_email(conn: asyncpg.Pool | asyncpg.Connection, email: str) -> User | None:
+    row = await conn.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1)", email)
+    return User.from_row(row) if row is not None else None
+
+
+async def list_users(*, pool: asyncpg.Pool, limit: int, offset: int, q: str | None = None) -> tuple[list[User], int]:
+    pattern = f"%{_escape_like(q)}%" if q else None
+    rows = await pool.fetch(
+        f"""SELECT {USER_COLUMNS}, count(*) OVER () AS total FROM users
+            WHERE $1::text IS NULL OR email ILIKE $1
+            ORDER BY id LIMIT $2 OFFSET $3""",
+        pattern,
+        limit,
+        offset,
+    )
+    total = (
+        rows[0]["total"]
+        if rows
+        else await pool.fetchval("SELECT count(*) FROM users WHERE $1::text IS NULL OR email ILIKE $1", pattern)
+    )
+    return [User.from_row(_without(row, "total")) for row in rows], int(total)
+
+
+async def set_password(conn: asyncpg.Connection, *, user_id: int, password_hash: str) -> None:
+    """Store a new hash and end every session of the user (their refresh tokens)."""
+    await conn.execute("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1", user_id, password_hash)
+    await conn.execute(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user_id
+    )
+
+
+async def set_user_disabled(*, pool: asyncpg.Pool, redis: Redis, keys: Keys, user_id: int, disabled: bool) -> User:
+    """Disable or enable an account; its links leave (or return to) the edge.
+
+    Disabling also revokes the user's sessions. Postgres commits first; the edge is updated
+    after, and a Redis outage leaves the change committed (the edge reads through).
+
+    Raises:
+        UserNotFound
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            f"UPDATE users SET disabled = $2, updated_at = now() WHERE id = $1 RETURNING {USER_COLUMNS}",
+            user_id,
+            disabled,
+        )
+        if row is None:
+            raise UserNotFound(user_id)
+        if disabled:
+            await conn.execute(
+                "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user_id
+            )
+    codes = [r["code"] for r in await pool.fetch("SELECT code FROM links WHERE owner_id = $1", user_id)]
+    for start in range(0, len(codes), PUSH_CHUNK):
+        chunk = codes[start : start + PUSH_CHUNK]
+        # Tombstones when disabling; when enabling, whatever Postgres now says each link is.
+        records = dict.fromkeys(chunk) if disabled else await fetch_records(pool, chunk)
+        await push_records(redis, keys, records)
+    logger.info("user %d %s; %d links pushed to the edge", user_id, "disabled" if disabled else "enabled", len(codes))
+    return User.from_row(row)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _without(row: asyncpg.Record, column: str) -> dict[str, object]:
+    values = dict(row)
+    values.pop(column, None)
+    return values

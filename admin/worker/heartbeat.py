@@ -1,0 +1,39 @@
+"""The worker's heartbeat in Redis, and the container health check that reads it."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Final
+
+import orjson
+from redis.asyncio import Redis
+
+from common.records import Keys
+
+HEARTBEAT_TTL_S: Final = 10  # a worker silent this long is unhealthy: `hop worker --check` fails
+HEARTBEAT_EVERY_S: Final = 1.0
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def heartbeat_key(keys: Keys, name: str) -> str:
+    return f"{keys.prefix}worker:{name}"
+
+
+async def beat(redis: Redis, keys: Keys, name: str, *, shards: list[int]) -> None:
+    payload = orjson.dumps({"shards": shards})
+    await redis.set(heartbeat_key(keys, name), payload, ex=HEARTBEAT_TTL_S)
+
+
+async def local_worker_alive(redis: Redis, keys: Keys) -> bool:
+    """True when a worker on this host has beaten within the TTL (the container probe)."""
+    async for _ in redis.scan_iter(match=heartbeat_key(keys, f"{socket.gethostname()}:*"), count=100):
+        return True
+    return False
+
+
+async def forget(redis: Redis, keys: Keys, name: str) -> None:
+    await redis.delete(heartbeat_key(keys, name))

@@ -1,0 +1,96 @@
+"""The edge's Prometheus series, fed from the plain counters the hot path already keeps.
+
+Requests never touch prometheus-client: the resolver, the click buffer and the responses count
+with plain ints, and ``EdgeExporter`` (a background task per worker, see common/metrics.py)
+hands the growth over every ``metrics_interval`` seconds and once more at shutdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from common.metrics import DeltaExporter
+from edge import redirect
+from edge.clicks import ClickBuffer
+from edge.resolver import Resolver
+
+# Statuses the edge sends; a child per status exists from the start so a scrape shows zeros.
+STATUSES = (200, 301, 302, 307, 308, 404, 503)
+
+
+@dataclass(frozen=True)
+class EdgeSeries:
+    responses: object
+    cache_hits: object
+    cache_entries: object
+    redis_lookups: object
+    redis_lookup_codes: object
+    redis_errors: object
+    read_through: object
+    stale_served: object
+    clicks_buffered: object
+    clicks_flushed: object
+    clicks_dropped: object
+    click_xadds: object
+    click_flush_errors: object
+    clicks_pending: object
+
+
+@cache
+def edge_series() -> EdgeSeries:
+    """Created once per process: in multiprocess mode two objects of one name would overwrite each other."""
+    from prometheus_client import CollectorRegistry, Counter, Gauge
+
+    registry = CollectorRegistry()  # not the global one: samples reach the scrape through the multiprocess files
+
+    def counter(name: str, doc: str, labels: tuple[str, ...] = ()) -> object:
+        return Counter(name, doc, labels, registry=registry)
+
+    def gauge(name: str, doc: str) -> object:
+        return Gauge(name, doc, registry=registry, multiprocess_mode="livesum")
+
+    return EdgeSeries(
+        responses=counter("hop_edge_responses", "Responses sent, by HTTP status.", ("status",)),
+        cache_hits=counter("hop_edge_cache_hits", "Lookups answered by the process's local cache."),
+        cache_entries=gauge("hop_edge_cache_entries", "Codes held in the edge processes' local caches."),
+        redis_lookups=counter("hop_edge_redis_lookups", "Redis round trips (one MGET per batch of lookups)."),
+        redis_lookup_codes=counter(
+            "hop_edge_redis_lookup_codes", "Codes looked up in Redis; divided by round trips: the batch size."
+        ),
+        redis_errors=counter("hop_edge_redis_errors", "Redis lookups that failed (read through to Postgres)."),
+        read_through=counter("hop_edge_read_through", "Codes read through to Postgres on a Redis miss."),
+        stale_served=counter("hop_edge_stale_served", "Redirects served from a stale cache entry, stores down."),
+        clicks_buffered=counter("hop_edge_clicks_buffered", "Clicks put into the in-memory buffer."),
+        clicks_flushed=counter("hop_edge_clicks_flushed", "Clicks written to a Redis click stream."),
+        clicks_dropped=counter("hop_edge_clicks_dropped", "Clicks lost: buffer full while Redis was down, or at exit."),
+        click_xadds=counter("hop_edge_click_xadds", "XADDs (packed click batches) written."),
+        click_flush_errors=counter("hop_edge_click_flush_errors", "Click flushes Redis refused (retried)."),
+        clicks_pending=gauge("hop_edge_clicks_pending", "Clicks waiting in the edge buffers."),
+    )
+
+
+def edge_exporter(*, resolver: Resolver, clicks: ClickBuffer, enabled: bool = True) -> DeltaExporter:
+    """The exporter for one edge process's resolver and click buffer; an empty one when metrics are off."""
+    exporter = DeltaExporter()
+    if not enabled:
+        return exporter
+    series = edge_series()
+    sent = redirect.SENT
+    for status in STATUSES:
+        exporter.counter(lambda status=status: sent.get(status, 0), series.responses.labels(status=str(status)))  # type: ignore[attr-defined]
+    rs, cs = resolver.stats, clicks.stats
+    exporter.counter(lambda: rs.cache_hits, series.cache_hits)
+    exporter.counter(lambda: rs.batches, series.redis_lookups)
+    exporter.counter(lambda: rs.batch_codes, series.redis_lookup_codes)
+    exporter.counter(lambda: rs.redis_errors, series.redis_errors)
+    exporter.counter(lambda: rs.read_through, series.read_through)
+    exporter.counter(lambda: rs.stale_served, series.stale_served)
+    exporter.counter(lambda: cs.buffered, series.clicks_buffered)
+    exporter.counter(lambda: cs.flushed, series.clicks_flushed)
+    exporter.counter(lambda: cs.dropped, series.clicks_dropped)
+    exporter.counter(lambda: cs.xadds, series.click_xadds)
+    exporter.counter(lambda: cs.flush_errors, series.click_flush_errors)
+    exporter.gauge(lambda: len(resolver.cache), series.cache_entries)
+    exporter.gauge(lambda: clicks.pending, series.clicks_pending)
+    return exporter

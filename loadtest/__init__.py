@@ -1,0 +1,1 @@
+"""Locust scenarios for Hop with pass/fail thresholds (`make loadtest`)."""

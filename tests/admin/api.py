@@ -1,0 +1,50 @@
+"""Small helpers for driving the admin API in tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from starlette.testclient import TestClient
+
+PASSWORD = "correct horse battery staple"
+PROBLEM = "application/problem+json"
+
+
+@dataclass
+class Account:
+    id: int
+    email: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+def login(client: TestClient, email: str, password: str = PASSWORD) -> httpx.Response:
+    return client.post("/api/v1/auth/login", json={"email": email, "password": password})
+
+
+def sign_up(client: TestClient, email: str, password: str = PASSWORD) -> Account:
+    registered = client.post("/api/v1/auth/register", json={"email": email, "password": password})
+    assert registered.status_code == 201, registered.text
+    tokens = login(client, email, password)
+    assert tokens.status_code == 200, tokens.text
+    body = tokens.json()
+    return Account(registered.json()["id"], email, body["access_token"], body["refresh_token"])
+
+
+def assert_problem(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    """The problem body of ``response``, after checking it is an RFC 9457 problem with ``status``."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM), response.headers["content-type"]
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    assert body["type"].endswith(body["code"])
+    if code is not None:
+        assert body["code"] == code, body
+    return body

@@ -1,0 +1,150 @@
+"""Password reset: a single-use, expiring token mailed over real SMTP (aiosmtpd), or logged in dev."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
+
+import asyncpg
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from starlette.testclient import TestClient
+
+from admin.auth.throttle import RESET_LIMIT
+from common.settings import Settings
+from tests.admin.api import PASSWORD, assert_problem, login, sign_up
+from tests.admin.conftest import ClientFactory
+from tests.conftest import SettingsFactory, run_sync
+from tests.servers import free_port
+
+NEW_PASSWORD = "a brand new passphrase"
+TOKEN_RE = re.compile(r"^    ([A-Za-z0-9_-]{40,})\r?$", re.MULTILINE)
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[Envelope, Message]] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        assert isinstance(envelope.content, bytes)
+        self.messages.append((envelope, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+    def wait(self, count: int = 1, timeout: float = 5.0) -> list[tuple[Envelope, Message]]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailing_client(
+    smtp: tuple[Inbox, int], settings_factory: SettingsFactory, client_factory: ClientFactory
+) -> tuple[TestClient, Inbox, Settings]:
+    inbox, port = smtp
+    settings = settings_factory(smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none", mail_from="hop@example.org")
+    return client_factory(settings), inbox, settings
+
+
+def _token(message: Message) -> str:
+    payload = message.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    match = TOKEN_RE.search(payload.decode())
+    assert match, payload
+    return match[1]
+
+
+def _confirm(client: TestClient, token: str, password: str = NEW_PASSWORD):  # type: ignore[no-untyped-def]
+    return client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "new_password": password})
+
+
+def test_reset_by_mail_sets_a_new_password_once(mailing_client: tuple[TestClient, Inbox, Settings]) -> None:
+    client, inbox, _ = mailing_client
+    account = sign_up(client, "forgetful@example.com")
+
+    requested = client.post("/api/v1/auth/password-reset", json={"email": "Forgetful@example.com"})
+    assert requested.status_code == 202
+    [(envelope, message)] = inbox.wait(1)
+    assert envelope.rcpt_tos == ["forgetful@example.com"]
+    assert message["From"] == "hop@example.org"
+    assert "password" in message["Subject"].lower()
+    token = _token(message)
+
+    assert_problem(_confirm(client, token, "short"), 422, "validation_failed")
+    assert _confirm(client, token).status_code == 204
+    assert login(client, account.email, NEW_PASSWORD).status_code == 200
+    assert_problem(login(client, account.email, PASSWORD), 401, "invalid_credentials")
+    # Single use, and the sessions from before the reset are over.
+    assert_problem(_confirm(client, token, "yet another passphrase"), 400, "invalid_reset_token")
+    refreshed = client.post("/api/v1/auth/refresh", json={"refresh_token": account.refresh_token})
+    assert_problem(refreshed, 401, "invalid_refresh_token")
+
+
+def test_unknown_addresses_get_the_same_answer_and_no_mail(mailing_client: tuple[TestClient, Inbox, Settings]) -> None:
+    client, inbox, _ = mailing_client
+    response = client.post("/api/v1/auth/password-reset", json={"email": "nobody@example.com"})
+    assert response.status_code == 202
+    assert response.json()["detail"].startswith("if the address has an account")
+    time.sleep(0.2)
+    assert inbox.messages == []
+
+
+def test_an_expired_token_is_refused(mailing_client: tuple[TestClient, Inbox, Settings]) -> None:
+    client, inbox, settings = mailing_client
+    sign_up(client, "late@example.com")
+    client.post("/api/v1/auth/password-reset", json={"email": "late@example.com"})
+    token = _token(inbox.wait(1)[0][1])
+
+    async def expire() -> None:
+        conn = await asyncpg.connect(
+            str(settings.database_url), server_settings={"search_path": settings.database_schema}
+        )
+        try:
+            await conn.execute("UPDATE password_resets SET expires_at = now() - interval '1 second'")
+        finally:
+            await conn.close()
+
+    run_sync(expire)
+    assert_problem(_confirm(client, token), 400, "invalid_reset_token")
+    assert_problem(_confirm(client, "made-up-token"), 400, "invalid_reset_token")
+
+
+def test_without_smtp_host_the_mail_is_logged(
+    client: TestClient, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert settings.smtp_host is None
+    sign_up(client, "devmode@example.com")
+    with caplog.at_level(logging.INFO, logger="hop.admin.mail"):
+        assert client.post("/api/v1/auth/password-reset", json={"email": "devmode@example.com"}).status_code == 202
+    logged = [r.getMessage() for r in caplog.records if r.name == "hop.admin.mail"]
+    assert len(logged) == 1
+    assert "devmode@example.com" in logged[0]
+    match = TOKEN_RE.search(logged[0])
+    assert match
+    assert _confirm(client, match[1]).status_code == 204
+
+
+def test_reset_mail_is_limited_per_address(mailing_client: tuple[TestClient, Inbox, Settings]) -> None:
+    client, inbox, _ = mailing_client
+    sign_up(client, "flooded@example.com")
+    for _ in range(RESET_LIMIT.max_failures + 2):
+        assert client.post("/api/v1/auth/password-reset", json={"email": "flooded@example.com"}).status_code == 202
+    time.sleep(0.3)
+    assert len(inbox.wait(RESET_LIMIT.max_failures)) == RESET_LIMIT.max_failures

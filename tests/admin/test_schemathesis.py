@@ -1,0 +1,91 @@
+"""Schemathesis over the OpenAPI spec against a real `hop admin` process: no input makes a 5xx.
+
+Every operation gets a bounded number of valid (positive) and invalid (negative) examples,
+sent with an admin's token so that the checks reach past authentication.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+
+from common.settings import Settings
+from tests.admin.api import PASSWORD
+from tests.admin.db import sql
+from tests.admin.processes import running_admin
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLES_PER_MODE = 12
+TIME_BUDGET_S = 60
+
+
+def _admin_token(base: str, settings: Settings) -> str:
+    registered = httpx.post(f"{base}/api/v1/auth/register", json={"email": "fuzz@example.com", "password": PASSWORD})
+    sql(settings, "UPDATE users SET role = 'admin' WHERE id = $1", registered.json()["id"])
+    token: str = httpx.post(
+        f"{base}/api/v1/auth/login", json={"email": "fuzz@example.com", "password": PASSWORD}
+    ).json()["access_token"]
+    # A few existing codes, so that generated paths sometimes reach a real link.
+    for code in ("abc", "fuzz_1", "0"):
+        created = httpx.post(
+            f"{base}/api/v1/links",
+            json={"target_url": "https://example.com/", "code": code},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert created.status_code == 201, created.text
+    return token
+
+
+def test_no_input_makes_a_server_error(settings: Settings, tmp_path: Path) -> None:
+    started = time.monotonic()
+    failures: list[str] = []
+    calls = 0
+    timings: dict[str, float] = {}
+    with running_admin(settings, tmp_path / "admin.log") as base:
+        headers = {"Authorization": f"Bearer {_admin_token(base, settings)}"}
+        schema = schemathesis.openapi.from_dict(httpx.get(f"{base}/openapi.json").json())
+        operations = [result.ok() for result in schema.get_all_operations()]
+        for operation in operations:
+            operation_started = time.monotonic()
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+                @given(case=operation.as_strategy(generation_mode=mode))
+                @hypothesis_settings(
+                    max_examples=EXAMPLES_PER_MODE,
+                    deadline=None,
+                    database=None,
+                    suppress_health_check=list(HealthCheck),
+                )
+                def run(case: schemathesis.Case) -> None:
+                    nonlocal calls
+                    calls += 1
+                    response = case.call(base_url=base, headers=headers, timeout=30)
+                    content_type = response.headers.get("content-type", [""])[0]
+                    if response.status_code >= 500:
+                        failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {case!r}")
+                    elif response.status_code >= 400 and content_type != "application/problem+json":
+                        failures.append(f"{case.method} {case.formatted_path} -> {content_type}: {case!r}")
+
+                try:
+                    run()
+                except Unsatisfiable:
+                    # Nothing in the operation can be made invalid (e.g. GET /healthz has no inputs).
+                    assert mode is GenerationMode.NEGATIVE, operation
+            timings[operation.label] = time.monotonic() - operation_started
+        log = (tmp_path / "admin.log").read_text(errors="replace")
+    elapsed = time.monotonic() - started
+    slowest = sorted(timings.items(), key=lambda item: -item[1])[:3]
+    print(f"schemathesis: {len(operations)} operations, {calls} requests, {elapsed:.1f}s; slowest: {slowest}")
+    assert not failures, "\n".join(failures[:10]) + "\n" + log[-3000:]
+    assert "Traceback" not in log, log[-3000:]
+    assert calls > len(operations) * 2
+    assert elapsed < TIME_BUDGET_S * 1.5

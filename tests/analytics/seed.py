@@ -1,0 +1,39 @@
+"""Clicks at chosen instants, applied through the real worker (streams -> burst drain)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from admin.stores import Stores
+from admin.worker import Worker
+from common.settings import Settings
+from tests.worker.streams import xadd_batch
+
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+)
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 "
+    "Mobile/15E148 Safari/604.1"
+)
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+def ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+async def apply_clicks(
+    stores: Stores,
+    settings: Settings,
+    code: str,
+    instants: list[datetime],
+    *,
+    ip: str = "198.51.100.1",
+    agent: str = CHROME,
+    referrer: str = "",
+    country: str = "",
+) -> None:
+    clicks = [(ms(at), code, ip, agent, referrer, country) for at in instants]
+    await xadd_batch(stores.redis, stores.keys, 0, clicks)  # type: ignore[arg-type]
+    await Worker(settings, burst=True).run()

@@ -1,0 +1,102 @@
+"""The edge's Prometheus endpoint, scraped from a real `hop edge` with several Granian workers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from admin.stores import open_stores
+from common.metrics import metric_names, render_multiprocess, sample_value
+from tests.helpers import add_link, clicks_by_code
+
+pytestmark = pytest.mark.e2e
+
+EDGE_SERIES = {
+    "hop_edge_responses_total",
+    "hop_edge_cache_hits_total",
+    "hop_edge_cache_entries",
+    "hop_edge_redis_lookups_total",
+    "hop_edge_redis_lookup_codes_total",
+    "hop_edge_redis_errors_total",
+    "hop_edge_read_through_total",
+    "hop_edge_stale_served_total",
+    "hop_edge_clicks_buffered_total",
+    "hop_edge_clicks_flushed_total",
+    "hop_edge_clicks_dropped_total",
+    "hop_edge_click_xadds_total",
+    "hop_edge_click_flush_errors_total",
+    "hop_edge_clicks_pending",
+}
+
+
+async def scrape_until(client: httpx.AsyncClient, url: str, done: Callable[[str], bool]) -> str:
+    """Scrape until ``done(text)``: each worker hands its counters over every metrics_interval."""
+    deadline = time.monotonic() + 10
+    while True:
+        text = (await client.get(f"{url}/metrics")).text
+        if done(text) or time.monotonic() > deadline:
+            return text
+        await asyncio.sleep(0.1)
+
+
+async def test_metrics_sum_every_worker_and_name_every_series(settings_factory, edge_factory) -> None:
+    settings = settings_factory(metrics_interval=0.1)
+    async with open_stores(settings) as stores:
+        await add_link(stores, settings, "https://example.com/", code="metered")
+    edge = edge_factory(settings, workers=2, metrics=True)
+    assert edge.metrics_url is not None
+    requests = 60
+    # A new connection per request, so that the kernel spreads them over both workers.
+    async with httpx.AsyncClient(base_url=edge.base_url, headers={"connection": "close"}, timeout=5) as client:
+        for _ in range(requests):
+            assert (await client.get("/metered")).status_code == 302
+        assert (await client.get("/unknown1")).status_code == 404
+        assert (await client.head("/metered")).status_code == 302
+
+        text = await scrape_until(
+            client,
+            edge.metrics_url,
+            lambda text: (
+                sample_value(text, "hop_edge_clicks_flushed_total") >= requests
+                and sample_value(text, "hop_edge_responses_total", (("status", "302"),)) >= requests + 1
+            ),
+        )
+        assert (await client.get(f"{edge.metrics_url}/healthz")).status_code == 200
+    assert EDGE_SERIES <= metric_names(text), EDGE_SERIES - metric_names(text)
+    assert sample_value(text, "hop_edge_responses_total", (("status", "302"),)) == requests + 1
+    assert sample_value(text, "hop_edge_responses_total", (("status", "404"),)) == 1
+    assert sample_value(text, "hop_edge_clicks_buffered_total") == requests
+    assert sample_value(text, "hop_edge_clicks_flushed_total") == requests
+    assert sample_value(text, "hop_edge_clicks_dropped_total") == 0
+    assert sample_value(text, "hop_edge_read_through_total") >= 1  # "unknown1"; "metered" was written through
+    lookups = sample_value(text, "hop_edge_redis_lookups_total")
+    assert 1 <= lookups <= sample_value(text, "hop_edge_redis_lookup_codes_total")
+    assert sample_value(text, "hop_edge_cache_hits_total") + lookups >= requests
+    assert clicks_by_code(settings)["metered"] == requests
+
+
+def test_metrics_disabled_by_port_zero(settings, edge_factory) -> None:
+    edge = edge_factory(settings)
+    assert edge.metrics_url is None
+    assert httpx.get(f"{edge.base_url}/healthz", timeout=5).status_code == 200
+    assert "metrics on" not in edge.log()
+
+
+async def test_shutdown_hands_over_the_last_counts(settings_factory, edge_factory, tmp_path) -> None:
+    # An interval longer than the test: only the export at SIGTERM can have written these samples.
+    settings = settings_factory(metrics_interval=60, metrics_dir=tmp_path)
+    async with open_stores(settings) as stores:
+        await add_link(stores, settings, "https://example.com/", code="last")
+    edge = edge_factory(settings, workers=1, metrics=True)
+    async with httpx.AsyncClient(base_url=edge.base_url, timeout=5) as client:
+        for _ in range(25):
+            assert (await client.get("/last")).status_code == 302
+    assert edge.terminate() == 0
+    text = render_multiprocess(tmp_path / "edge").decode()
+    assert sample_value(text, "hop_edge_responses_total", (("status", "302"),)) == 25
+    assert sample_value(text, "hop_edge_clicks_flushed_total") == 25
+    assert clicks_by_code(settings)["last"] == 25

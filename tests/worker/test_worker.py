@@ -1,0 +1,242 @@
+"""The worker against real Redis and Postgres, in process, in burst mode."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+
+import asyncpg
+import pytest
+
+from admin.partitions import Partitions, partition_name
+from admin.stores import Stores
+from admin.worker import Worker
+from common.records import NEGATIVE, STREAM_FIELD_BATCH, STREAM_FIELD_ID
+from common.settings import Settings
+from tests.helpers import add_link
+from tests.worker.streams import xadd_batch
+
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+)
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def click(code: str, *, ms: int | None = None, ip: str = "198.51.100.7", ua: str = CHROME, ref: str = "") -> tuple:
+    return (ms or now_ms(), code, ip, ua, ref, "")
+
+
+async def drain(settings: Settings) -> int:
+    return (await Worker(settings, burst=True).run()).clicks
+
+
+async def test_applies_batches_from_every_shard_with_rollups_and_counts(stores: Stores, settings: Settings) -> None:
+    await add_link(stores, settings, "https://example.com/a", code="a")
+    await add_link(stores, settings, "https://example.com/b", code="b")
+    for shard in range(settings.click_shards):
+        await xadd_batch(stores.redis, stores.keys, shard, [click("a"), click("b", ua=GOOGLEBOT), click("a")])
+    assert await drain(settings) == 3 * settings.click_shards
+    counts = dict(await stores.pool.fetch("SELECT code, click_count FROM links ORDER BY code"))
+    assert counts == {"a": 2 * settings.click_shards, "b": settings.click_shards}
+    assert await stores.pool.fetchval("SELECT count(*) FROM clicks") == 3 * settings.click_shards
+    assert await stores.pool.fetchval("SELECT sum(clicks) FROM click_rollups") == 3 * settings.click_shards
+    bots = await stores.pool.fetchval("SELECT sum(clicks) FROM click_rollups WHERE is_bot")
+    assert bots == settings.click_shards
+    # One visitor (same IP and agent) per link and day, however many clicks.
+    assert await stores.pool.fetchval("SELECT sum(visitors) FROM click_rollups") == 2
+    browsers = dict(
+        await stores.pool.fetch(
+            "SELECT value, sum(clicks) FROM click_dimension_rollups WHERE dimension = 'browser' GROUP BY value"
+        )
+    )
+    assert browsers == {"Chrome": 2 * settings.click_shards, "Googlebot": settings.click_shards}
+    # Applied entries are trimmed from the streams.
+    for shard in range(settings.click_shards):
+        assert await stores.redis.xlen(stores.keys.clicks_stream(shard)) == 0
+
+
+async def test_a_re_sent_batch_is_counted_once_even_on_another_shard(stores: Stores, settings: Settings) -> None:
+    await add_link(stores, settings, "https://example.com/a", code="a")
+    batch = await xadd_batch(stores.redis, stores.keys, 0, [click("a"), click("a")])
+    await xadd_batch(stores.redis, stores.keys, 0, [click("a"), click("a")], batch=batch)
+    await xadd_batch(stores.redis, stores.keys, 1, [click("a"), click("a")], batch=batch)
+    assert await drain(settings) == 2
+    # ...also when the copy arrives after the original was applied.
+    await xadd_batch(stores.redis, stores.keys, 2, [click("a"), click("a")], batch=batch)
+    assert await drain(settings) == 0
+    assert await stores.pool.fetchval("SELECT click_count FROM links WHERE code = 'a'") == 2
+
+
+async def test_resumes_after_the_stored_cursor(stores: Stores, settings: Settings) -> None:
+    await add_link(stores, settings, "https://example.com/a", code="a")
+    await xadd_batch(stores.redis, stores.keys, 0, [click("a")])
+    assert await drain(settings) == 1
+    # A crash after COMMIT but before XTRIM leaves applied entries in the stream: the cursor skips them.
+    stream = stores.keys.clicks_stream(0)
+    await xadd_batch(stores.redis, stores.keys, 0, [click("a"), click("a")])
+    await xadd_batch(stores.redis, stores.keys, 0, [click("a")])
+    (first_id, _), _ = await stores.redis.xrange(stream)
+    await stores.pool.execute("UPDATE stream_cursors SET last_id = $1 WHERE shard = 0", first_id.decode())
+    assert await drain(settings) == 1
+    assert await stores.pool.fetchval("SELECT click_count FROM links WHERE code = 'a'") == 2
+    assert await stores.redis.xlen(stream) == 0
+
+
+async def test_poison_entries_are_recorded_and_do_not_stop_the_loop(stores: Stores, settings: Settings) -> None:
+    await add_link(stores, settings, "https://example.com/a", code="a")
+    stream = stores.keys.clicks_stream(0)
+    await stores.redis.xadd(stream, {STREAM_FIELD_ID: b"bad:1", STREAM_FIELD_BATCH: b"not json"})
+    await stores.redis.xadd(stream, {b"unexpected": b"field"})
+    await xadd_batch(stores.redis, stores.keys, 0, [click("a"), [1, 2], click("a", ua="nul\x00agent")])  # type: ignore[list-item]
+    assert await drain(settings) == 2
+    errors = [row["error"] for row in await stores.pool.fetch("SELECT error FROM failed_click_entries ORDER BY id")]
+    assert len(errors) == 3
+    assert "undecodable" in errors[0]
+    assert "no click batch" in errors[1]
+    assert errors[2].startswith("click 1:")
+
+
+async def test_clicks_of_deleted_links_are_skipped(stores: Stores, settings: Settings) -> None:
+    await add_link(stores, settings, "https://example.com/a", code="a")
+    await xadd_batch(stores.redis, stores.keys, 0, [click("a"), click("gone")])
+    assert await drain(settings) == 1
+
+
+async def test_reaching_max_clicks_tombstones_the_link_at_the_edge(stores: Stores, settings: Settings) -> None:
+    await add_link(stores, settings, "https://example.com/a", code="a", max_clicks=3)
+    await xadd_batch(stores.redis, stores.keys, 0, [click("a"), click("a")])
+    await drain(settings)
+    assert await stores.redis.get(stores.keys.link("a")) != NEGATIVE
+    await xadd_batch(stores.redis, stores.keys, 0, [click("a"), click("a")])
+    await drain(settings)
+    assert await stores.redis.get(stores.keys.link("a")) == NEGATIVE
+
+
+async def test_privacy_truncated_ip_and_daily_visitor_hash(stores: Stores, settings: Settings) -> None:
+    await add_link(stores, settings, "https://example.com/a", code="a")
+    day1 = int(datetime(2026, 3, 1, 12, tzinfo=UTC).timestamp() * 1000)
+    day2 = day1 + 86_400_000
+    await xadd_batch(
+        stores.redis,
+        stores.keys,
+        0,
+        [
+            click("a", ms=day1, ip="203.0.113.77"),
+            click("a", ms=day2, ip="203.0.113.77"),
+            click("a", ip="2001:db8:1:2::5"),
+        ],
+    )
+    await drain(settings)
+    rows = await stores.pool.fetch("SELECT ip, ip_prefix::text, visitor_hash FROM clicks ORDER BY clicked_at")
+    assert [row["ip"] for row in rows] == [None, None, None]
+    assert [row["ip_prefix"] for row in rows] == ["203.0.113.0/24", "203.0.113.0/24", "2001:db8:1::/48"]
+    assert rows[0]["visitor_hash"] != rows[1]["visitor_hash"]  # a new salt every UTC day
+
+
+async def test_full_ip_is_kept_only_when_configured(stores: Stores, settings_factory) -> None:
+    settings = settings_factory(store_full_ip=True)
+    from admin.stores import open_stores
+
+    async with open_stores(settings) as own:
+        await add_link(own, settings, "https://example.com/a", code="a")
+        await xadd_batch(own.redis, own.keys, 0, [click("a", ip="203.0.113.77")])
+        await drain(settings)
+        assert await own.pool.fetchval("SELECT host(ip) FROM clicks") == "203.0.113.77"
+
+
+async def test_partitions_are_created_ahead_and_dropped_past_retention(stores: Stores, settings: Settings) -> None:
+    partitions = Partitions()
+    await partitions.ensure(stores.pool, {date(2020, 1, 1), date(2020, 2, 1)})
+    await partitions.ensure_ahead(stores.pool, today=date(2026, 11, 23))
+    names = {
+        row[0]
+        for row in await stores.pool.fetch(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"
+        )
+    }
+    assert {partition_name(date(2026, m, 1)) for m in (10, 11, 12)} | {"clicks_2027_01"} <= names
+    dropped = await partitions.drop_expired(stores.pool, retention_months=25, today=date(2026, 11, 23))
+    assert dropped == ["clicks_2020_01", "clicks_2020_02"]
+
+
+@pytest.mark.parametrize("burst", [True])
+async def test_sigterm_style_stop_finishes_cleanly(stores: Stores, settings: Settings, burst: bool) -> None:
+    worker = Worker(settings, burst=burst)
+    worker.stop()
+    stats = await worker.run()
+    assert stats.clicks == 0
+
+
+async def test_geoip_database_from_settings_fills_country_and_city(settings_factory, tmp_path) -> None:
+    from admin.stores import open_stores
+    from tests.worker.geo import write_city_db
+
+    settings = settings_factory(geoip_db=write_city_db(tmp_path / "city.mmdb"))
+    async with open_stores(settings) as own:
+        await add_link(own, settings, "https://example.com/a", code="a")
+        await xadd_batch(own.redis, own.keys, 0, [click("a", ip="81.2.69.160"), click("a", ip="198.51.100.1")])
+        await drain(settings)
+        rows = await own.pool.fetch("SELECT country, city FROM clicks ORDER BY city DESC")
+        assert [tuple(row) for row in rows] == [("GB", "London"), ("", "")]
+
+
+async def test_an_entry_postgres_rejects_is_isolated_and_the_rest_applied(stores: Stores, settings: Settings) -> None:
+    await add_link(stores, settings, "https://example.com/a", code="a")
+    # A real rejection by Postgres: a constraint this test adds, violated by one click of one entry.
+    await stores.pool.execute("ALTER TABLE clicks ADD CONSTRAINT no_poison CHECK (referrer <> 'https://poison/')")
+    await xadd_batch(stores.redis, stores.keys, 0, [click("a")])
+    await xadd_batch(stores.redis, stores.keys, 0, [click("a"), click("a", ref="https://poison/")])
+    await xadd_batch(stores.redis, stores.keys, 0, [click("a"), click("a")])
+    assert await drain(settings) == 3
+    failed = await stores.pool.fetch("SELECT error, payload FROM failed_click_entries")
+    assert len(failed) == 1
+    assert failed[0]["error"].startswith("rejected by postgres")
+    assert b"https://poison/" in failed[0]["payload"]
+    assert await stores.pool.fetchval("SELECT click_count FROM links WHERE code = 'a'") == 3
+    assert await stores.redis.xlen(stores.keys.clicks_stream(0)) == 0
+
+
+async def test_housekeeping_prunes_old_batch_ids_and_visitor_hashes(stores: Stores, settings: Settings) -> None:
+    await stores.pool.execute(
+        "INSERT INTO applied_batches (batch_id, applied_at) VALUES ('old', now() - interval '2 days'), ('new', now())"
+    )
+    await stores.pool.execute(
+        """INSERT INTO link_visitors (link_id, day, visitor_hash)
+           VALUES (1, current_date - 5, '\\x00'), (1, current_date, '\\x00')"""
+    )
+    await drain(settings)  # housekeeping runs when a worker starts, then every few minutes
+    assert [r[0] for r in await stores.pool.fetch("SELECT batch_id FROM applied_batches")] == ["new"]
+    assert await stores.pool.fetchval("SELECT count(*) FROM link_visitors") == 1
+
+
+async def test_entries_at_or_before_the_cursor_are_never_applied_again(stores: Stores, settings: Settings) -> None:
+    from admin.enrich import Enricher
+    from admin.worker.apply import apply_entries
+    from admin.worker.entries import read_entry
+    from admin.worker.inet import init_worker_connection
+    from common.db import connect_kwargs
+
+    await add_link(stores, settings, "https://example.com/a", code="a")
+    await drain(settings)  # creates the cursor rows and this month's partition
+    await xadd_batch(stores.redis, stores.keys, 0, [click("a")])
+    await xadd_batch(stores.redis, stores.keys, 0, [click("a")])
+    items = await stores.redis.xrange(stores.keys.clicks_stream(0))
+    enricher = Enricher(salt_secret="s" * 16)
+    entries = [read_entry(stream_id, fields, enricher) for stream_id, fields in items]
+    await stores.pool.execute("UPDATE stream_cursors SET last_id = $1 WHERE shard = 0", entries[0].stream_id)
+    # A read that started behind the stored cursor (e.g. a retry after a lost connection).
+    conn = await asyncpg.connect(**connect_kwargs(settings))
+    try:
+        await init_worker_connection(conn)
+        applied = await apply_entries(conn, shard=0, expected_cursor=entries[0].stream_id, entries=entries)
+        assert (applied.clicks, applied.last_id) == (1, entries[1].stream_id)
+        again = await apply_entries(conn, shard=0, expected_cursor=entries[1].stream_id, entries=entries)
+        assert (again.clicks, again.last_id) == (0, entries[1].stream_id)
+    finally:
+        await conn.close()
+    assert await stores.pool.fetchval("SELECT click_count FROM links WHERE code = 'a'") == 1
