@@ -48,11 +48,12 @@ LATEST_VERSION = len(discover())
 
 async def migrate(conn: asyncpg.Connection, *, schema: str) -> list[Migration]:
     """Apply every pending migration, each in its own transaction; returns the ones applied."""
-    await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    await conn.execute(f'SET search_path TO "{schema}"')
-    # Session-level lock: concurrent `hop migrate` runs (several containers starting) queue here.
+    # Session-level lock, taken first: concurrent `hop migrate` runs (several containers starting)
+    # queue here, and even CREATE SCHEMA IF NOT EXISTS races without it.
     await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
     try:
+        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        await conn.execute(f'SET search_path TO "{schema}"')
         await conn.execute(
             """CREATE TABLE IF NOT EXISTS schema_migrations (
                    version integer PRIMARY KEY,

@@ -1,9 +1,9 @@
 """`make bench`: the edge against its ceilings and the common design, in one run, on one table.
 
-Order of one run: seed 100,000 links; then for 1 and then 2 Granian workers, each target is
-started, warmed up with wrk, measured closed-loop (wrk, Zipf codes) and, where configured,
-open-loop (h2load at fixed rates), then stopped with SIGTERM. The edge's click streams are
-emptied after its warm-up and counted after its SIGTERM, against the redirects wrk received.
+Order of one run: seed 100,000 links; then for 1 and then 2 Granian workers, start every target
+at once, warm each up with wrk, run the open-loop rates (h2load), empty the click streams, run
+the closed-loop rounds (wrk, Zipf codes) alternating between targets, and stop them with SIGTERM.
+The edge's clicks are counted after its SIGTERM, against the redirects wrk received. See NOTES.md.
 """
 
 from __future__ import annotations
@@ -77,7 +77,6 @@ class Bench:
         self.rows: list[Row] = []
         self.notes: list[str] = []
         self.workload: Workload | None = None
-        self.urls_file: Path | None = None
         self.links: dict[str, str] = {}
 
     # --- set-up

@@ -6,7 +6,10 @@ prefix (``hop:`` by default), which also lets tests isolate themselves.
 - ``{prefix}link:{code}``: orjson link record, or ``NEGATIVE`` for a code Postgres does not
   serve (unknown, disabled, expired, exhausted). Absent means "ask Postgres".
 - ``{prefix}invalidate``: pub/sub channel; each message is a code whose record changed.
-- ``{prefix}clicks:{n}``: click streams; each entry is one packed batch of clicks.
+- ``{prefix}clicks:{n}``: click streams; each entry is one packed batch of clicks. Only the
+  worker trims them, up to what it has committed to Postgres.
+- ``{prefix}worker:{host}:{pid}``: a click worker's heartbeat.
+- ``{prefix}throttle:{scope}:{subject}``: admin login-throttling counters.
 """
 
 from __future__ import annotations
@@ -55,9 +58,9 @@ class Keys:
     def all_click_streams(self, shards: int) -> list[str]:
         return [self.clicks_stream(n) for n in range(shards)]
 
-    @property
-    def clicks_group(self) -> str:
-        return f"{self.prefix}clicks-workers"
+    def worker_heartbeat(self, name: str) -> str:
+        """A click worker's liveness key ("{host}:{pid}"), written with a TTL on every loop turn."""
+        return f"{self.prefix}worker:{name}"
 
     def throttle(self, scope: str, subject: str) -> str:
         return f"{self.prefix}throttle:{scope}:{subject}"

@@ -19,21 +19,17 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def heartbeat_key(keys: Keys, name: str) -> str:
-    return f"{keys.prefix}worker:{name}"
-
-
 async def beat(redis: Redis, keys: Keys, name: str, *, shards: list[int]) -> None:
     payload = orjson.dumps({"shards": shards})
-    await redis.set(heartbeat_key(keys, name), payload, ex=HEARTBEAT_TTL_S)
+    await redis.set(keys.worker_heartbeat(name), payload, ex=HEARTBEAT_TTL_S)
 
 
 async def local_worker_alive(redis: Redis, keys: Keys) -> bool:
     """True when a worker on this host has beaten within the TTL (the container probe)."""
-    async for _ in redis.scan_iter(match=heartbeat_key(keys, f"{socket.gethostname()}:*"), count=100):
+    async for _ in redis.scan_iter(match=keys.worker_heartbeat(f"{socket.gethostname()}:*"), count=100):
         return True
     return False
 
 
 async def forget(redis: Redis, keys: Keys, name: str) -> None:
-    await redis.delete(heartbeat_key(keys, name))
+    await redis.delete(keys.worker_heartbeat(name))
