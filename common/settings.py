@@ -108,7 +108,9 @@ class Settings(BaseSettings):
 
     # --- click worker and analytics
     worker_batch_size: int = Field(500, ge=1, le=10_000, description="Stream entries one worker transaction applies.")
-    worker_block_ms: int = Field(200, ge=1, le=60_000, description="How long one XREAD waits for new clicks, milliseconds.")
+    worker_block_ms: int = Field(
+        200, ge=1, le=60_000, description="How long one XREAD waits for new clicks, milliseconds."
+    )
     geoip_db: Path | None = Field(None, description="MaxMind-format .mmdb for country/city lookups.")
     store_full_ip: bool = Field(False, description="Keep visitors' full IP addresses (default: truncated only).")
     visitor_salt_secret: str = Field(
