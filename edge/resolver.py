@@ -159,10 +159,12 @@ class Resolver:
             self._loading[code] = loop.create_future()
         if to_load:
             self._spawn(self._load(to_load))
+        # Take every code's future before the first await: _load pops them from _loading as it
+        # finishes, so looking them up one await later fails (KeyError) for all but the first.
+        loading = {code: self._loading[code] for code in batch}
         for code, waiters in batch.items():
-            loading = self._loading[code]
             try:
-                entry = await asyncio.shield(loading)
+                entry = await asyncio.shield(loading[code])
             except LookupFailed as error:
                 self._fail(code, waiters, error)
             else:

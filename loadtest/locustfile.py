@@ -18,10 +18,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from locust import FastHttpUser, between, constant_throughput, events, task
+from locust import FastHttpUser, between, events, task
 from locust.env import Environment
 
 from loadtest.codes import ZipfCodes
+from loadtest.pacing import poisson_pacing
 from loadtest.thresholds import REDIRECT_NAME, Thresholds, check
 
 logger = logging.getLogger("hop.loadtest")
@@ -36,7 +37,7 @@ def _options(parser: Any) -> None:
     )
     parser.add_argument("--zipf-s", type=float, default=1.1)
     parser.add_argument("--unknown-fraction", type=float, default=0.01)
-    parser.add_argument("--redirect-rps", type=float, default=4.0, help="requests/s each RedirectUser sends")
+    parser.add_argument("--redirect-rps", type=float, default=20.0, help="requests/s each RedirectUser sends")
     parser.add_argument("--admin-host", default="", help="admin API base URL; empty: no admin traffic")
     parser.add_argument("--admin-users", type=int, default=3, help="AdminUsers; the other users redirect")
     parser.add_argument("--p95-ms", type=float, default=5.0, help="redirect p95 must be under this; 0: no check")
@@ -50,7 +51,7 @@ class RedirectUser(FastHttpUser):
 
     weight = 20
     codes: ZipfCodes | None = None
-    wait_time = constant_throughput(4.0)  # replaced by --redirect-rps
+    wait_time = poisson_pacing(20.0)  # replaced by --redirect-rps
 
     @task
     def follow(self) -> None:
@@ -141,7 +142,7 @@ def _configure(environment: Environment, **_: Any) -> None:
     RedirectUser.codes = ZipfCodes.from_file(
         Path(options.codes_file), s=options.zipf_s, unknown_fraction=options.unknown_fraction
     )
-    RedirectUser.wait_time = constant_throughput(options.redirect_rps)
+    RedirectUser.wait_time = poisson_pacing(options.redirect_rps)
     # The runner names the user classes on the command line: AdminUser only when an admin API runs.
     if options.admin_host:
         AdminUser.admin_url = options.admin_host

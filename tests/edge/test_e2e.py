@@ -157,3 +157,18 @@ def test_other_bad_settings_are_named_at_start_up(
     assert result.returncode == 1
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+async def test_concurrent_misses_for_many_distinct_codes_all_read_through(settings, edge_factory) -> None:
+    # Codes Postgres has but Redis lacks, asked for at once: the read-through batches span many codes.
+    codes = await seed_links(settings, 600, prefix="cold")
+    with redis.Redis.from_url(settings.redis_url) as client:
+        client.delete(*[f"{settings.redis_prefix}link:{code}" for code in codes])
+    unknown = [f"unknown{n}" for n in range(100)]
+    edge = edge_factory(settings, workers=1)
+
+    statuses = await send_requests(edge.base_url, [f"/{code}" for code in codes + unknown], concurrency=200)
+
+    assert statuses == {302: len(codes), 404: len(unknown)}
+    assert "lookup batch failed" not in edge.log()
+    assert "Traceback" not in edge.log()

@@ -1,0 +1,28 @@
+"""Request pacing for the redirect users: each user's requests arrive as a Poisson process.
+
+Locust's constant_throughput gives every user a fixed interval, and users spawned within the
+same second then fire in step: 50 users at 4/s made a burst of 50 requests every 250 ms, and
+Locust measured its own queueing (p50 8 ms against a no-I/O server that answers in under 1 ms).
+Exponential gaps between scheduled arrivals keep the same mean rate without the bursts.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+MAX_BACKLOG_S = 1.0  # a user that fell behind catches up on at most this much of its schedule
+
+
+def poisson_pacing(rate: float) -> Callable[[Any], float]:
+    """A Locust ``wait_time``: seconds until the user's next scheduled arrival (0 when late)."""
+
+    def wait(user: Any) -> float:
+        now = time.monotonic()
+        due = user.__dict__.get("_hop_next_due", now) + random.expovariate(rate)
+        user._hop_next_due = max(due, now - MAX_BACKLOG_S)
+        return max(0.0, due - now)
+
+    return wait
