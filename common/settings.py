@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -186,6 +187,21 @@ class Settings(BaseSettings):
         if self.short_base_url is None:
             return f"http://{self.edge_host}:{self.edge_port}"
         return str(self.short_base_url).rstrip("/")
+
+
+def settings_environment(settings: Settings, base: Mapping[str, str], **extra: object) -> dict[str, str]:
+    """``base`` without its HOP_* variables, plus those that make a child process load ``settings``
+    (with ``extra`` fields overridden): how `hop dev`, tests and benchmarks start Hop processes.
+    """
+    env = {key: value for key, value in base.items() if not key.startswith(ENV_PREFIX)}
+    values = settings.model_dump(mode="json") | extra
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, list):
+            value = ",".join(str(item) for item in value)
+        env[f"{ENV_PREFIX}{name.upper()}"] = str(value)
+    return env
 
 
 class SettingsError(Exception):

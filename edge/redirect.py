@@ -19,18 +19,20 @@ SENT: defaultdict[int, int] = defaultdict(int)
 
 _EMPTY_BODY: Message = {"type": "http.response.body", "body": b"", "more_body": False}
 # Redirects are not cached by browsers or proxies so that every visit reaches us and is counted.
-_COMMON_HEADERS: list[tuple[bytes, bytes]] = [
+_COMMON_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cache-control", b"private, no-store"),
     (b"x-robots-tag", b"noindex, nofollow"),
     (b"content-length", b"0"),
-]
+)
 
 
 def _start(status: int, location: str) -> Message:
+    # Tuples, not lists: a message holding only tuples of bytes is untracked by the cyclic GC
+    # after its first collection, so 100,000 cached links do not lengthen every gen-2 pause.
     return {
         "type": "http.response.start",
         "status": status,
-        "headers": [(b"location", location.encode("latin-1")), *_COMMON_HEADERS],
+        "headers": ((b"location", location.encode("latin-1")), *_COMMON_HEADERS),
     }
 
 

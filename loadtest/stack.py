@@ -15,7 +15,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from bench import processes, seed
-from common.settings import ENV_PREFIX, Settings
+from common.settings import ENV_PREFIX, Settings, settings_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_APP = ROOT / "admin" / "app.py"
@@ -24,15 +24,8 @@ ADMIN_READY_TIMEOUT_S = 60
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that makes a child process load exactly ``settings``."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(ENV_PREFIX)}
-    for name, value in settings.model_dump(mode="json").items():
-        if value is None:
-            continue
-        if isinstance(value, list):
-            value = ",".join(str(item) for item in value)
-        env[f"{ENV_PREFIX}{name.upper()}"] = str(value)
-    env[f"{ENV_PREFIX}LOG_LEVEL"] = "INFO"  # the readiness lines are logged at INFO
-    return env
+    # The readiness lines are logged at INFO.
+    return settings_environment(settings, os.environ, log_level="INFO")
 
 
 def admin_available() -> bool:

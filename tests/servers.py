@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from common.settings import ENV_PREFIX, Settings
+from common.settings import Settings, settings_environment
 
 STARTUP_TIMEOUT_S = 30
 
@@ -24,17 +24,8 @@ def free_port() -> int:
 
 
 def settings_env(settings: Settings, **extra: object) -> dict[str, str]:
-    """The environment that makes a child process load exactly ``settings``."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(ENV_PREFIX)}
-    for name, value in settings.model_dump(mode="json").items():
-        if value is None:
-            continue
-        if isinstance(value, list):
-            value = ",".join(str(item) for item in value)
-        env[f"{ENV_PREFIX}{name.upper()}"] = str(value)
-    for name, value in extra.items():
-        env[f"{ENV_PREFIX}{name.upper()}"] = str(value)
-    return env
+    """This process's environment, with HOP_* replaced by exactly ``settings`` (and ``extra``)."""
+    return settings_environment(settings, os.environ, **extra)
 
 
 @dataclass
