@@ -1,9 +1,12 @@
 """Code -> Redirect, with one Redis round trip per batch of concurrent lookups.
 
-Lookups that miss the local cache within one event-loop iteration are coalesced into a single
-MGET. Codes Redis does not know are read through to Postgres, once per code however many
-requests wait on it (singleflight), and written back to Redis with SET NX so a concurrent
-admin write always wins.
+Lookups that miss the local cache are coalesced into a single MGET, with at most one MGET in
+flight: misses that arrive while one is out wait for it and share the next, so under load the
+batches grow instead of the Redis client's per-command cost.
+
+Codes Redis does not know are read through to Postgres, once per code however many requests
+wait on it (singleflight), and written back to Redis with SET NX so a concurrent admin write
+always wins.
 """
 
 from __future__ import annotations
@@ -82,6 +85,7 @@ class Resolver:
         self._waiting: dict[str, list[asyncio.Future[Entry]]] = {}
         self._loading: dict[str, asyncio.Future[Entry]] = {}
         self._dispatch_scheduled = False
+        self._mget_in_flight = False
         self._tasks: set[asyncio.Task[None]] = set()
 
     def cached(self, code: str) -> Entry | None:
@@ -104,15 +108,24 @@ class Resolver:
             self._waiting[code] = [future]
         else:
             waiters.append(future)
-        if not self._dispatch_scheduled:
+        if not self._dispatch_scheduled and not self._mget_in_flight:
             self._dispatch_scheduled = True
             loop.call_soon(self._dispatch)
         return await future
 
     def _dispatch(self) -> None:
         self._dispatch_scheduled = False
+        if not self._waiting:
+            return
         batch, self._waiting = self._waiting, {}
+        self._mget_in_flight = True
         self._spawn(self._resolve_batch(batch))
+
+    def _mget_done(self) -> None:
+        self._mget_in_flight = False
+        if self._waiting and not self._dispatch_scheduled:
+            self._dispatch_scheduled = True
+            asyncio.get_running_loop().call_soon(self._dispatch)
 
     def _spawn(self, coro: object) -> None:
         task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
@@ -130,14 +143,17 @@ class Resolver:
 
     async def _lookup(self, batch: dict[str, list[asyncio.Future[Entry]]]) -> None:
         codes = list(batch)
-        self.stats.batches += 1
-        self.stats.batch_codes += len(codes)
         try:
+            self.stats.batches += 1
+            self.stats.batch_codes += len(codes)
             raws = await self._redis.mget([self._keys.link(code) for code in codes])
         except (RedisError, OSError) as error:
             self.stats.redis_errors += 1
             logger.warning("redis lookup failed, reading through to postgres: %s", error)
             raws = [None] * len(codes)
+        finally:
+            # The next batch may go as soon as Redis has answered, before any Postgres read-through.
+            self._mget_done()
         missing = []
         for code, raw in zip(codes, raws, strict=True):
             if raw is None:
