@@ -33,7 +33,7 @@ from bench.report import Row, text_table, write_results
 from bench.tools import ensure_tools
 from bench.workload import draw_paths, write_workload
 from common.records import Keys
-from common.services import EmbeddedServices, find_or_start
+from common.services import available_stores
 from common.settings import Settings, load_settings
 
 EDGE_RATIO_GOAL = 0.6
@@ -352,21 +352,16 @@ def parse_args(argv: list[str] | None) -> Plan:
 
 
 def with_stores(body: Callable[[Settings], None]) -> None:
-    services = EmbeddedServices(data_dir=Path(tempfile.mkdtemp(prefix="hop-bench-stores-")))
-    try:
-        redis_url, database_url = find_or_start(
-            services,
-            redis_url=os.environ.get("HOP_BENCH_REDIS_URL"),
-            database_url=os.environ.get("HOP_BENCH_DATABASE_URL"),
-            try_local=True,
-        )
+    with available_stores(
+        Path(tempfile.mkdtemp(prefix="hop-bench-stores-")),
+        redis_url=os.environ.get("HOP_BENCH_REDIS_URL"),
+        database_url=os.environ.get("HOP_BENCH_DATABASE_URL"),
+    ) as (redis_url, database_url):
         # Own schema and key prefix: the bench never touches anyone else's data, and removes its own.
         settings = load_settings(
             redis_url=redis_url, database_url=database_url, database_schema="bench", redis_prefix="bench:"
         )
         body(settings)
-    finally:
-        services.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,3 +110,17 @@ def find_or_start(
     if database_url is None:
         database_url = services.start_postgres()
     return redis_url, database_url
+
+
+@contextmanager
+def available_stores(
+    data_dir: Path, *, redis_url: str | None, database_url: str | None, try_local: bool = True
+) -> Iterator[tuple[str, str]]:
+    """The Redis and Postgres URLs to use (as ``find_or_start`` picks them); embedded servers
+    started for them live under ``data_dir`` and stop on leaving the block.
+    """
+    services = EmbeddedServices(data_dir=data_dir)
+    try:
+        yield find_or_start(services, redis_url=redis_url, database_url=database_url, try_local=try_local)
+    finally:
+        services.close()

@@ -20,7 +20,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from bench import seed
-from common.services import EmbeddedServices, find_or_start
+from common.services import available_stores
 from common.settings import Settings, load_settings
 from loadtest.locust_cli import Run, run_locust
 from loadtest.stack import start_stack
@@ -59,14 +59,11 @@ async def _cleanup(settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     run, links, with_admin = parse_args(argv)
-    services = EmbeddedServices(data_dir=Path(tempfile.mkdtemp(prefix="hop-loadtest-stores-")))
-    try:
-        redis_url, database_url = find_or_start(
-            services,
-            redis_url=os.environ.get("HOP_LOADTEST_REDIS_URL"),
-            database_url=os.environ.get("HOP_LOADTEST_DATABASE_URL"),
-            try_local=True,
-        )
+    with available_stores(
+        Path(tempfile.mkdtemp(prefix="hop-loadtest-stores-")),
+        redis_url=os.environ.get("HOP_LOADTEST_REDIS_URL"),
+        database_url=os.environ.get("HOP_LOADTEST_DATABASE_URL"),
+    ) as (redis_url, database_url):
         settings = load_settings(
             redis_url=redis_url,
             database_url=database_url,
@@ -87,8 +84,6 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(result.stderr)
         print(f"loadtest: report in {REPORT_DIR}; exit code {result.returncode}", flush=True)
         return result.returncode
-    finally:
-        services.close()
 
 
 if __name__ == "__main__":

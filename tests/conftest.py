@@ -20,7 +20,7 @@ import redis
 
 from admin.migrate import migrate
 from admin.stores import Stores, open_stores
-from common.services import EmbeddedServices, find_or_start
+from common.services import available_stores
 from common.settings import Settings
 from tests.servers import EdgeProcess, PrivateRedis, start_edge
 
@@ -30,16 +30,13 @@ T = TypeVar("T")
 
 @pytest.fixture(scope="session")
 def store_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    services = EmbeddedServices(data_dir=tmp_path_factory.mktemp("stores"))
-    try:
-        yield find_or_start(
-            services,
-            redis_url=os.environ.get("HOP_TEST_REDIS_URL"),
-            database_url=os.environ.get("HOP_TEST_DATABASE_URL"),
-            try_local=os.environ.get("HOP_TEST_EMBEDDED") != "1",
-        )
-    finally:
-        services.close()
+    with available_stores(
+        tmp_path_factory.mktemp("stores"),
+        redis_url=os.environ.get("HOP_TEST_REDIS_URL"),
+        database_url=os.environ.get("HOP_TEST_DATABASE_URL"),
+        try_local=os.environ.get("HOP_TEST_EMBEDDED") != "1",
+    ) as urls:
+        yield urls
 
 
 async def _migrate(database_url: str, schema: str) -> None:
