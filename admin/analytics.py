@@ -10,8 +10,6 @@ A ``Scope`` says whose clicks: one link, or every link of one owner. Callers che
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -20,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import asyncpg
 
-from admin.links_csv import escape_cell
+from admin.links_csv import csv_text, escape_cell
 
 Interval = Literal["hour", "day", "week", "month"]
 Dimension = Literal["country", "city", "referrer", "browser", "os", "device"]
@@ -279,7 +277,7 @@ async def export_clicks(pool: asyncpg.Pool, link_id: int, rng: TimeRange) -> Asy
     Referrers and user agents are visitor-controlled: cells that a spreadsheet would run as a
     formula are escaped.
     """
-    yield _csv([list(EXPORT_COLUMNS)])
+    yield csv_text([list(EXPORT_COLUMNS)])
     async with pool.acquire() as conn, conn.transaction(readonly=True):
         batch: list[list[str]] = []
         async for row in conn.cursor(
@@ -295,10 +293,10 @@ async def export_clicks(pool: asyncpg.Pool, link_id: int, rng: TimeRange) -> Asy
         ):
             batch.append([_cell(row[column]) for column in EXPORT_COLUMNS])
             if len(batch) >= EXPORT_BATCH:
-                yield _csv(batch)
+                yield csv_text(batch)
                 batch = []
         if batch:
-            yield _csv(batch)
+            yield csv_text(batch)
 
 
 def _cell(value: Any) -> str:
@@ -307,9 +305,3 @@ def _cell(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     return escape_cell(str(value))
-
-
-def _csv(rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue()

@@ -69,7 +69,8 @@ def export_row(link: Link, short_base: str) -> list[str]:
     return [escape_cell(values.get(column) or _cell(getattr(link, column))) for column in EXPORT_COLUMNS]
 
 
-def _csv_text(rows: list[list[str]]) -> str:
+def csv_text(rows: list[list[str]]) -> str:
+    """Rows as CSV text with CRLF line ends (RFC 4180), for streamed exports."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue()
@@ -79,7 +80,7 @@ async def export_links(
     *, pool: asyncpg.Pool, principal: Principal, short_base: str, tag: str | None = None
 ) -> AsyncIterator[str]:
     """The CSV of every link ``principal`` may see, header first, streamed from a server-side cursor."""
-    yield _csv_text([list(EXPORT_COLUMNS)])
+    yield csv_text([list(EXPORT_COLUMNS)])
     owner = None if principal.is_admin else principal.id
     async with pool.acquire() as conn, conn.transaction(readonly=True):
         batch: list[list[str]] = []
@@ -93,10 +94,10 @@ async def export_links(
         ):
             batch.append(export_row(Link.from_row(row), short_base))
             if len(batch) >= EXPORT_BATCH:
-                yield _csv_text(batch)
+                yield csv_text(batch)
                 batch = []
         if batch:
-            yield _csv_text(batch)
+            yield csv_text(batch)
 
 
 def _item(row: dict[str, str]) -> dict[str, Any]:

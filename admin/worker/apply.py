@@ -36,7 +36,6 @@ CLICK_COLUMNS: Final = (
     "is_bot",
     "user_agent",
 )
-DIMENSIONS: Final = ("country", "city", "referrer", "browser", "os", "device")
 
 
 def stream_id_key(stream_id: str) -> tuple[int, int]:
