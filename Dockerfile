@@ -11,13 +11,15 @@ RUN python -m venv /opt/hop
 WORKDIR /src
 # Dependencies first, so that a code change reuses the cached dependency layer.
 COPY pyproject.toml README.md ./
-RUN mkdir common edge admin \
-    && touch common/__init__.py edge/__init__.py admin/__init__.py \
+RUN mkdir common edge admin worker hop \
+    && touch common/__init__.py edge/__init__.py admin/__init__.py worker/__init__.py hop/__init__.py \
     && /opt/hop/bin/pip install --no-cache-dir . \
     && /opt/hop/bin/pip uninstall --yes hop
 COPY common ./common
 COPY edge ./edge
 COPY admin ./admin
+COPY worker ./worker
+COPY hop ./hop
 RUN /opt/hop/bin/pip install --no-cache-dir --no-deps . \
     && /opt/hop/bin/python -m compileall -q /opt/hop/lib
 

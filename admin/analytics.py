@@ -140,6 +140,7 @@ async def totals(pool: asyncpg.Pool, scope: Scope, rng: TimeRange, *, include_bo
         rng.end,
         include_bots,
     )
+    assert row is not None, "an aggregate without GROUP BY returns one row"
     return {"clicks": int(row["clicks"]), "visitors": int(row["visitors"]), "bot_clicks": int(row["bot_clicks"])}
 
 
@@ -193,7 +194,7 @@ def _buckets(rng: TimeRange, interval: Interval) -> list[datetime]:
         day -= timedelta(days=day.weekday())
     elif interval == "month":
         day = day.replace(day=1)
-    buckets = []
+    buckets: list[datetime] = []
     while True:
         start = datetime(day.year, day.month, day.day, tzinfo=rng.tz).astimezone(UTC)
         if start >= rng.end:

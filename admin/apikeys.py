@@ -11,6 +11,7 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict, Field
 
 from admin.text import PlainText
+from common.db import Row
 
 KEY_PREFIX = "hop_"
 # What the owner sees in listings to tell keys apart: "hop_" and the first 8 random characters.
@@ -53,6 +54,10 @@ class ApiKey:
     revoked_at: datetime | None
     created_at: datetime
 
+    @classmethod
+    def from_row(cls, row: Row) -> ApiKey:
+        return cls(**dict(row))
+
     def public(self) -> ApiKeyPublic:
         return ApiKeyPublic(
             id=self.id, name=self.name, prefix=self.prefix, created_at=self.created_at, last_used_at=self.last_used_at
@@ -74,14 +79,15 @@ async def create_api_key(*, pool: asyncpg.Pool, user_id: int, name: str) -> ApiK
         key[:DISPLAY_PREFIX_LENGTH],
         hash_key(key),
     )
-    return ApiKeyCreated(**ApiKey(**dict(row)).public().model_dump(), key=key)
+    assert row is not None, "INSERT ... RETURNING returns the inserted row"
+    return ApiKeyCreated(**ApiKey.from_row(row).public().model_dump(), key=key)
 
 
 async def list_api_keys(*, pool: asyncpg.Pool, user_id: int) -> list[ApiKey]:
     rows = await pool.fetch(
         f"SELECT {API_KEY_COLUMNS} FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id", user_id
     )
-    return [ApiKey(**dict(row)) for row in rows]
+    return [ApiKey.from_row(row) for row in rows]
 
 
 async def revoke_api_key(*, pool: asyncpg.Pool, user_id: int, key_id: int) -> None:

@@ -20,16 +20,16 @@ from admin.observability import install_observability
 from admin.problems import Problem as _Problem
 from admin.problems import ProblemDetails, install_problem_handlers, problem_response
 from admin.routes import api_router
-from admin.stores import Stores, open_stores
 from common.logs import configure_logging
-from common.settings import Settings, load_settings_or_exit
+from common.settings import AdminSettings, load_settings_or_exit
+from common.stores import Stores, open_stores
 
 logger = logging.getLogger("hop.admin")
 
 API_VERSION = "1.0.0"
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: AdminSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         async with open_stores(settings) as stores:
@@ -78,6 +78,6 @@ async def readyz(request: Request) -> JSONResponse:
 
 def app_factory() -> FastAPI:
     """Granian's entry point: settings from the environment, logging configured, the app built."""
-    settings = load_settings_or_exit()
+    settings = load_settings_or_exit(AdminSettings)
     configure_logging(settings)
     return create_app(settings)

@@ -6,15 +6,15 @@ from functools import lru_cache
 
 from fastapi import Request
 
-from common.settings import Settings
-from edge.client_ip import ClientIpResolver
+from common.client_ip import ClientIpResolver, Network
+from common.settings import AdminSettings
 
 
 @lru_cache(maxsize=8)
-def _resolver(networks: tuple[object, ...]) -> ClientIpResolver:
-    return ClientIpResolver(networks)  # type: ignore[arg-type]
+def _resolver(networks: tuple[Network, ...]) -> ClientIpResolver:
+    return ClientIpResolver(networks)
 
 
-def client_ip(request: Request, settings: Settings) -> str:
+def client_ip(request: Request, settings: AdminSettings) -> str:
     peer = request.client.host if request.client else "unknown"
     return _resolver(tuple(settings.trusted_proxies)).resolve(peer, request.headers.get("x-forwarded-for"))

@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from redis.asyncio import Redis
 
 from admin.auth.principal import Principal
-from admin.edge_sync import push_records
 from admin.targets import normalize_target
 from admin.text import PlainText, no_control_characters
+from common.db import Executor, Row
+from common.edge_sync import push_records
 from common.linkstore import fetch_records, record_from_row
 from common.records import Keys
 from common.settings import RedirectStatus
@@ -215,7 +216,7 @@ class Link:
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: asyncpg.Record) -> Link:
+    def from_row(cls, row: Row) -> Link:
         return cls(**dict(row))
 
     def public(self, short_base: str) -> LinkPublic:
@@ -322,10 +323,11 @@ async def _insert(pool: asyncpg.Pool, link_in: LinkCreate, *, target_url: str, c
         )
     except asyncpg.UniqueViolationError:
         raise CodeTaken(code) from None
+    assert row is not None, "INSERT ... RETURNING returns the inserted row"
     return Link.from_row(row)
 
 
-async def get_link(pool: asyncpg.Pool | asyncpg.Connection, code: str) -> Link:
+async def get_link(pool: Executor, code: str) -> Link:
     """Raises LinkNotFound."""
     row = await pool.fetchrow(f"SELECT {LINK_COLUMNS} FROM links WHERE code = $1", code)
     if row is None:
@@ -333,7 +335,7 @@ async def get_link(pool: asyncpg.Pool | asyncpg.Connection, code: str) -> Link:
     return Link.from_row(row)
 
 
-async def get_owned_link(conn_or_pool: asyncpg.Pool | asyncpg.Connection, code: str, principal: Principal) -> Link:
+async def get_owned_link(conn_or_pool: Executor, code: str, principal: Principal) -> Link:
     """The link ``code`` if ``principal`` owns it or is an admin.
 
     Raises:

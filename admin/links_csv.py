@@ -131,7 +131,7 @@ def parse_import(data: bytes) -> list[dict[str, Any]]:
         if "target_url" not in header:
             raise CsvInvalid("the first line must be a header naming at least the target_url column")
         reader.fieldnames = header
-        items = []
+        items: list[dict[str, Any]] = []
         for row in reader:
             if len(items) >= MAX_IMPORT_ROWS:
                 raise CsvInvalid(f"at most {MAX_IMPORT_ROWS} rows per import")

@@ -7,14 +7,14 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
-from common.settings import Settings
+from common.settings import AdminSettings
 
 logger = logging.getLogger("hop.admin.mail")
 
 SMTP_TIMEOUT_S = 10
 
 
-def build_message(settings: Settings, *, to: str, subject: str, body: str) -> EmailMessage:
+def build_message(settings: AdminSettings, *, to: str, subject: str, body: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = to
@@ -23,7 +23,7 @@ def build_message(settings: Settings, *, to: str, subject: str, body: str) -> Em
     return message
 
 
-async def send_mail(settings: Settings, *, to: str, subject: str, body: str) -> bool:
+async def send_mail(settings: AdminSettings, *, to: str, subject: str, body: str) -> bool:
     """Send one plain-text mail. Returns False (and logs) on failure: callers run it in the
     background, where an exception would only be lost."""
     message = build_message(settings, to=to, subject=subject, body=body)

@@ -15,12 +15,18 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.logs import REQUEST_ID
+
+if TYPE_CHECKING:
+    from prometheus_client import Counter, Gauge, Histogram
+    from starlette.applications import Starlette
 
 logger = logging.getLogger("hop.admin.access")
 
@@ -32,9 +38,9 @@ _QUIET_ROUTES = frozenset({"/healthz", "/readyz"})
 
 @dataclass(frozen=True)
 class AdminSeries:
-    requests: object
-    seconds: object
-    in_progress: object
+    requests: Counter
+    seconds: Histogram
+    in_progress: Gauge
 
 
 @cache
@@ -60,7 +66,8 @@ def admin_series() -> AdminSeries:
 
 
 def request_id_from(scope: Scope) -> str:
-    for name, value in scope["headers"]:
+    headers: Iterable[tuple[bytes, bytes]] = scope["headers"]
+    for name, value in headers:
         if name == REQUEST_ID_HEADER and _VALID_REQUEST_ID.match(value):
             return value.decode("ascii")
     return uuid.uuid4().hex
@@ -112,7 +119,7 @@ class ObservabilityMiddleware:
 
         series = self.series
         if series:
-            series.in_progress.inc()  # type: ignore[attr-defined]
+            series.in_progress.inc()
         started = time.perf_counter()
         try:
             await self.app(scope, receive, send_with_id)
@@ -121,14 +128,14 @@ class ObservabilityMiddleware:
             route = route_template(scope)
             method = scope["method"]
             if series:
-                series.in_progress.dec()  # type: ignore[attr-defined]
-                series.requests.labels(method=method, route=route, status=str(status)).inc()  # type: ignore[attr-defined]
-                series.seconds.labels(method=method, route=route).observe(elapsed)  # type: ignore[attr-defined]
+                series.in_progress.dec()
+                series.requests.labels(method=method, route=route, status=str(status)).inc()
+                series.seconds.labels(method=method, route=route).observe(elapsed)
             if route not in _QUIET_ROUTES:
                 logger.info("%s %s %d %.1fms", method, route, status, elapsed * 1000)
             REQUEST_ID.reset(token)
 
 
-def install_observability(app: object, *, metrics: bool) -> None:
+def install_observability(app: Starlette, *, metrics: bool) -> None:
     """Wrap ``app`` (FastAPI/Starlette) in ``ObservabilityMiddleware``, outermost so it times everything."""
-    app.add_middleware(ObservabilityMiddleware, metrics=metrics)  # type: ignore[attr-defined]
+    app.add_middleware(ObservabilityMiddleware, metrics=metrics)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from redis.asyncio import Redis
 
 from admin.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password_async
-from admin.edge_sync import push_records
+from common.db import Connection, Executor, Row
+from common.edge_sync import push_records
 from common.linkstore import fetch_records
 from common.records import Keys
 
@@ -70,13 +71,14 @@ class User:
     id: int
     email: str
     password_hash: str
-    role: str
+    # The users table's CHECK constraint keeps the column to these values.
+    role: Role
     disabled: bool
     created_at: datetime
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: asyncpg.Record) -> User:
+    def from_row(cls, row: Row) -> User:
         return cls(**dict(row))
 
     @property
@@ -87,7 +89,7 @@ class User:
         return UserPublic(
             id=self.id,
             email=self.email,
-            role=self.role,  # type: ignore[arg-type]
+            role=self.role,
             is_admin=self.is_admin,
             disabled=self.disabled,
             created_at=self.created_at,
@@ -106,15 +108,16 @@ async def create_user(*, pool: asyncpg.Pool, email: str, password: str, role: Ro
         )
     except asyncpg.UniqueViolationError:
         raise EmailTaken() from None
+    assert row is not None, "INSERT ... RETURNING returns the inserted row"
     return User.from_row(row)
 
 
-async def get_user(conn: asyncpg.Pool | asyncpg.Connection, user_id: int) -> User | None:
+async def get_user(conn: Executor, user_id: int) -> User | None:
     row = await conn.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE id = $1", user_id)
     return User.from_row(row) if row is not None else None
 
 
-async def get_user_by_email(conn: asyncpg.Pool | asyncpg.Connection, email: str) -> User | None:
+async def get_user_by_email(conn: Executor, email: str) -> User | None:
     row = await conn.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE lower(email) = lower($1)", email)
     return User.from_row(row) if row is not None else None
 
@@ -137,7 +140,7 @@ async def list_users(*, pool: asyncpg.Pool, limit: int, offset: int, q: str | No
     return [User.from_row(_without(row, "total")) for row in rows], int(total)
 
 
-async def set_password(conn: asyncpg.Connection, *, user_id: int, password_hash: str) -> None:
+async def set_password(conn: Connection, *, user_id: int, password_hash: str) -> None:
     """Store a new hash and end every session of the user (their refresh tokens)."""
     await conn.execute("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1", user_id, password_hash)
     await conn.execute(
@@ -180,7 +183,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _without(row: asyncpg.Record, column: str) -> dict[str, object]:
+def _without(row: Row, column: str) -> dict[str, Any]:
     values = dict(row)
     values.pop(column, None)
     return values

@@ -16,11 +16,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench import processes
 from bench.report import RESULTS_DIR
-from bench.run import Bench, Plan, bench_env, cleanup, log, with_stores
+from bench.run import Bench, Plan, log, with_stores
 from bench.tools import ensure_tools
 from common.settings import Settings
+from harness.processes import start_edge
 
 
 def py_spy() -> str:
@@ -81,28 +81,23 @@ def main(argv: list[str] | None = None) -> int:
 
     def body(settings: Settings) -> None:
         with tempfile.TemporaryDirectory(prefix="hop-profile-") as tmp:
-            bench = Bench(plan, settings, bench_env(settings), Path(tmp), tools)
+            bench = Bench(plan, settings, Path(tmp), tools)
+            bench.seed()
+            server = start_edge(settings, workers=1, log_path=bench.log("edge-profile"))
             try:
-                bench.seed()
-                server = processes.start_edge(env=bench.env, workers=1, log_dir=Path(tmp), name="edge-profile")
-                try:
-                    bench.closed(server.url, plan.warmup)
-                    RESULTS_DIR.mkdir(exist_ok=True)
-                    raw = RESULTS_DIR / "edge-profile.txt"
-                    spies = [
-                        record(server.process.pid, seconds=plan.seconds, output=raw, fmt="raw"),
-                        record(
-                            server.process.pid, seconds=plan.seconds, output=raw.with_suffix(".svg"), fmt="flamegraph"
-                        ),
-                    ]
-                    time.sleep(1)  # py-spy attaches
-                    result = bench.closed(server.url, plan.seconds)
-                    for spy in spies:
-                        spy.wait(timeout=60)
-                finally:
-                    server.stop()
+                bench.closed(server.url, plan.warmup)
+                RESULTS_DIR.mkdir(exist_ok=True)
+                raw = RESULTS_DIR / "edge-profile.txt"
+                spies = [
+                    record(server.process.pid, seconds=plan.seconds, output=raw, fmt="raw"),
+                    record(server.process.pid, seconds=plan.seconds, output=raw.with_suffix(".svg"), fmt="flamegraph"),
+                ]
+                time.sleep(1)  # py-spy attaches
+                result = bench.closed(server.url, plan.seconds)
+                for spy in spies:
+                    spy.wait(timeout=60)
             finally:
-                cleanup(settings)
+                server.stop()
             log(f"edge under profile: {result.rps:,.0f} req/s, p50 {result.p50:.2f} ms, p99 {result.p99:.2f} ms")
             summary = summarize(raw)
             (RESULTS_DIR / "edge-profile-summary.txt").write_text(summary + "\n")

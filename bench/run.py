@@ -22,19 +22,20 @@ from importlib.metadata import version
 from pathlib import Path
 
 import redis
-from redis.asyncio import Redis as AsyncRedis
 
-from bench import clicks, processes, seed
 from bench.ceilings import nginx
 from bench.ceilings.common_app import STREAM_SUFFIX
 from bench.ceilings.dict_app import LINKS_FILE_ENV
+from bench.ceilings.serve import start_ceiling
 from bench.loadgen import LoadResult, Workload, run_h2load, run_wrk, write_urls
 from bench.report import Row, text_table, write_results
 from bench.tools import ensure_tools
 from bench.workload import draw_paths, write_workload
-from common.records import Keys
-from common.services import available_stores
-from common.settings import Settings, load_settings
+from common.settings import Settings
+from harness import seed
+from harness.clicks import reset_streams, stream_clicks
+from harness.processes import Process, free_port, start_edge
+from harness.stores import drop_namespace, namespaced, stores_for
 
 EDGE_RATIO_GOAL = 0.6
 ROUNDS = 2  # closed-loop rounds per target, alternating between targets
@@ -66,13 +67,11 @@ class Plan:
 
 
 class Bench:
-    def __init__(self, plan: Plan, settings: Settings, env: dict[str, str], work: Path, tools: dict[str, str | None]):
+    def __init__(self, plan: Plan, settings: Settings, work: Path, tools: dict[str, str | None]):
         self.plan = plan
         self.settings = settings
-        self.env = env
         self.work = work
         self.tools = tools
-        self.keys = Keys(prefix=settings.redis_prefix)
         self.redis = redis.Redis.from_url(str(settings.redis_url))
         self.rows: list[Row] = []
         self.notes: list[str] = []
@@ -86,19 +85,12 @@ class Bench:
         unknown = seed.make_unknown_codes(self.plan.unknown_codes)
         started = time.monotonic()
 
-        async def go() -> None:
-            client = AsyncRedis.from_url(str(self.settings.redis_url))
-            try:
-                await seed.seed_links(self.settings, client, codes)
-            finally:
-                await client.aclose()
-
-        asyncio.run(go())
+        asyncio.run(seed.seed_links(self.settings, codes))
         log(f"seeded {len(codes):,} links in {time.monotonic() - started:.1f}s")
         self.links = {code: seed.target_for(index) for index, code in enumerate(codes)}
         links_file = self.work / "links.tsv"
         links_file.write_text("".join(f"{code}\t{target}\n" for code, target in self.links.items()))
-        self.env[LINKS_FILE_ENV] = str(links_file)
+        os.environ[LINKS_FILE_ENV] = str(links_file)  # for the ceiling (a), started from this process
         self.workload = write_workload(
             self.work, codes, unknown, zipf_s=self.plan.zipf_s, unknown_fraction=self.plan.unknown_fraction
         )
@@ -116,7 +108,7 @@ class Bench:
             threads=self.plan.threads,
         )
 
-    def open_loop(self, server: processes.Server, rates: tuple[int, ...], target: str, workers: int) -> None:
+    def open_loop(self, server: Process, rates: tuple[int, ...], target: str, workers: int) -> None:
         h2load = self.tools["h2load"]
         if h2load is None or not rates:
             return
@@ -142,19 +134,13 @@ class Bench:
 
     # --- targets
 
-    def start_targets(self, workers: int, first: bool) -> dict[str, processes.Server]:
+    def start_targets(self, workers: int, first: bool) -> dict[str, Process]:
         """Every target of this worker count, running at once so their runs can alternate."""
-        servers: dict[str, processes.Server] = {}
+        servers: dict[str, Process] = {}
         try:
-            servers[DICT] = processes.start_ceiling(
-                "dict", env=self.env, workers=workers, log_dir=self.work, name=f"a-{workers}"
-            )
-            servers[COMMON] = processes.start_ceiling(
-                "common", env=self.env, workers=workers, log_dir=self.work, name=f"c-{workers}"
-            )
-            servers[EDGE] = processes.start_edge(
-                env=self.env, workers=workers, log_dir=self.work, name=f"edge-{workers}"
-            )
+            servers[DICT] = start_ceiling("dict", self.settings, workers=workers, log_path=self.log(f"a-{workers}"))
+            servers[COMMON] = start_ceiling("common", self.settings, workers=workers, log_path=self.log(f"c-{workers}"))
+            servers[EDGE] = start_edge(self.settings, workers=workers, log_path=self.log(f"edge-{workers}"))
             if first:
                 nginx_server = self.start_nginx()
                 if nginx_server is not None:
@@ -165,14 +151,17 @@ class Bench:
             raise
         return servers
 
-    def start_nginx(self) -> processes.Server | None:
+    def start_nginx(self) -> Process | None:
         binary = self.tools["nginx"]
         if binary is None:
             self.notes.append("(b) nginx not measured: nginx is not installed")
             return None
-        port = processes.free_port()
+        port = free_port()
         conf = nginx.write_config(self.work / "nginx", port=port, workers=1, links=self.links)
-        return processes.start_nginx(binary, conf, port=port, log_dir=self.work, name="b-nginx")
+        return nginx.start_nginx(binary, conf, port=port, log_path=self.log("b-nginx"))
+
+    def log(self, name: str) -> Path:
+        return self.work / f"{name}.log"
 
     def measure(self, workers: int, first: bool) -> dict[str, Row]:
         """Warm-up, open-loop runs, then closed-loop rounds that alternate between the targets.
@@ -183,7 +172,6 @@ class Bench:
         """
         servers = self.start_targets(workers, first)
         common_stream = f"{self.settings.redis_prefix}{STREAM_SUFFIX}"
-        shards = self.settings.click_shards
         rounds: dict[str, list[LoadResult]] = {name: [] for name in servers}
         try:
             for server in servers.values():
@@ -195,7 +183,7 @@ class Bench:
             # Empty the streams once the warm-up's and open loop's last clicks are flushed (10 ms
             # interval), so that what is counted below is exactly the closed-loop runs' clicks.
             time.sleep(0.5)
-            clicks.reset_edge_streams(self.redis, self.keys, shards)
+            reset_streams(self.settings)
             self.redis.delete(common_stream)
             for _ in range(ROUNDS):
                 for name, server in servers.items():
@@ -213,11 +201,11 @@ class Bench:
         rows = {
             name: Row(TARGETS[name], workers, self.closed_label(), combine(results)) for name, results in rounds.items()
         }
-        rows[EDGE].clicks_captured = clicks.edge_clicks(self.redis, self.keys, shards)
+        rows[EDGE].clicks_captured = len(stream_clicks(self.settings))
         rows[EDGE].clicks_served = rows[EDGE].result.redirects
         rows[COMMON].clicks_captured = int(self.redis.xlen(common_stream))
         rows[COMMON].clicks_served = rows[COMMON].result.redirects
-        clicks.reset_edge_streams(self.redis, self.keys, shards)
+        reset_streams(self.settings)
         self.redis.delete(common_stream)
         a, c = rows[DICT].result.rps, rows[COMMON].result.rps
         for name, row in rows.items():
@@ -291,18 +279,6 @@ def log(message: str) -> None:
     print(f"bench: {message}", flush=True)
 
 
-def bench_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        HOP_REDIS_URL=str(settings.redis_url),
-        HOP_DATABASE_URL=str(settings.database_url),
-        HOP_DATABASE_SCHEMA=settings.database_schema,
-        HOP_REDIS_PREFIX=settings.redis_prefix,
-        HOP_LOG_LEVEL="INFO",  # the readiness line is logged at INFO
-    )
-    return env
-
-
 def tool_version(command: list[str]) -> str:
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=5, check=False)
@@ -352,16 +328,13 @@ def parse_args(argv: list[str] | None) -> Plan:
 
 
 def with_stores(body: Callable[[Settings], None]) -> None:
-    with available_stores(
-        Path(tempfile.mkdtemp(prefix="hop-bench-stores-")),
-        redis_url=os.environ.get("HOP_BENCH_REDIS_URL"),
-        database_url=os.environ.get("HOP_BENCH_DATABASE_URL"),
-    ) as (redis_url, database_url):
-        # Own schema and key prefix: the bench never touches anyone else's data, and removes its own.
-        settings = load_settings(
-            redis_url=redis_url, database_url=database_url, database_schema="bench", redis_prefix="bench:"
-        )
-        body(settings)
+    """Run ``body`` in the bench's own namespace (schema ``ns_bench``, prefix ``ns:bench:``), removed after."""
+    with stores_for("HOP_BENCH", Path(tempfile.mkdtemp(prefix="hop-bench-stores-"))) as urls:
+        settings = namespaced(urls, tag="bench", log_level="INFO")
+        try:
+            body(settings)
+        finally:
+            asyncio.run(drop_namespace(settings))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -372,12 +345,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def body(settings: Settings) -> None:
         with tempfile.TemporaryDirectory(prefix="hop-bench-") as tmp:
-            bench = Bench(plan, settings, bench_env(settings), Path(tmp), tools)
-            try:
-                bench.seed()
-                bench.run()
-            finally:
-                cleanup(settings)
+            bench = Bench(plan, settings, Path(tmp), tools)
+            bench.seed()
+            bench.run()
             bench.notes.append(
                 f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs: "
                 "absolute numbers move with other load; the ratios are taken within this run"
@@ -391,15 +361,3 @@ def main(argv: list[str] | None = None) -> int:
 
     with_stores(body)
     return 0
-
-
-def cleanup(settings: Settings) -> None:
-    async def go() -> None:
-        client = AsyncRedis.from_url(str(settings.redis_url))
-        try:
-            await seed.delete_prefix(client, settings.redis_prefix)
-        finally:
-            await client.aclose()
-        await seed.drop_schema(settings)
-
-    asyncio.run(go())

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any, TypedDict
 
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
 
-from common.settings import Settings
+from common.settings import CoreSettings
 
 POOL_CLOSE_TIMEOUT_S = 10
+
+# A connection as functions receive it: opened directly, or acquired from a pool.
+Connection = asyncpg.Connection | PoolConnectionProxy
+# Anything that runs a query: a connection, or a pool (which acquires one per query).
+Executor = Connection | asyncpg.Pool
+# A result row: asyncpg's Record (which the stubs do not declare a Mapping) or a dict built from one.
+Row = asyncpg.Record | Mapping[str, Any]
 
 
 class SchemaTooOld(Exception):
@@ -30,13 +39,18 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
-def database_dsn(settings: Settings) -> str:
+def database_dsn(settings: CoreSettings) -> str:
     if settings.database_url is None:
         raise ValueError("HOP_DATABASE_URL is not set (run through `hop dev` to start an embedded Postgres)")
     return settings.database_url
 
 
-def connect_kwargs(settings: Settings) -> dict[str, object]:
+class ConnectArgs(TypedDict):
+    dsn: str
+    server_settings: dict[str, str]
+
+
+def connect_kwargs(settings: CoreSettings) -> ConnectArgs:
     """What asyncpg.connect / create_pool need to reach Hop's schema."""
     return {
         "dsn": database_dsn(settings),
@@ -46,7 +60,7 @@ def connect_kwargs(settings: Settings) -> dict[str, object]:
 
 @asynccontextmanager
 async def open_pool(
-    settings: Settings, *, min_size: int = 1, max_size: int | None = None
+    settings: CoreSettings, *, min_size: int = 1, max_size: int | None = None
 ) -> AsyncIterator[asyncpg.Pool]:
     """An asyncpg pool on Hop's schema; ``min_size > 0`` makes a bad DSN fail at start-up."""
     pool = await asyncpg.create_pool(
@@ -63,7 +77,7 @@ async def open_pool(
         await asyncio.shield(asyncio.wait_for(pool.close(), POOL_CLOSE_TIMEOUT_S))
 
 
-async def schema_version(conn: asyncpg.Connection) -> int:
+async def schema_version(conn: Connection) -> int:
     exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
     if not exists:
         return 0

@@ -6,11 +6,9 @@ Postgres would not serve (disabled, expired, out of clicks) is a tombstone on bo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
-import asyncpg
-
+from common.db import Executor, Row
 from common.records import LinkRecord
 
 # A link whose owner is disabled does not redirect either: its `disabled` reads true here.
@@ -21,7 +19,7 @@ SERVABLE_SELECT = """
 """
 
 
-def record_from_row(row: Mapping[str, Any]) -> LinkRecord | None:
+def record_from_row(row: Row) -> LinkRecord | None:
     """The edge record of a links row, or None when the link must not redirect."""
     if row["disabled"]:
         return None
@@ -39,7 +37,7 @@ def record_from_row(row: Mapping[str, Any]) -> LinkRecord | None:
     return None if record.is_expired() else record
 
 
-async def fetch_records(conn: asyncpg.Connection | asyncpg.Pool, codes: Iterable[str]) -> dict[str, LinkRecord | None]:
+async def fetch_records(conn: Executor, codes: Iterable[str]) -> dict[str, LinkRecord | None]:
     """Each asked-for code mapped to its record, or None when Postgres would not redirect it."""
     wanted = list(codes)
     rows = await conn.fetch(f"{SERVABLE_SELECT} WHERE l.code = ANY($1::text[])", wanted)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from common.settings import Settings
+from common.settings import CoreSettings
 
 # The id of the request being handled in this context; "" outside a request.
 REQUEST_ID: ContextVar[str] = ContextVar("hop_request_id", default="")
@@ -108,7 +108,7 @@ class DevFormatter(logging.Formatter):
 GRANIAN_LOGGERS = ("_granian", "granian.access")
 
 
-def configure_logging(settings: Settings) -> None:
+def configure_logging(settings: CoreSettings) -> None:
     """Hop's loggers (and Granian's, once it has configured them) to stderr, JSON in production."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if settings.environment == "production" else DevFormatter())

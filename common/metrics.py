@@ -8,8 +8,8 @@ How it fits together:
   private port, with /healthz beside /metrics.
 - Hot paths keep plain int counters; ``DeltaExporter`` hands their growth to prometheus-client
   counters from a background task (``export_periodically``), so a request pays nothing extra.
-- ``hop worker`` is one process: it calls ``worker_metrics()`` and ``serve_metrics`` (with a
-  readiness callback), see ``WorkerMetrics``.
+- ``hop worker`` is one process: worker/metrics.py serves its own registry with ``serve_metrics``
+  (with a readiness callback).
 """
 
 from __future__ import annotations
@@ -24,9 +24,12 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 logger = logging.getLogger("hop.metrics")
 
@@ -35,6 +38,18 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _LIVE_GAUGE_FILE = re.compile(r"^gauge_live\w+?_(\d+)\.db$")
 
 ReadyCheck = Callable[[], bool]
+
+
+class Incrementable(Protocol):
+    """A prometheus-client Counter (or a labelled child of one)."""
+
+    def inc(self, amount: float = ...) -> None: ...
+
+
+class Settable(Protocol):
+    """A prometheus-client Gauge (or a labelled child of one)."""
+
+    def set(self, value: float) -> None: ...
 
 
 class MetricsPortError(Exception):
@@ -106,10 +121,10 @@ def render_multiprocess(path: Path) -> bytes:
     return generate_latest(registry)
 
 
-def render_registry(registry: object) -> bytes:
+def render_registry(registry: CollectorRegistry) -> bytes:
     from prometheus_client import generate_latest
 
-    return generate_latest(registry)  # type: ignore[arg-type]
+    return generate_latest(registry)
 
 
 # --- the private HTTP endpoint: /metrics, /healthz, /readyz
@@ -220,24 +235,24 @@ class DeltaExporter:
     ``gauge(read, target)``: each ``export`` sets ``target`` to ``read()``.
     """
 
-    _counters: list[tuple[Callable[[], int], object, list[int]]] = field(default_factory=list)
-    _gauges: list[tuple[Callable[[], float], object]] = field(default_factory=list)
+    _counters: list[tuple[Callable[[], int], Incrementable, list[int]]] = field(default_factory=list)
+    _gauges: list[tuple[Callable[[], float], Settable]] = field(default_factory=list)
 
-    def counter(self, read: Callable[[], int], target: object) -> None:
+    def counter(self, read: Callable[[], int], target: Incrementable) -> None:
         # Start from the current value: counts from before this exporter existed are not ours to add.
         self._counters.append((read, target, [read()]))
 
-    def gauge(self, read: Callable[[], float], target: object) -> None:
+    def gauge(self, read: Callable[[], float], target: Settable) -> None:
         self._gauges.append((read, target))
 
     def export(self) -> None:
         for read, target, last in self._counters:
             value = read()
             if value > last[0]:
-                target.inc(value - last[0])  # type: ignore[attr-defined]
+                target.inc(value - last[0])
             last[0] = value
         for read_gauge, gauge in self._gauges:
-            gauge.set(read_gauge())  # type: ignore[attr-defined]
+            gauge.set(read_gauge())
 
 
 async def export_periodically(exporter: DeltaExporter, interval: float) -> None:
@@ -248,74 +263,6 @@ async def export_periodically(exporter: DeltaExporter, interval: float) -> None:
             exporter.export()
         except Exception:
             logger.exception("exporting metrics failed")
-
-
-# --- the worker (one process): what `hop worker` calls
-
-
-@dataclass(frozen=True)
-class WorkerMetrics:
-    """The click worker's series. Call ``applied`` after each committed transaction."""
-
-    clicks_applied: object
-    batches: object
-    batch_seconds: object
-    lag_seconds: object
-    entries_failed: object
-    registry: object
-
-    def applied(self, *, shard: int, clicks: int, seconds: float, lag_seconds: float) -> None:
-        """One committed transaction on ``shard``: ``clicks`` applied in ``seconds`` (read to commit);
-        ``lag_seconds`` is the age at commit of the oldest click in it (``Applied.oldest_ms``)."""
-        self.clicks_applied.inc(clicks)  # type: ignore[attr-defined]
-        self.batches.inc()  # type: ignore[attr-defined]
-        self.batch_seconds.observe(seconds)  # type: ignore[attr-defined]
-        self.lag_seconds.labels(shard=str(shard)).set(max(0.0, lag_seconds))  # type: ignore[attr-defined]
-
-    def failed(self, count: int = 1) -> None:
-        """Stream entries that could not be applied (poison) and were recorded as failed."""
-        self.entries_failed.inc(count)  # type: ignore[attr-defined]
-
-    def render(self) -> bytes:
-        return render_registry(self.registry)
-
-
-@cache
-def worker_metrics() -> WorkerMetrics:
-    """The worker's metrics, created once per process in their own registry."""
-    from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-
-    registry = CollectorRegistry()
-    return WorkerMetrics(
-        clicks_applied=Counter("hop_worker_clicks_applied", "Clicks written to Postgres.", registry=registry),
-        batches=Counter("hop_worker_batches", "Postgres transactions committed.", registry=registry),
-        batch_seconds=Histogram(
-            "hop_worker_batch_seconds",
-            "Time to apply one batch, read to commit.",
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-            registry=registry,
-        ),
-        lag_seconds=Gauge(
-            "hop_worker_lag_seconds",
-            "Age at commit of the oldest click of the last batch, per shard.",
-            ["shard"],
-            registry=registry,
-        ),
-        entries_failed=Counter("hop_worker_entries_failed", "Stream entries recorded as failed.", registry=registry),
-        registry=registry,
-    )
-
-
-def start_worker_metrics(*, host: str, port: int, ready: ReadyCheck | None = None) -> MetricsServer | None:
-    """Serve ``worker_metrics()`` with /healthz and /readyz; None when ``port`` is 0.
-
-    Raises:
-        MetricsPortError: when the port cannot be bound.
-    """
-    if port == 0:
-        return None
-    metrics = worker_metrics()
-    return serve_metrics(host=host, port=port, render=metrics.render, ready=ready, setting="HOP_WORKER_METRICS_PORT")
 
 
 def metric_names(text: str) -> set[str]:

@@ -66,8 +66,24 @@ class Keys:
         return f"{self.prefix}throttle:{scope}:{subject}"
 
 
+class Expiring:
+    """The one definition of "expired", shared by the stored record and the edge's cached Redirect.
+
+    A mixin without slots of its own, so both keep theirs: the edge checks it on every redirect.
+    """
+
+    __slots__ = ()
+    expires_at_ms: int | None  # epoch ms; None never expires
+
+    def is_expired(self, now_ms: int | None = None) -> bool:
+        expires_at_ms = self.expires_at_ms
+        if expires_at_ms is None:
+            return False  # most links: no clock read, nothing allocated
+        return (time.time_ns() // 1_000_000 if now_ms is None else now_ms) >= expires_at_ms
+
+
 @dataclass(frozen=True, slots=True)
-class LinkRecord:
+class LinkRecord(Expiring):
     """What the edge needs to answer a redirect, and nothing else."""
 
     target: str
@@ -88,15 +104,10 @@ class LinkRecord:
             target=data["t"], status=data["s"], expires_at_ms=data["e"], forward_query=data["q"], version=data["v"]
         )
 
-    def is_expired(self, now_ms: int | None = None) -> bool:
-        if self.expires_at_ms is None:
-            return False
-        return (now_ms if now_ms is not None else time.time_ns() // 1_000_000) >= self.expires_at_ms
-
 
 def encode_click_batch(clicks: list[Click]) -> bytes:
     return orjson.dumps(clicks)
 
 
 def decode_click_batch(raw: bytes) -> list[Click]:
-    return [tuple(item) for item in orjson.loads(raw)]  # type: ignore[misc]
+    return [tuple(item) for item in orjson.loads(raw)]

@@ -5,16 +5,16 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from common.records import Keys
-from common.settings import Settings
+from common.settings import CoreSettings
 
 
-def redis_url(settings: Settings) -> str:
+def redis_url(settings: CoreSettings) -> str:
     if settings.redis_url is None:
         raise ValueError("HOP_REDIS_URL is not set (run through `hop dev` to start an embedded Valkey)")
     return settings.redis_url
 
 
-def create_redis(settings: Settings, *, max_connections: int = 64) -> Redis:
+def create_redis(settings: CoreSettings, *, max_connections: int = 64) -> Redis:
     # Short timeouts: a Redis outage must turn into a fallback within a second, not a hung request.
     return Redis.from_url(
         redis_url(settings),
@@ -26,5 +26,5 @@ def create_redis(settings: Settings, *, max_connections: int = 64) -> Redis:
     )
 
 
-def keys_for(settings: Settings) -> Keys:
+def keys_for(settings: CoreSettings) -> Keys:
     return Keys(prefix=settings.redis_prefix)

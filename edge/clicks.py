@@ -17,6 +17,7 @@ import uuid
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from redis.typing import EncodableT, FieldT
 
 from common.records import (
     STREAM_FIELD_BATCH,
@@ -94,12 +95,7 @@ class ClickBuffer:
     async def run(self) -> None:
         """Flush until ``stop`` is called; back off while Redis is unreachable."""
         backoff = _BACKOFF_FIRST_S
-        while not self._stopping:
-            if not self._clicks and not self._unsent:
-                self._wakeup.clear()
-                await self._wakeup.wait()
-                if self._stopping:
-                    break
+        while await self._until_clicks():
             # Let concurrent redirects gather so one XADD carries many clicks.
             await asyncio.sleep(self._flush_interval)
             if await self.flush():
@@ -107,6 +103,13 @@ class ClickBuffer:
             else:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _BACKOFF_MAX_S)
+
+    async def _until_clicks(self) -> bool:
+        """Wait while there is nothing to flush; False once ``stop`` has been called."""
+        if not self._stopping and not self._clicks and not self._unsent:
+            self._wakeup.clear()
+            await self._wakeup.wait()  # set by the first add() into an empty buffer, or by stop()
+        return not self._stopping
 
     async def flush(self) -> bool:
         """Send everything buffered, in one pipeline; returns False when Redis refused."""
@@ -156,7 +159,7 @@ class ClickBuffer:
             logger.info("shutdown: all clicks flushed (%d in total)", self.stats.flushed)
 
 
-def _entry(batch_id: bytes, clicks: list[Click]) -> dict[bytes, bytes]:
+def _entry(batch_id: bytes, clicks: list[Click]) -> dict[FieldT, EncodableT]:
     return {
         STREAM_FIELD_VERSION: STREAM_FORMAT_VERSION,
         STREAM_FIELD_ID: batch_id,

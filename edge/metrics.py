@@ -7,13 +7,19 @@ hands the growth over every ``metrics_interval`` seconds and once more at shutdo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from common.metrics import DeltaExporter
-from edge import redirect
+from edge import responses
 from edge.clicks import ClickBuffer
 from edge.resolver import Resolver
+
+if TYPE_CHECKING:
+    # For annotations only: edge_series imports prometheus-client when metrics are on (see common/metrics.py).
+    from prometheus_client import Counter, Gauge
 
 # Statuses the edge sends; a child per status exists from the start so a scrape shows zeros.
 STATUSES = (200, 301, 302, 307, 308, 404, 503)
@@ -21,20 +27,20 @@ STATUSES = (200, 301, 302, 307, 308, 404, 503)
 
 @dataclass(frozen=True)
 class EdgeSeries:
-    responses: object
-    cache_hits: object
-    cache_entries: object
-    redis_lookups: object
-    redis_lookup_codes: object
-    redis_errors: object
-    read_through: object
-    stale_served: object
-    clicks_buffered: object
-    clicks_flushed: object
-    clicks_dropped: object
-    click_xadds: object
-    click_flush_errors: object
-    clicks_pending: object
+    responses: Counter  # labelled by status
+    cache_hits: Counter
+    cache_entries: Gauge
+    redis_lookups: Counter
+    redis_lookup_codes: Counter
+    redis_errors: Counter
+    read_through: Counter
+    stale_served: Counter
+    clicks_buffered: Counter
+    clicks_flushed: Counter
+    clicks_dropped: Counter
+    click_xadds: Counter
+    click_flush_errors: Counter
+    clicks_pending: Gauge
 
 
 @cache
@@ -44,10 +50,10 @@ def edge_series() -> EdgeSeries:
 
     registry = CollectorRegistry()  # not the global one: samples reach the scrape through the multiprocess files
 
-    def counter(name: str, doc: str, labels: tuple[str, ...] = ()) -> object:
+    def counter(name: str, doc: str, labels: tuple[str, ...] = ()) -> Counter:
         return Counter(name, doc, labels, registry=registry)
 
-    def gauge(name: str, doc: str) -> object:
+    def gauge(name: str, doc: str) -> Gauge:
         return Gauge(name, doc, registry=registry, multiprocess_mode="livesum")
 
     return EdgeSeries(
@@ -76,9 +82,8 @@ def edge_exporter(*, resolver: Resolver, clicks: ClickBuffer, enabled: bool = Tr
     if not enabled:
         return exporter
     series = edge_series()
-    sent = redirect.SENT
     for status in STATUSES:
-        exporter.counter(lambda status=status: sent.get(status, 0), series.responses.labels(status=str(status)))  # type: ignore[attr-defined]
+        exporter.counter(_sent(status), series.responses.labels(status=str(status)))
     rs, cs = resolver.stats, clicks.stats
     exporter.counter(lambda: rs.cache_hits, series.cache_hits)
     exporter.counter(lambda: rs.batches, series.redis_lookups)
@@ -94,3 +99,8 @@ def edge_exporter(*, resolver: Resolver, clicks: ClickBuffer, enabled: bool = Tr
     exporter.gauge(lambda: len(resolver.cache), series.cache_entries)
     exporter.gauge(lambda: clicks.pending, series.clicks_pending)
     return exporter
+
+
+def _sent(status: int) -> Callable[[], int]:
+    sent = responses.SENT
+    return lambda: sent.get(status, 0)  # get, not []: reading must not add a status to the dict

@@ -1,4 +1,4 @@
-"""Code -> Redirect, with one Redis round trip per batch of concurrent lookups.
+"""Code -> response (a Redirect, or NOT_FOUND), with one Redis round trip per batch of concurrent lookups.
 
 Lookups that miss the local cache are coalesced into a single MGET, with at most one MGET in
 flight: misses that arrive while one is out wait for it and share the next, so under load the
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
+from typing import TypeAlias, cast
 
 import asyncpg
 from redis.asyncio import Redis
@@ -21,31 +22,19 @@ from redis.exceptions import RedisError
 
 from common.linkstore import fetch_records
 from common.records import NEGATIVE, NEGATIVE_TTL_S, RECORD_TTL_S, Keys, LinkRecord
+from edge import responses
 from edge.cache import LocalCache
-from edge.redirect import Redirect
 
 logger = logging.getLogger("hop.edge.resolver")
-
-
-class LinkNotFound(Exception):
-    """The code is unknown, disabled, expired or out of clicks."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 class LookupFailed(Exception):
     """Neither Redis nor Postgres could answer and nothing, not even stale, is cached."""
 
 
-# The local cache holds a Redirect, or NOT_FOUND for codes known not to redirect.
-class _NotFound:
-    __slots__ = ()
-
-
-NOT_FOUND = _NotFound()
-Entry = Redirect | _NotFound
+# What a code resolves to, and what the local cache holds: its Redirect, or responses.NOT_FOUND
+# for a code known not to redirect (unknown, disabled, expired, out of clicks).
+Resolved: TypeAlias = responses.Redirect | responses.StaticResponse
 
 
 class ResolverStats:
@@ -80,29 +69,29 @@ class Resolver:
         self._keys = keys
         self._cache_ttl = cache_ttl
         self._negative_ttl = negative_ttl
-        self.cache: LocalCache[Entry] = LocalCache(max_entries=max_entries)
+        self.cache: LocalCache[Resolved] = LocalCache(max_entries=max_entries)
         self.stats = ResolverStats()
-        self._waiting: dict[str, list[asyncio.Future[Entry]]] = {}
-        self._loading: dict[str, asyncio.Future[Entry]] = {}
+        self._waiting: dict[str, list[asyncio.Future[Resolved]]] = {}
+        self._loading: dict[str, asyncio.Future[Resolved]] = {}
         self._dispatch_scheduled = False
         self._mget_in_flight = False
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def cached(self, code: str) -> Entry | None:
-        entry = self.cache.get(code)
-        if entry is not None:
+    def cached(self, code: str) -> Resolved | None:
+        response = self.cache.get(code)
+        if response is not None:
             self.stats.cache_hits += 1
-        return entry
+        return response
 
-    async def fetch(self, code: str) -> Entry:
-        """The entry for a code the local cache lacks, from the next coalesced batch.
+    async def fetch(self, code: str) -> Resolved:
+        """The response for a code the local cache lacks, from the next coalesced batch.
 
         Raises:
             LookupFailed: when no store answers and nothing stale is cached.
         """
         loop = asyncio.get_running_loop()
         # Each request gets its own future: a cancelled (disconnected) request must not cancel the others.
-        future: asyncio.Future[Entry] = loop.create_future()
+        future: asyncio.Future[Resolved] = loop.create_future()
         waiters = self._waiting.get(code)
         if waiters is None:
             self._waiting[code] = [future]
@@ -127,12 +116,12 @@ class Resolver:
             self._dispatch_scheduled = True
             asyncio.get_running_loop().call_soon(self._dispatch)
 
-    def _spawn(self, coro: object) -> None:
-        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _resolve_batch(self, batch: dict[str, list[asyncio.Future[Entry]]]) -> None:
+    async def _resolve_batch(self, batch: dict[str, list[asyncio.Future[Resolved]]]) -> None:
         try:
             await self._lookup(batch)
         except Exception as error:
@@ -141,12 +130,13 @@ class Resolver:
             for code, waiters in batch.items():
                 self._fail(code, waiters, LookupFailed(repr(error)))
 
-    async def _lookup(self, batch: dict[str, list[asyncio.Future[Entry]]]) -> None:
+    async def _lookup(self, batch: dict[str, list[asyncio.Future[Resolved]]]) -> None:
         codes = list(batch)
         try:
             self.stats.batches += 1
             self.stats.batch_codes += len(codes)
-            raws = await self._redis.mget([self._keys.link(code) for code in codes])
+            # create_redis never decodes responses, so values are the stored bytes.
+            raws = cast("list[bytes | None]", await self._redis.mget([self._keys.link(code) for code in codes]))
         except (RedisError, OSError) as error:
             self.stats.redis_errors += 1
             logger.warning("redis lookup failed, reading through to postgres: %s", error)
@@ -159,16 +149,20 @@ class Resolver:
             if raw is None:
                 missing.append(code)
             else:
-                self._settle(code, batch[code], self._entry_from_raw(code, raw))
+                self._settle(batch[code], self._remember(code, None if raw == NEGATIVE else LinkRecord.decode(raw)))
         if missing:
             await self._read_through({code: batch[code] for code in missing})
 
-    def _entry_from_raw(self, code: str, raw: bytes) -> Entry:
-        entry: Entry = NOT_FOUND if raw == NEGATIVE else Redirect(LinkRecord.decode(raw))
-        self.cache.put(code, entry, self._negative_ttl if entry is NOT_FOUND else self._cache_ttl)
-        return entry
+    def _remember(self, code: str, record: LinkRecord | None) -> Resolved:
+        """Cache and return the response for ``code``; None (no redirect) is NOT_FOUND, on the negative TTL."""
+        if record is None:
+            self.cache.put(code, responses.NOT_FOUND, self._negative_ttl)
+            return responses.NOT_FOUND
+        redirect = responses.Redirect(record)
+        self.cache.put(code, redirect, self._cache_ttl)
+        return redirect
 
-    async def _read_through(self, batch: dict[str, list[asyncio.Future[Entry]]]) -> None:
+    async def _read_through(self, batch: dict[str, list[asyncio.Future[Resolved]]]) -> None:
         loop = asyncio.get_running_loop()
         to_load = [code for code in batch if code not in self._loading]
         for code in to_load:
@@ -180,11 +174,11 @@ class Resolver:
         loading = {code: self._loading[code] for code in batch}
         for code, waiters in batch.items():
             try:
-                entry = await asyncio.shield(loading[code])
+                response = await asyncio.shield(loading[code])
             except LookupFailed as error:
                 self._fail(code, waiters, error)
             else:
-                self._settle(code, waiters, entry)
+                self._settle(waiters, response)
 
     async def _load(self, codes: list[str]) -> None:
         self.stats.read_through += len(codes)
@@ -197,9 +191,7 @@ class Resolver:
                 self._loading.pop(code).set_exception(LookupFailed(code))
             return
         for code, record in records.items():
-            entry: Entry = NOT_FOUND if record is None else Redirect(record)
-            self.cache.put(code, entry, self._negative_ttl if entry is NOT_FOUND else self._cache_ttl)
-            self._loading.pop(code).set_result(entry)
+            self._loading.pop(code).set_result(self._remember(code, record))
         await self._write_back(records.items())
 
     async def _write_back(self, records: Iterable[tuple[str, LinkRecord | None]]) -> None:
@@ -214,12 +206,12 @@ class Resolver:
         except (RedisError, OSError) as error:
             logger.warning("could not write read-through records back to redis: %s", error)
 
-    def _settle(self, code: str, waiters: list[asyncio.Future[Entry]], entry: Entry) -> None:
+    def _settle(self, waiters: list[asyncio.Future[Resolved]], response: Resolved) -> None:
         for future in waiters:
             if not future.done():
-                future.set_result(entry)
+                future.set_result(response)
 
-    def _fail(self, code: str, waiters: list[asyncio.Future[Entry]], error: LookupFailed) -> None:
+    def _fail(self, code: str, waiters: list[asyncio.Future[Resolved]], error: LookupFailed) -> None:
         stale = self.cache.get_stale(code)
         for future in waiters:
             if future.done():

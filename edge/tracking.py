@@ -6,8 +6,8 @@ import time
 
 from starlette.types import Scope
 
+from common.client_ip import ClientIpResolver
 from edge.clicks import ClickBuffer
-from edge.client_ip import ClientIpResolver
 
 # Visitors (and monitoring) can opt a request out of tracking, as Shlink's `nostat` does.
 OPT_OUT_PARAM = b"nostat"

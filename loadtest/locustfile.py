@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from locust import FastHttpUser, between, events, task
+from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 
 from loadtest.codes import ZipfCodes
@@ -31,7 +32,7 @@ PASSWORD = "Load-Test-Passphrase-2026!"  # long enough for any sane password pol
 
 
 @events.init_command_line_parser.add_listener
-def _options(parser: Any) -> None:
+def _options(parser: LocustArgumentParser) -> None:
     parser.add_argument(
         "--codes-file", default=os.environ.get("HOP_LOADTEST_CODES", ""), help="codes, most popular first"
     )

@@ -11,18 +11,24 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Only for the annotations: importing locust monkey-patches the standard library (gevent).
+    from locust import User
 
 MAX_BACKLOG_S = 1.0  # a user that fell behind catches up on at most this much of its schedule
 
 
-def poisson_pacing(rate: float) -> Callable[[Any], float]:
+def poisson_pacing(rate: float) -> Callable[[User], float]:
     """A Locust ``wait_time``: seconds until the user's next scheduled arrival (0 when late)."""
 
-    def wait(user: Any) -> float:
+    def wait(user: User) -> float:
         now = time.monotonic()
-        due = user.__dict__.get("_hop_next_due", now) + random.expovariate(rate)
-        user._hop_next_due = max(due, now - MAX_BACKLOG_S)
+        # The schedule lives on the user instance: User declares no attribute for it.
+        state = vars(user)
+        due: float = state.get("_hop_next_due", now) + random.expovariate(rate)
+        state["_hop_next_due"] = max(due, now - MAX_BACKLOG_S)
         return max(0.0, due - now)
 
     return wait

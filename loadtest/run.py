@@ -11,17 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from redis.asyncio import Redis
-
-from bench import seed
-from common.services import available_stores
-from common.settings import Settings, load_settings
+from harness.stores import drop_namespace, namespaced, stores_for
 from loadtest.locust_cli import Run, run_locust
 from loadtest.stack import start_stack
 
@@ -48,38 +43,19 @@ def parse_args(argv: list[str] | None) -> tuple[Run, int, bool]:
     return replace(run, **changes), args.links, not args.no_admin
 
 
-async def _cleanup(settings: Settings) -> None:
-    redis = Redis.from_url(str(settings.redis_url))
-    try:
-        await seed.delete_prefix(redis, settings.redis_prefix)
-    finally:
-        await redis.aclose()
-    await seed.drop_schema(settings)
-
-
 def main(argv: list[str] | None = None) -> int:
     run, links, with_admin = parse_args(argv)
-    with available_stores(
-        Path(tempfile.mkdtemp(prefix="hop-loadtest-stores-")),
-        redis_url=os.environ.get("HOP_LOADTEST_REDIS_URL"),
-        database_url=os.environ.get("HOP_LOADTEST_DATABASE_URL"),
-    ) as (redis_url, database_url):
-        settings = load_settings(
-            redis_url=redis_url,
-            database_url=database_url,
-            database_schema="loadtest",
-            redis_prefix="loadtest:",
-            environment="test",
-        )
+    with stores_for("HOP_LOADTEST", Path(tempfile.mkdtemp(prefix="hop-loadtest-stores-"))) as urls:
+        settings = namespaced(urls, tag="loadtest", environment="test")
         with tempfile.TemporaryDirectory(prefix="hop-loadtest-") as tmp:
             stack = start_stack(settings, links=links, log_dir=Path(tmp), with_admin=with_admin)
             try:
-                admin = stack.admin.url if stack.admin else "not started (admin/app.py missing or --no-admin)"
+                admin = stack.admin.url if stack.admin else "not started (--no-admin)"
                 print(f"loadtest: edge {stack.edge.url}, admin {admin}, {links:,} links, {run}", flush=True)
                 result = run_locust(stack, run, report_dir=REPORT_DIR, stem="smoke" if run is SMOKE else "locust")
             finally:
                 stack.stop()
-                asyncio.run(_cleanup(settings))
+                asyncio.run(drop_namespace(settings))
         sys.stdout.write(result.stdout)
         sys.stdout.write(result.stderr)
         print(f"loadtest: report in {REPORT_DIR}; exit code {result.returncode}", flush=True)

@@ -1,21 +1,97 @@
-"""Small helpers shared by tests: creating links through the service, reading click streams."""
+"""Shared test helpers: creating links through the links service, and waiting for an event.
+
+Tests never sleep a fixed time and then assert: they wait (with a deadline) for something observable
+that proves the thing happened (a log line, a row, a counter, a metric, a Redis key), then assert.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-
-import redis
+from typing import Any, TypeVar
 
 from admin.links import Link, LinkCreate, create_link, prepare_target
-from admin.stores import Stores
-from common.records import STREAM_FIELD_BATCH, Click, Keys, decode_click_batch
-from common.settings import Settings
+from common.settings import AdminSettings
+from common.stores import Stores
+
+T = TypeVar("T")
+
+WAIT_TIMEOUT_S = 10.0
+POLL_INTERVAL_S = 0.02
+
+
+def _timed_out(what: str, timeout: float, last: object) -> AssertionError:
+    shown = repr(last)
+    if len(shown) > 2_000:
+        shown = f"{shown[:2_000]}... ({len(shown)} characters)"
+    return AssertionError(f"still waiting after {timeout:g}s for {what}; last value: {shown}")
+
+
+def wait_until(
+    probe: Callable[[], T],
+    done: Callable[[T], object] = bool,
+    *,
+    timeout: float = WAIT_TIMEOUT_S,
+    interval: float = POLL_INTERVAL_S,
+    what: str = "the condition",
+) -> T:
+    """Call ``probe`` until ``done`` holds for its value (by default: until it is truthy); return that value.
+
+    The probe runs at least once, and its last run starts at or after the deadline.
+
+    Raises:
+        AssertionError: ``done`` still did not hold after ``timeout`` seconds (the last value is in the message).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if done(value):
+            return value
+        if time.monotonic() >= deadline:
+            raise _timed_out(what, timeout, value)
+        time.sleep(interval)
+
+
+async def wait_until_async(
+    probe: Callable[[], Awaitable[T]],
+    done: Callable[[T], object] = bool,
+    *,
+    timeout: float = WAIT_TIMEOUT_S,
+    interval: float = POLL_INTERVAL_S,
+    what: str = "the condition",
+) -> T:
+    """``wait_until`` for an async ``probe``: the event loop runs on between the polls."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if done(value):
+            return value
+        if time.monotonic() >= deadline:
+            raise _timed_out(what, timeout, value)
+        await asyncio.sleep(interval)
+
+
+async def wait_until_in_loop(
+    probe: Callable[[], T],
+    done: Callable[[T], object] = bool,
+    *,
+    timeout: float = WAIT_TIMEOUT_S,
+    interval: float = POLL_INTERVAL_S,
+    what: str = "the condition",
+) -> T:
+    """``wait_until`` with a plain ``probe``, from async code: the event loop (an app under test) runs between polls."""
+
+    async def probe_now() -> T:
+        return probe()
+
+    return await wait_until_async(probe_now, done, timeout=timeout, interval=interval, what=what)
 
 
 async def add_link(
     stores: Stores,
-    settings: Settings,
+    settings: AdminSettings,
     target: str,
     *,
     code: str | None = None,
@@ -25,14 +101,16 @@ async def add_link(
     max_clicks: int | None = None,
     owner_id: int | None = None,
 ) -> Link:
-    link_in = LinkCreate(
-        target_url=target,
-        code=code,
-        redirect_status=status,  # type: ignore[arg-type]
-        expires_at=expires_at,
-        forward_query=forward_query,
-        max_clicks=max_clicks,
-    )
+    """A link made by the links service, as the API would make it (``status`` is validated as the API does)."""
+    fields: dict[str, Any] = {
+        "target_url": target,
+        "code": code,
+        "redirect_status": status,
+        "expires_at": expires_at,
+        "forward_query": forward_query,
+        "max_clicks": max_clicks,
+    }
+    link_in = LinkCreate.model_validate(fields)
     return await create_link(
         pool=stores.pool,
         redis=stores.redis,
@@ -42,18 +120,3 @@ async def add_link(
         owner_id=owner_id,
         code_length=settings.code_length,
     )
-
-
-def stream_clicks(settings: Settings, redis_url: str | None = None) -> list[Click]:
-    """Every click in every click stream of ``settings``, read synchronously."""
-    keys = Keys(prefix=settings.redis_prefix)
-    clicks: list[Click] = []
-    with redis.Redis.from_url(redis_url or str(settings.redis_url)) as client:
-        for stream in keys.all_click_streams(settings.click_shards):
-            for _, fields in client.xrange(stream):
-                clicks.extend(decode_click_batch(fields[STREAM_FIELD_BATCH]))
-    return clicks
-
-
-def clicks_by_code(settings: Settings, redis_url: str | None = None) -> Counter[str]:
-    return Counter(click[1] for click in stream_clicks(settings, redis_url))

@@ -17,9 +17,9 @@ from admin.apikeys import user_id_for_key
 from admin.auth.principal import Principal
 from admin.auth.tokens import InvalidToken, decode_access_token
 from admin.problems import Problem
-from admin.stores import Stores
 from admin.users import get_user
-from common.settings import Settings
+from common.settings import AdminSettings
+from common.stores import Stores
 
 __all__ = ["Principal", "current_user", "get_settings", "get_stores", "optional_user", "require_admin"]
 
@@ -33,9 +33,9 @@ def get_stores(request: Request) -> Stores:
     return stores
 
 
-def get_settings(request: Request) -> Settings:
+def get_settings(request: Request) -> AdminSettings:
     state: Any = request.state
-    settings: Settings = state.settings
+    settings: AdminSettings = state.settings
     return settings
 
 
@@ -45,25 +45,32 @@ async def optional_user(
     api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal | None:
     """The caller, or None when no credentials were sent. Bad credentials are always a 401."""
-    if bearer is None and api_key is None:
-        return None
-    stores = get_stores(request)
     if bearer is not None:
-        try:
-            user_id: int | None = decode_access_token(get_settings(request), bearer.credentials)
-        except InvalidToken as error:
-            raise Problem.unauthorized(str(error), code="invalid_token") from None
+        user_id = _access_token_user(get_settings(request), bearer)
+    elif api_key is not None:
+        user_id = await _api_key_user(get_stores(request), api_key)
     else:
-        assert api_key is not None
-        user_id = await user_id_for_key(stores.pool, api_key)
-        if user_id is None:
-            raise Problem.unauthorized("the API key is invalid or revoked", code="invalid_api_key")
-    user = await get_user(stores.pool, user_id)
+        return None
+    user = await get_user(get_stores(request).pool, user_id)
     if user is None:
         raise Problem.unauthorized("the account no longer exists", code="invalid_token")
     if user.disabled:
         raise Problem.forbidden("this account is disabled", code="account_disabled")
     return Principal(id=user.id, email=user.email, is_admin=user.is_admin)
+
+
+def _access_token_user(settings: AdminSettings, bearer: HTTPAuthorizationCredentials) -> int:
+    try:
+        return decode_access_token(settings, bearer.credentials)
+    except InvalidToken as error:
+        raise Problem.unauthorized(str(error), code="invalid_token") from None
+
+
+async def _api_key_user(stores: Stores, api_key: str) -> int:
+    user_id = await user_id_for_key(stores.pool, api_key)
+    if user_id is None:
+        raise Problem.unauthorized("the API key is invalid or revoked", code="invalid_api_key")
+    return user_id
 
 
 async def current_user(principal: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
@@ -83,4 +90,4 @@ async def require_admin(principal: Annotated[Principal, Depends(current_user)]) 
 CurrentUser = Annotated[Principal, Depends(current_user)]
 AdminUser = Annotated[Principal, Depends(require_admin)]
 StoresDep = Annotated[Stores, Depends(get_stores)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[AdminSettings, Depends(get_settings)]

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from common.db import Connection, Executor
+
 logger = logging.getLogger("hop.admin.auth")
 
 # Longer than any sane token; hashing megabytes of junk is not our job.
@@ -39,9 +41,7 @@ def _hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-async def issue_refresh_token(
-    conn: asyncpg.Pool | asyncpg.Connection, *, user_id: int, ttl_s: int, family_id: uuid.UUID | None = None
-) -> str:
+async def issue_refresh_token(conn: Executor, *, user_id: int, ttl_s: int, family_id: uuid.UUID | None = None) -> str:
     """A new token in ``family_id`` (a new family when None)."""
     token = secrets.token_urlsafe(32)
     await conn.execute(
@@ -101,7 +101,7 @@ async def revoke_refresh_token(pool: asyncpg.Pool, *, token: str) -> bool:
     return True
 
 
-async def _revoke_family(conn: asyncpg.Connection, family_id: uuid.UUID) -> None:
+async def _revoke_family(conn: Connection, family_id: uuid.UUID) -> None:
     await conn.execute(
         "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL", family_id
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import jwt
 
-from common.settings import Settings
+from common.settings import AdminSettings
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
@@ -26,7 +26,7 @@ class AccessToken:
     expires_in: int
 
 
-def issue_access_token(settings: Settings, *, user_id: int, now: float | None = None) -> AccessToken:
+def issue_access_token(settings: AdminSettings, *, user_id: int, now: float | None = None) -> AccessToken:
     issued = int(now if now is not None else time.time())
     claims = {
         "sub": str(user_id),
@@ -40,7 +40,7 @@ def issue_access_token(settings: Settings, *, user_id: int, now: float | None = 
     return AccessToken(token=token, expires_in=settings.access_token_ttl)
 
 
-def decode_access_token(settings: Settings, token: str) -> int:
+def decode_access_token(settings: AdminSettings, token: str) -> int:
     """The user id of a valid access token.
 
     Only HS256 is accepted (never ``none`` or an algorithm the header picks), and exp, iat,

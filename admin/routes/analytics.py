@@ -19,6 +19,7 @@ from admin.analytics import Interval, InvalidRange, Scope, TimeRange
 from admin.auth.deps import CurrentUser, StoresDep
 from admin.links import CODE_PATTERN, get_owned_link
 from admin.problems import Problem, problem_responses
+from common.stores import Stores
 
 router = APIRouter(tags=["analytics"])
 
@@ -105,7 +106,7 @@ def _range(start: date | datetime | None, end: date | datetime | None, tz: str) 
 
 
 async def _analytics(
-    stores: Any, scope: Scope, rng: TimeRange, *, interval: Interval, include_bots: bool, top: int
+    stores: Stores, scope: Scope, rng: TimeRange, *, interval: Interval, include_bots: bool, top: int
 ) -> dict[str, Any]:
     pool = stores.pool
     try:

@@ -20,7 +20,7 @@ from admin.mail import send_mail
 from admin.problems import Problem, problem_responses
 from admin.text import NO_NUL_PATTERN
 from admin.users import EmailTaken, Password, UserCreate, UserPublic, create_user, get_user_by_email
-from common.settings import Settings
+from common.settings import AdminSettings
 
 logger = logging.getLogger("hop.admin.auth")
 
@@ -86,7 +86,7 @@ async def register(
     return user.public()
 
 
-async def _token_pair(stores: StoresDep, settings: Settings, user_id: int) -> TokenPair:
+async def _token_pair(stores: StoresDep, settings: AdminSettings, user_id: int) -> TokenPair:
     access = issue_access_token(settings, user_id=user_id)
     refresh = await issue_refresh_token(stores.pool, user_id=user_id, ttl_s=settings.refresh_token_ttl)
     return TokenPair(access_token=access.token, refresh_token=refresh, expires_in=access.expires_in)
@@ -150,7 +150,7 @@ If you did not ask for this, ignore this mail: your password is unchanged.
 """
 
 
-async def _send_reset(stores: StoresDep, settings: Settings, email: str, endpoint: str) -> None:
+async def _send_reset(stores: StoresDep, settings: AdminSettings, email: str, endpoint: str) -> None:
     throttle = Throttle(stores.redis, stores.keys)
     subject = (RESET_LIMIT, account_subject(email))
     if await throttle.retry_after(subject) is not None:

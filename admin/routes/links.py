@@ -33,7 +33,7 @@ from admin.links_list import DEFAULT_SORT, LinkFilter, SortKey, list_links
 from admin.problems import Problem, problem_responses
 from admin.qr import DEFAULT_SIZE, MAX_SIZE, MEDIA_TYPES, MIN_SIZE, render_qr
 from admin.text import NO_NUL_PATTERN
-from common.settings import Settings
+from common.settings import AdminSettings
 
 router = APIRouter(prefix="/links", tags=["links"])
 
@@ -69,11 +69,11 @@ class BulkResult(BaseModel):
     results: list[BulkItemResult]
 
 
-def _public(link: Link, settings: Settings) -> LinkPublic:
+def _public(link: Link, settings: AdminSettings) -> LinkPublic:
     return link.public(settings.short_base)
 
 
-def _bulk_result(outcomes: list[Link | ItemFailure], settings: Settings, *, first_index: int = 0) -> BulkResult:
+def _bulk_result(outcomes: list[Link | ItemFailure], settings: AdminSettings, *, first_index: int = 0) -> BulkResult:
     results = [
         BulkItemResult(index=first_index + i, ok=True, link=_public(outcome, settings))
         if isinstance(outcome, Link)
@@ -208,7 +208,7 @@ async def link(code: Code, principal: CurrentUser, stores: StoresDep, settings: 
 
 
 async def _update(
-    code: str, changes: dict[str, Any], principal: Principal, stores: StoresDep, settings: Settings
+    code: str, changes: dict[str, Any], principal: Principal, stores: StoresDep, settings: AdminSettings
 ) -> LinkPublic:
     link = await update_link(
         pool=stores.pool, redis=stores.redis, keys=stores.keys, code=code, changes=changes, principal=principal

@@ -19,13 +19,13 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from common.records import NEGATIVE
-from common.settings import load_settings_or_exit
+from common.settings import CoreSettings, load_settings_or_exit
 
 STREAM_SUFFIX = "common:clicks"  # one entry per click, under the bench's key prefix
 
 
 def app_factory() -> Starlette:
-    settings = load_settings_or_exit()
+    settings = load_settings_or_exit(CoreSettings)
     prefix = settings.redis_prefix
     stream = f"{prefix}{STREAM_SUFFIX}"
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-LINKS_FILE_ENV = "HOP_BENCH_LINKS_FILE"  # "code<TAB>target" per line, written by bench/run.py
+LINKS_FILE_ENV = "BENCH_LINKS_FILE"  # "code<TAB>target" per line, written by bench/run.py
 _EMPTY_BODY: Message = {"type": "http.response.body", "body": b"", "more_body": False}
 
 

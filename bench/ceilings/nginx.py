@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
+
+from harness.processes import Process, spawn
 
 NGINX_CONF = """\
 worker_processes {workers};
@@ -38,12 +39,6 @@ http {{
 """
 
 
-def nginx_binary() -> str | None:
-    return shutil.which("nginx") or next(
-        (str(p) for p in (Path("/usr/sbin/nginx"), Path("/usr/local/sbin/nginx")) if p.exists()), None
-    )
-
-
 def write_config(directory: Path, *, port: int, workers: int, links: dict[str, str]) -> Path:
     """nginx.conf and its links.map in ``directory``; returns the config path."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -53,3 +48,11 @@ def write_config(directory: Path, *, port: int, workers: int, links: dict[str, s
     conf = directory / "nginx.conf"
     conf.write_text(NGINX_CONF.format(dir=directory, port=port, workers=workers))
     return conf
+
+
+def start_nginx(binary: str, conf: Path, *, port: int, log_path: Path) -> Process:
+    """nginx on ``conf``, once it accepts connections on ``port``."""
+    command = [binary, "-c", str(conf), "-e", str(log_path.with_name("nginx-error.log"))]
+    process = spawn("nginx", command, env={}, log_path=log_path, port=port)
+    process.wait_for_port()
+    return process

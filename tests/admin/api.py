@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+from httpx2 import Response  # what starlette's TestClient answers with (httpx2, not httpx)
 from starlette.testclient import TestClient
 
 PASSWORD = "correct horse battery staple"
@@ -24,7 +24,7 @@ class Account:
         return {"Authorization": f"Bearer {self.access_token}"}
 
 
-def login(client: TestClient, email: str, password: str = PASSWORD) -> httpx.Response:
+def login(client: TestClient, email: str, password: str = PASSWORD) -> Response:
     return client.post("/api/v1/auth/login", json={"email": email, "password": password})
 
 
@@ -37,7 +37,7 @@ def sign_up(client: TestClient, email: str, password: str = PASSWORD) -> Account
     return Account(registered.json()["id"], email, body["access_token"], body["refresh_token"])
 
 
-def assert_problem(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+def assert_problem(response: Response, status: int, code: str | None = None) -> dict[str, Any]:
     """The problem body of ``response``, after checking it is an RFC 9457 problem with ``status``."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith(PROBLEM), response.headers["content-type"]

@@ -13,15 +13,15 @@ from common.settings import Settings
 from tests.admin.api import PASSWORD, Account, sign_up
 from tests.admin.db import sql
 
-ClientFactory = Callable[..., TestClient]
+ClientFactory = Callable[[Settings], TestClient]
 
 
 @pytest.fixture
 def client_factory() -> Iterator[ClientFactory]:
     opened: list[TestClient] = []
 
-    def make(settings: Settings, **kwargs: object) -> TestClient:
-        client = TestClient(create_app(settings), base_url="http://admin.test", **kwargs)  # type: ignore[arg-type]
+    def make(settings: Settings) -> TestClient:
+        client = TestClient(create_app(settings), base_url="http://admin.test")
         client.__enter__()
         opened.append(client)
         return client

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from common.settings import Settings
-from tests.conftest import run_sync
+from harness.stores import run_sync
 
 
 def sql(settings: Settings, query: str, *args: object) -> list[asyncpg.Record]:
@@ -18,4 +18,4 @@ def sql(settings: Settings, query: str, *args: object) -> list[asyncpg.Record]:
         finally:
             await conn.close()
 
-    return run_sync(run)
+    return run_sync(run())

@@ -8,7 +8,7 @@ import pytest
 
 from admin.mail import send_mail
 from common.settings import Settings
-from tests.servers import free_port
+from harness.processes import free_port
 
 
 async def test_development_logs_the_mail(caplog: pytest.LogCaptureFixture) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from admin.stores import Stores
-from admin.worker import Worker
 from common.settings import Settings
-from tests.worker.streams import xadd_batch
+from common.stores import Stores
+from harness.clicks import xadd_batch
+from worker import Worker, open_worker_pool
+from worker.metrics import new_worker_metrics
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
@@ -35,5 +36,7 @@ async def apply_clicks(
     country: str = "",
 ) -> None:
     clicks = [(ms(at), code, ip, agent, referrer, country) for at in instants]
-    await xadd_batch(stores.redis, stores.keys, 0, clicks)  # type: ignore[arg-type]
-    await Worker(settings, burst=True).run()
+    await xadd_batch(stores.redis, stores.keys, 0, clicks)
+    # What `hop worker --burst` does, on the test's Redis and a pool like the worker's own.
+    async with open_worker_pool(settings) as pool:
+        await Worker(settings, pool=pool, redis=stores.redis, metrics=new_worker_metrics(), burst=True).run()

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from starlette.testclient import TestClient
 
-from admin.stores import Stores
 from common.settings import Settings
+from common.stores import Stores
 from tests.admin.api import Account, assert_problem
 from tests.analytics.seed import IPHONE, apply_clicks
 

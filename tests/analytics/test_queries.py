@@ -8,16 +8,16 @@ import pytest
 
 from admin import analytics
 from admin.analytics import InvalidRange, Scope
-from admin.stores import Stores
 from common.settings import Settings
+from common.stores import Stores
 from tests.analytics.seed import GOOGLEBOT, IPHONE, apply_clicks
 from tests.helpers import add_link
 
 NEW_YORK = "America/New_York"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 async def test_daily_series_follows_the_local_calendar_across_fall_back(stores: Stores, settings: Settings) -> None:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import asyncpg
 from starlette.testclient import TestClient
 
-from admin.migrate import LATEST_VERSION, migrate
-from admin.stores import open_stores
+from common.migrate import LATEST_VERSION, migrate
 from common.services import EmbeddedServices, find_or_start, postgres_answers, redis_answers
 from common.settings import Settings
+from common.stores import open_stores
 from edge.app import create_app
-from tests.helpers import add_link, stream_clicks
+from harness.clicks import stream_clicks
+from tests.helpers import add_link, wait_until
 
 
 async def _migrate(url: str) -> int:
@@ -33,7 +33,7 @@ def test_embedded_valkey_and_postgres_serve_a_redirect(tmp_path: Path) -> None:
         assert redis_answers(redis_url) and postgres_answers(database_url)
         assert "127.0.0.1:6379" not in redis_url and "5432" not in database_url
         assert asyncio.run(_migrate(database_url)) == LATEST_VERSION
-        settings = Settings(environment="test", redis_url=redis_url, database_url=database_url)  # type: ignore[arg-type]
+        settings = Settings(environment="test", redis_url=redis_url, database_url=database_url)
 
         async def seed() -> None:
             async with open_stores(settings) as stores:
@@ -43,9 +43,8 @@ def test_embedded_valkey_and_postgres_serve_a_redirect(tmp_path: Path) -> None:
         with TestClient(create_app(settings), follow_redirects=False) as client:
             response = client.get("/emb")
         assert response.status_code == 302 and response.headers["location"] == "https://example.com/embedded"
-        deadline = time.monotonic() + 5
-        while not stream_clicks(settings) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        # The edge hands clicks to a background flush; the click in the stream is the event to wait for.
+        wait_until(lambda: stream_clicks(settings), what="the click in the stream")
         assert [click[1] for click in stream_clicks(settings)] == ["emb"]
         assert (tmp_path / "postgres" / "PG_VERSION").exists()
     finally:

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import pytest
 
-from common.settings import DEFAULT_JWT_SECRET, SettingsError, load_settings
+from common.settings import (
+    DEFAULT_JWT_SECRET,
+    AdminSettings,
+    CoreSettings,
+    EdgeSettings,
+    Settings,
+    SettingsError,
+    WorkerSettings,
+    load_settings,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -15,7 +24,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_defaults_load() -> None:
-    settings = load_settings()
+    settings = load_settings(Settings)
     assert settings.edge_port == 8000 and settings.redis_url is None and settings.trusted_proxies == []
 
 
@@ -23,7 +32,7 @@ def test_values_come_from_hop_variables(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("HOP_EDGE_PORT", "9000")
     monkeypatch.setenv("HOP_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.0.0/16")
     monkeypatch.setenv("HOP_BLOCKED_DOMAINS", "evil.example,bad.example")
-    settings = load_settings()
+    settings = load_settings(Settings)
     assert settings.edge_port == 9000
     assert [str(n) for n in settings.trusted_proxies] == ["10.0.0.0/8", "192.168.0.0/16"]
     assert settings.blocked_domains == ["evil.example", "bad.example"]
@@ -43,16 +52,36 @@ def test_values_come_from_hop_variables(monkeypatch: pytest.MonkeyPatch) -> None
 def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError) as raised:
-        load_settings()
+        load_settings(Settings)
     assert str(raised.value) == f"invalid settings: {message}"
 
 
-def test_production_refuses_default_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_refuses_default_secrets_in_the_process_that_holds_them(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOP_ENVIRONMENT", "production")
     with pytest.raises(SettingsError, match="HOP_JWT_SECRET must be set"):
-        load_settings()
-    monkeypatch.setenv("HOP_JWT_SECRET", "x" * 40)
+        load_settings(AdminSettings)
     with pytest.raises(SettingsError, match="HOP_VISITOR_SALT_SECRET must be set"):
-        load_settings()
+        load_settings(WorkerSettings)
+    with pytest.raises(SettingsError, match="must be set to a secret of your own"):
+        load_settings(Settings)
+    assert load_settings(EdgeSettings).environment == "production"  # the edge holds no secret
+    monkeypatch.setenv("HOP_JWT_SECRET", "x" * 40)
     monkeypatch.setenv("HOP_VISITOR_SALT_SECRET", "y" * 40)
-    assert load_settings().jwt_secret != DEFAULT_JWT_SECRET
+    assert load_settings(Settings).jwt_secret != DEFAULT_JWT_SECRET
+    assert load_settings(WorkerSettings).visitor_salt_secret == "y" * 40
+
+
+def test_each_process_reads_only_its_own_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOP_JWT_SECRET", "a-secret-the-edge-must-never-hold-0123456789")
+    monkeypatch.setenv("HOP_SMTP_PASSWORD", "smtp-secret")
+    edge = load_settings(EdgeSettings)
+    for secret in ("jwt_secret", "smtp_password", "visitor_salt_secret"):
+        assert not hasattr(edge, secret)
+        assert secret not in edge.model_dump()
+    assert not hasattr(load_settings(WorkerSettings), "jwt_secret")
+    assert not hasattr(load_settings(AdminSettings), "visitor_salt_secret")
+    assert load_settings(AdminSettings).jwt_secret.startswith("a-secret")
+    # Every process reads the shared core, and the full set (hop dev, the docs) is every process's together.
+    every = set(Settings.model_fields)
+    for kind in (EdgeSettings, AdminSettings, WorkerSettings):
+        assert set(CoreSettings.model_fields) <= set(kind.model_fields) <= every

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import random
-import subprocess
-import sys
 import time
 from collections import Counter
 
+import httpx
 import pytest
 import redis
 
-from admin.stores import open_stores
+from common.metrics import sample_value
+from common.redis import redis_url
 from common.settings import Settings
-from tests.conftest import SettingsFactory
-from tests.helpers import add_link, clicks_by_code
-from tests.servers import settings_env
+from common.stores import open_stores
+from harness.clicks import clicks_by_code
+from harness.processes import STARTUP_TIMEOUT_S, run_hop
+from harness.stores import PrivateRedis
+from tests.conftest import ProcessFactory, SettingsFactory
+from tests.helpers import add_link, wait_until_in_loop
 from tests.traffic import send_requests
 
 pytestmark = pytest.mark.e2e
@@ -39,13 +42,15 @@ async def wait_for_click_total(settings: Settings, expected: int, timeout: float
         await asyncio.sleep(0.1)
 
 
-async def test_ten_thousand_concurrent_redirects_give_exactly_ten_thousand_clicks(settings, edge_factory) -> None:
+async def test_ten_thousand_concurrent_redirects_give_exactly_ten_thousand_clicks(
+    settings: Settings, edge_factory: ProcessFactory
+) -> None:
     codes = await seed_links(settings, 200)
     rng = random.Random(7)
     paths = [f"/{rng.choice(codes)}" for _ in range(10_000)]
     edge = edge_factory(settings, workers=2)
 
-    statuses = await send_requests(edge.base_url, paths, concurrency=250)
+    statuses = await send_requests(edge.url, paths, concurrency=250)
 
     assert statuses == {302: 10_000}
     expected = Counter(path[1:] for path in paths)
@@ -54,16 +59,27 @@ async def test_ten_thousand_concurrent_redirects_give_exactly_ten_thousand_click
     assert clicks_by_code(settings) == expected  # shutdown flushed nothing twice
 
 
-async def test_sigterm_right_after_a_burst_flushes_every_buffered_click(settings_factory, edge_factory) -> None:
+async def test_sigterm_right_after_a_burst_flushes_every_buffered_click(
+    settings_factory: SettingsFactory, edge_factory: ProcessFactory
+) -> None:
     # A long flush interval keeps the burst in memory until SIGTERM: only the shutdown flush can save it.
-    settings = settings_factory(click_flush_interval=5.0)
+    settings = settings_factory(click_flush_interval=5.0, metrics_interval=0.05)
     codes = await seed_links(settings, 20)
     paths = [f"/{codes[n % len(codes)]}" for n in range(3_000)]
-    edge = edge_factory(settings, workers=2)
-    await send_requests(edge.base_url, paths[:1], concurrency=1)
-    await asyncio.sleep(0.2)  # the first click's flush is now waiting out its 5 s interval
+    edge = edge_factory(settings, workers=2, metrics=True)
+    metrics_url = edge.metrics_url
+    assert metrics_url is not None
+    await send_requests(edge.url, paths[:1], concurrency=1)
+    # The first click is in a buffer and not in a stream: its flush is waiting out the 5 s interval.
+    metrics = await wait_until_in_loop(
+        lambda: httpx.get(f"{metrics_url}/metrics", timeout=5).text,
+        lambda text: sample_value(text, "hop_edge_clicks_buffered_total") >= 1,
+        what="the first click in an edge's buffer",
+    )
+    assert sample_value(metrics, "hop_edge_clicks_flushed_total") == 0
+    assert clicks_by_code(settings).total() == 0
 
-    statuses = await send_requests(edge.base_url, paths[1:], concurrency=100)
+    statuses = await send_requests(edge.url, paths[1:], concurrency=100)
     assert clicks_by_code(settings).total() < len(paths)
     assert edge.terminate() == 0
 
@@ -71,59 +87,75 @@ async def test_sigterm_right_after_a_burst_flushes_every_buffered_click(settings
     assert clicks_by_code(settings) == Counter(path[1:] for path in paths)
 
 
-async def test_link_rm_stops_both_edge_workers_within_one_second(settings, edge_factory) -> None:
+async def test_link_rm_stops_both_edge_workers_within_one_second(
+    settings: Settings, edge_factory: ProcessFactory
+) -> None:
     # A long cache TTL: only the invalidation message can make the edges forget the link in time.
     (code,) = await seed_links(settings, 1, prefix="gone")
     edge = edge_factory(settings.model_copy(update={"cache_ttl": 300.0}), workers=2)
-    warm = await send_requests(edge.base_url, [f"/{code}"] * 400, concurrency=40)
+    warm = await send_requests(edge.url, [f"/{code}"] * 400, concurrency=40)
     assert warm == {302: 400}
 
-    removed = subprocess.run(
-        [sys.executable, "-m", "admin.cli", "link", "rm", code], env=settings_env(settings), capture_output=True
-    )
+    removed = run_hop(settings, "link", "rm", code)
     assert removed.returncode == 0, removed.stderr
     started = time.monotonic()
     while True:
         # New connections each round, spread over both workers by the kernel.
-        statuses = await send_requests(edge.base_url, [f"/{code}"] * 40, concurrency=40)
+        statuses = await send_requests(edge.url, [f"/{code}"] * 40, concurrency=40)
         if statuses == {404: 40}:
             break
         assert time.monotonic() - started < 1.0, f"still redirecting after 1 s: {statuses}"
     assert time.monotonic() - started < 1.0
 
 
-async def test_flushall_while_serving_never_fails_a_redirect(settings_factory, private_redis, edge_factory) -> None:
+async def test_flushall_while_serving_never_fails_a_redirect(
+    settings_factory: SettingsFactory, private_redis: PrivateRedis, edge_factory: ProcessFactory
+) -> None:
     settings = settings_factory(redis_url=private_redis.url, cache_ttl=0.05, negative_ttl=0.05)
     codes = await seed_links(settings, 50)
     edge = edge_factory(settings, workers=2)
     paths = [f"/{code}" for code in codes] * 40
+    flushed = asyncio.Event()
 
     async def flush_repeatedly() -> None:
         client = redis.asyncio.Redis.from_url(private_redis.url)
         for _ in range(10):
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.05)  # spreads the flushes over the traffic; nothing is asserted after it
             await client.flushall()
         await client.aclose()
+        flushed.set()
 
-    statuses, _ = await asyncio.gather(send_requests(edge.base_url, paths, concurrency=50), flush_repeatedly())
+    async def serve_until_flushed() -> tuple[Counter[int], int]:
+        # Rounds until the last FLUSHALL is done: traffic that ended before the flushes would prove nothing.
+        statuses: Counter[int] = Counter()
+        rounds = 0
+        while not flushed.is_set():
+            statuses += await send_requests(edge.url, paths, concurrency=50)
+            rounds += 1
+        return statuses, rounds
 
-    assert statuses == {302: len(paths)}
+    (statuses, rounds), _ = await asyncio.gather(serve_until_flushed(), flush_repeatedly())
+
+    assert statuses == {302: rounds * len(paths)}
 
 
 async def test_redis_outage_keeps_cached_codes_redirecting_and_delivers_clicks_later(
-    settings_factory, private_redis, edge_factory
+    settings_factory: SettingsFactory, private_redis: PrivateRedis, edge_factory: ProcessFactory
 ) -> None:
     settings = settings_factory(redis_url=private_redis.url, cache_ttl=300.0)
     codes = await seed_links(settings, 10)
     edge = edge_factory(settings, workers=1)
-    before = await send_requests(edge.base_url, [f"/{code}" for code in codes], concurrency=5)
+    before = await send_requests(edge.url, [f"/{code}" for code in codes], concurrency=5)
     assert before == {302: 10}
     assert (await wait_for_click_total(settings, 10, timeout=5)).total() == 10
 
     private_redis.stop()
-    during = await send_requests(edge.base_url, [f"/{code}" for code in codes] * 30, concurrency=10)
+    during = await send_requests(edge.url, [f"/{code}" for code in codes] * 30, concurrency=10)
     assert during == {302: 300}
-    await asyncio.sleep(0.5)
+    # A flush has failed with all 300 clicks in memory: from here on only the retry can deliver them.
+    await wait_until_in_loop(
+        edge.log, lambda log: "300 clicks held for retry" in log, what="a failed flush holding 300 clicks"
+    )
     private_redis.start()  # empty: the local Redis keeps nothing on disk
 
     clicks = await wait_for_click_total(settings, 300, timeout=15)
@@ -133,8 +165,7 @@ async def test_redis_outage_keeps_cached_codes_redirecting_and_delivers_clicks_l
 
 
 async def test_edge_start_up_names_a_bad_setting(settings: Settings) -> None:
-    env = settings_env(settings, edge_port="not-a-port")
-    result = subprocess.run([sys.executable, "-m", "admin.cli", "edge"], env=env, capture_output=True, text=True)
+    result = run_hop(settings, "edge", edge_port="not-a-port")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "hop: invalid settings: HOP_EDGE_PORT: Input should be a valid integer, unable to parse string as an integer"
@@ -152,22 +183,24 @@ async def test_edge_start_up_names_a_bad_setting(settings: Settings) -> None:
 def test_other_bad_settings_are_named_at_start_up(
     settings: Settings, settings_factory: SettingsFactory, variable: str, value: str, message: str
 ) -> None:
-    env = settings_env(settings, **{variable: value})
-    result = subprocess.run([sys.executable, "-m", "admin.cli", "edge"], env=env, capture_output=True, text=True)
+    # timeout named, so that the parametrized setting can only land in run_hop's **extra
+    result = run_hop(settings, "edge", timeout=STARTUP_TIMEOUT_S, **{variable: value})
     assert result.returncode == 1
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-async def test_concurrent_misses_for_many_distinct_codes_all_read_through(settings, edge_factory) -> None:
+async def test_concurrent_misses_for_many_distinct_codes_all_read_through(
+    settings: Settings, edge_factory: ProcessFactory
+) -> None:
     # Codes Postgres has but Redis lacks, asked for at once: the read-through batches span many codes.
     codes = await seed_links(settings, 600, prefix="cold")
-    with redis.Redis.from_url(settings.redis_url) as client:
+    with redis.Redis.from_url(redis_url(settings)) as client:
         client.delete(*[f"{settings.redis_prefix}link:{code}" for code in codes])
     unknown = [f"unknown{n}" for n in range(100)]
     edge = edge_factory(settings, workers=1)
 
-    statuses = await send_requests(edge.base_url, [f"/{code}" for code in codes + unknown], concurrency=200)
+    statuses = await send_requests(edge.url, [f"/{code}" for code in codes + unknown], concurrency=200)
 
     assert statuses == {302: len(codes), 404: len(unknown)}
     assert "lookup batch failed" not in edge.log()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 
 import pytest
 
+from common.client_ip import ClientIpResolver
 from common.records import LinkRecord, decode_click_batch, encode_click_batch
+from edge import responses
 from edge.cache import LocalCache
-from edge.client_ip import ClientIpResolver
-from edge.redirect import Redirect, with_query
 from edge.tracking import _opted_out
 
 
@@ -17,8 +18,6 @@ def test_cache_expires_entries_but_keeps_them_for_stale_reads() -> None:
     cache: LocalCache[str] = LocalCache(max_entries=1_000)
     cache.put("a", "A", ttl=10)
     assert cache.get("a") == "A"
-    import time
-
     assert cache.get("a", now=time.monotonic() + 11) is None
     assert cache.get_stale("a") == "A"
     cache.evict("a")
@@ -80,11 +79,11 @@ def test_client_ip_without_trusted_proxies_is_the_peer() -> None:
     ],
 )
 def test_with_query_merges_before_the_fragment(target: str, query: str, expected: str) -> None:
-    assert with_query(target, query) == expected
+    assert responses.with_query(target, query) == expected
 
 
 def test_redirect_location_can_never_carry_a_line_break() -> None:
-    redirect = Redirect(LinkRecord(target="https://e.com/\r\nSet-Cookie: x=1", status=301))
+    redirect = responses.Redirect(LinkRecord(target="https://e.com/\r\nSet-Cookie: x=1", status=301))
     assert b"\r" not in redirect.start["headers"][0][1] and b"\n" not in redirect.start["headers"][0][1]
     assert redirect.start["status"] == 301
 
@@ -93,6 +92,21 @@ def test_link_record_round_trips() -> None:
     record = LinkRecord(target="https://e.com/ü", status=307, expires_at_ms=1_900_000_000_000, forward_query=True)
     assert LinkRecord.decode(record.encode()) == record
     assert record.is_expired(now_ms=1_900_000_000_000) and not record.is_expired(now_ms=1_899_999_999_999)
+
+
+@pytest.mark.parametrize(
+    ("expires_at_ms", "now_ms", "expired"),
+    [
+        (None, 2_000_000_000_000, False),
+        (1_900_000_000_000, 1_899_999_999_999, False),
+        (1_900_000_000_000, 1_900_000_000_000, True),
+    ],
+)
+def test_a_cached_redirect_expires_exactly_when_its_link_does(
+    expires_at_ms: int | None, now_ms: int, expired: bool
+) -> None:
+    record = LinkRecord(target="https://e.com/", expires_at_ms=expires_at_ms)
+    assert responses.Redirect(record).is_expired(now_ms) is record.is_expired(now_ms) is expired
 
 
 def test_click_batch_round_trips() -> None:

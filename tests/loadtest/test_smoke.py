@@ -10,19 +10,19 @@ from pathlib import Path
 
 import pytest
 
+from harness.clicks import clicks_by_code
 from loadtest.locust_cli import run_locust
 from loadtest.run import SMOKE
-from loadtest.stack import admin_importable, start_stack
+from loadtest.stack import start_stack
 from tests.conftest import SettingsFactory
-from tests.helpers import clicks_by_code
 
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.slow
 def test_locust_smoke_has_no_failures(settings_factory: SettingsFactory, tmp_path: Path) -> None:
     settings = settings_factory()
-    with_admin = admin_importable()
-    stack = start_stack(settings, links=2_000, log_dir=tmp_path, with_admin=with_admin)
+    stack = start_stack(settings, links=2_000, log_dir=tmp_path)
     try:
         result = run_locust(stack, SMOKE, report_dir=tmp_path / "reports", stem="smoke")
     finally:
@@ -30,8 +30,7 @@ def test_locust_smoke_has_no_failures(settings_factory: SettingsFactory, tmp_pat
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "GET /{code}" in output
-    if with_admin:
-        assert "create link" in output and "list links" in output, output
+    assert "create link" in output and "list links" in output, output
     assert (tmp_path / "reports" / "smoke.html").exists()
     # Redirects were served and each one left its click in the streams.
     assert sum(clicks_by_code(settings).values()) > 0

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import logging
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import orjson
@@ -19,8 +14,8 @@ from admin.app import create_app
 from common.logs import ContextFilter, JsonFormatter
 from common.metrics import metric_names, sample_value
 from common.settings import Settings
-from tests.conftest import SettingsFactory
-from tests.servers import free_port, settings_env, wait_for_log
+from tests.conftest import ProcessFactory, SettingsFactory
+from tests.helpers import wait_until
 
 ADMIN_SERIES = {
     "hop_admin_requests_total",
@@ -67,26 +62,10 @@ def test_request_id_is_kept_or_made_and_logged(settings: Settings, captured: lis
 
 
 @pytest.fixture
-def admin_process(settings_factory: SettingsFactory, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    settings = settings_factory()
-    port, metrics_port = free_port(), free_port()
-    env = settings_env(settings, admin_port=port, admin_workers=2, admin_metrics_port=metrics_port)
-    log_path = tmp_path / "admin.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "admin.cli", "admin"], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        wait_for_log(process, log_path, "admin worker ready", count=2)
-        wait_for_log(process, log_path, "Started worker", count=2)
-        yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{metrics_port}"
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+def admin_process(settings_factory: SettingsFactory, admin_factory: ProcessFactory) -> tuple[str, str]:
+    admin = admin_factory(settings_factory(), workers=2, metrics=True)
+    assert admin.metrics_url is not None
+    return admin.url, admin.metrics_url
 
 
 @pytest.mark.e2e
@@ -96,11 +75,18 @@ def test_admin_metrics_sum_both_workers(admin_process: tuple[str, str]) -> None:
         assert httpx.get(f"{base}/healthz", headers={"connection": "close"}, timeout=5).status_code == 200
     assert httpx.get(f"{base}/api/v1/links/whatever", timeout=5).status_code == 401
     labels = (("method", "GET"), ("route", "/healthz"), ("status", "200"))
-    deadline = time.monotonic() + 5
-    while (text := httpx.get(f"{metrics}/metrics", timeout=5).text) and time.monotonic() < deadline:
-        if sample_value(text, "hop_admin_requests_total", labels) >= 20:
-            break
-        time.sleep(0.1)
+    refused = (("method", "GET"), ("route", "/api/v1/links/{code}"), ("status", "401"))
+    # A request is counted once its answer is sent: wait until every one of them is.
+    text = wait_until(
+        lambda: httpx.get(f"{metrics}/metrics", timeout=5).text,
+        lambda text: (
+            sample_value(text, "hop_admin_requests_total", labels) >= 20
+            and sample_value(text, "hop_admin_requests_total", refused) >= 1
+        ),
+        timeout=5,
+        interval=0.1,
+        what="the 21 requests counted",
+    )
     assert ADMIN_SERIES <= metric_names(text), ADMIN_SERIES - metric_names(text)
     assert sample_value(text, "hop_admin_requests_total", labels) == 20
     assert 'route="/api/v1/links/{code}"' in text

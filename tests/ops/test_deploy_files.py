@@ -6,15 +6,16 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-import yaml
+from ruamel.yaml import YAML  # typed, unlike PyYAML; installed with check-jsonschema
 
-from tests.ops.compose_schema import fetch
+from tools.compose_schema import fetch
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+COMPOSE: dict[str, Any] = YAML(typ="safe", pure=True).load((ROOT / "docker-compose.yml").read_text())
 HOP_SERVICES = ("migrate", "edge", "admin", "worker")
 
 

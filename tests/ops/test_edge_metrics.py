@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
 
-from admin.stores import open_stores
 from common.metrics import metric_names, render_multiprocess, sample_value
-from tests.helpers import add_link, clicks_by_code
+from common.settings import Settings
+from common.stores import open_stores
+from harness.clicks import clicks_by_code
+from tests.conftest import ProcessFactory, SettingsFactory
+from tests.helpers import add_link, wait_until_async
 
 pytestmark = pytest.mark.e2e
 
@@ -33,25 +35,27 @@ EDGE_SERIES = {
 }
 
 
-async def scrape_until(client: httpx.AsyncClient, url: str, done: Callable[[str], bool]) -> str:
+async def scrape_until(client: httpx.AsyncClient, url: str, done: Callable[[str], bool], what: str) -> str:
     """Scrape until ``done(text)``: each worker hands its counters over every metrics_interval."""
-    deadline = time.monotonic() + 10
-    while True:
-        text = (await client.get(f"{url}/metrics")).text
-        if done(text) or time.monotonic() > deadline:
-            return text
-        await asyncio.sleep(0.1)
+
+    async def scrape() -> str:
+        return (await client.get(f"{url}/metrics")).text
+
+    return await wait_until_async(scrape, done, timeout=10, interval=0.1, what=what)
 
 
-async def test_metrics_sum_every_worker_and_name_every_series(settings_factory, edge_factory) -> None:
+async def test_metrics_sum_every_worker_and_name_every_series(
+    settings_factory: SettingsFactory, edge_factory: ProcessFactory
+) -> None:
     settings = settings_factory(metrics_interval=0.1)
     async with open_stores(settings) as stores:
         await add_link(stores, settings, "https://example.com/", code="metered")
     edge = edge_factory(settings, workers=2, metrics=True)
     assert edge.metrics_url is not None
+    assert f"edge metrics on {edge.metrics_url}/metrics" in edge.log()  # what the test below expects to be absent
     requests = 60
     # A new connection per request, so that the kernel spreads them over both workers.
-    async with httpx.AsyncClient(base_url=edge.base_url, headers={"connection": "close"}, timeout=5) as client:
+    async with httpx.AsyncClient(base_url=edge.url, headers={"connection": "close"}, timeout=5) as client:
         for _ in range(requests):
             assert (await client.get("/metered")).status_code == 302
         assert (await client.get("/unknown1")).status_code == 404
@@ -64,6 +68,7 @@ async def test_metrics_sum_every_worker_and_name_every_series(settings_factory, 
                 sample_value(text, "hop_edge_clicks_flushed_total") >= requests
                 and sample_value(text, "hop_edge_responses_total", (("status", "302"),)) >= requests + 1
             ),
+            what=f"{requests} clicks flushed and {requests + 1} redirects counted",
         )
         assert (await client.get(f"{edge.metrics_url}/healthz")).status_code == 200
     assert EDGE_SERIES <= metric_names(text), EDGE_SERIES - metric_names(text)
@@ -79,20 +84,23 @@ async def test_metrics_sum_every_worker_and_name_every_series(settings_factory, 
     assert clicks_by_code(settings)["metered"] == requests
 
 
-def test_metrics_disabled_by_port_zero(settings, edge_factory) -> None:
+def test_metrics_disabled_by_port_zero(settings: Settings, edge_factory: ProcessFactory) -> None:
     edge = edge_factory(settings)
     assert edge.metrics_url is None
-    assert httpx.get(f"{edge.base_url}/healthz", timeout=5).status_code == 200
+    assert httpx.get(f"{edge.url}/healthz", timeout=5).status_code == 200
+    # The metrics port is opened (and logged) before Granian starts its workers: ready means decided.
     assert "metrics on" not in edge.log()
 
 
-async def test_shutdown_hands_over_the_last_counts(settings_factory, edge_factory, tmp_path) -> None:
+async def test_shutdown_hands_over_the_last_counts(
+    settings_factory: SettingsFactory, edge_factory: ProcessFactory, tmp_path: Path
+) -> None:
     # An interval longer than the test: only the export at SIGTERM can have written these samples.
     settings = settings_factory(metrics_interval=60, metrics_dir=tmp_path)
     async with open_stores(settings) as stores:
         await add_link(stores, settings, "https://example.com/", code="last")
     edge = edge_factory(settings, workers=1, metrics=True)
-    async with httpx.AsyncClient(base_url=edge.base_url, timeout=5) as client:
+    async with httpx.AsyncClient(base_url=edge.url, timeout=5) as client:
         for _ in range(25):
             assert (await client.get("/last")).status_code == 302
     assert edge.terminate() == 0

@@ -10,6 +10,7 @@ import pytest
 
 from common.logs import REQUEST_ID, configure_logging, redact
 from common.settings import Settings
+from tests.conftest import ProcessFactory, SettingsFactory
 
 
 @pytest.mark.parametrize(
@@ -44,7 +45,7 @@ def _log_through_hop(settings: Settings, monkeypatch: pytest.MonkeyPatch, *args:
     configure_logging(settings)
     token = REQUEST_ID.set("req-42")
     try:
-        logging.getLogger("hop.test").warning(*args)  # type: ignore[arg-type]
+        logging.getLogger("hop.test").warning(*args)
     finally:
         REQUEST_ID.reset(token)
         hop.handlers[:], hop.level, hop.propagate = saved  # other tests' caplog relies on propagation
@@ -65,7 +66,9 @@ def test_dev_logs_are_readable_lines(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.e2e
-def test_production_edge_writes_only_json_lines(settings_factory, edge_factory) -> None:
+def test_production_edge_writes_only_json_lines(
+    settings_factory: SettingsFactory, edge_factory: ProcessFactory
+) -> None:
     settings = settings_factory(environment="production", jwt_secret="j" * 40, visitor_salt_secret="v" * 20)
     edge = edge_factory(settings, workers=2)
     assert edge.terminate() == 0

@@ -7,12 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
 from common import metrics
-from common.metrics import DeltaExporter, MetricsPortError, sample_value, serve_metrics, start_worker_metrics
-from tests.servers import free_port
+from common.metrics import DeltaExporter, MetricsPortError, sample_value, serve_metrics
+from harness.processes import free_port
 
 
 class FakeCounter:
@@ -64,28 +63,6 @@ def test_samples_of_processes_are_summed_and_dead_gauges_forgotten(tmp_path: Pat
     text = metrics.render_multiprocess(tmp_path).decode()
     assert sample_value(text, "hop_test_things_total") == 6
     assert sample_value(text, "hop_test_live") == 0  # both writers exited
-
-
-def test_worker_endpoint_serves_metrics_health_and_readiness() -> None:
-    ready = {"ok": False}
-    server = start_worker_metrics(host="127.0.0.1", port=free_port(), ready=lambda: ready["ok"])
-    assert server is not None
-    try:
-        worker = metrics.worker_metrics()
-        worker.applied(shard=1, clicks=40, seconds=0.02, lag_seconds=0.5)
-        worker.failed()
-        base = f"http://127.0.0.1:{server.port}"
-        text = httpx.get(f"{base}/metrics", timeout=5).text
-        assert sample_value(text, "hop_worker_clicks_applied_total") >= 40
-        assert sample_value(text, "hop_worker_lag_seconds", (("shard", "1"),)) == 0.5
-        assert "hop_worker_batch_seconds_bucket" in text and "hop_worker_entries_failed_total" in text
-        assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
-        assert httpx.get(f"{base}/readyz", timeout=5).status_code == 503
-        ready["ok"] = True
-        assert httpx.get(f"{base}/readyz", timeout=5).status_code == 200
-    finally:
-        server.close()
-    assert start_worker_metrics(host="127.0.0.1", port=0) is None
 
 
 def test_a_taken_port_is_a_clear_error() -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
-NETWORKS = {
+NETWORKS: dict[str, dict[str, Any]] = {
     "81.2.69.0/24": {"country": {"iso_code": "GB"}, "city": {"names": {"en": "London"}}},
     "89.160.20.0/24": {"country": {"iso_code": "SE"}, "city": {"names": {"en": "Linköping"}}},
     "2001:67c:2e8::/48": {"country": {"iso_code": "NL"}},  # a country-only record

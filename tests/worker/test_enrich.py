@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from admin.enrich import Enricher, parse_ip, referrer_host
-from admin.geoip import GeoIp
-from admin.useragents import parse_agent
+from common.records import Click
 from tests.worker.geo import write_city_db
+from worker.enrich import Enricher, parse_ip, referrer_host
+from worker.geoip import GeoIp
+from worker.useragents import parse_agent
 
 AGENTS = [
     # (user agent, browser, os, device, bot)
@@ -142,7 +143,7 @@ def geoip(tmp_path_factory: pytest.TempPathFactory) -> GeoIp:
     return GeoIp(write_city_db(tmp_path_factory.mktemp("geo") / "city.mmdb"))
 
 
-def _click(ip: str, country: str = "") -> tuple:
+def _click(ip: str, country: str = "") -> Click:
     return (1_790_000_000_000, "c", ip, "curl/8", "", country)
 
 

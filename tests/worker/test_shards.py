@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from admin.worker.shards import ShardLeases
 from common.db import connect_kwargs
 from common.settings import Settings
+from tests.conftest import SettingsFactory
+from worker.shards import ShardLeases
 
 
 def leases(settings: Settings) -> ShardLeases:
@@ -34,7 +35,7 @@ async def test_two_workers_split_the_shards_and_one_takes_over_when_the_other_di
         await second.close()
 
 
-async def test_locks_are_per_schema(settings: Settings, settings_factory) -> None:
+async def test_locks_are_per_schema(settings: Settings, settings_factory: SettingsFactory) -> None:
     other = settings_factory()
     mine, theirs = leases(settings), leases(other)
     try:

@@ -11,8 +11,8 @@ from starlette.testclient import TestClient
 
 from admin.auth.passwords import HASHER, hash_password, needs_rehash, verify_password
 from common.settings import Settings
+from harness.stores import run_sync
 from tests.admin.api import PASSWORD, Account, login
-from tests.conftest import run_sync
 
 
 def test_hashes_are_argon2id_with_owasp_parameters() -> None:
@@ -41,9 +41,9 @@ async def _query(settings: Settings, sql: str, *args: object) -> object:
 
 def test_login_rehashes_an_outdated_hash(client: TestClient, alice: Account, settings: Settings) -> None:
     weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
-    run_sync(lambda: _query(settings, "UPDATE users SET password_hash = $2 WHERE id = $1", alice.id, weak))
+    run_sync(_query(settings, "UPDATE users SET password_hash = $2 WHERE id = $1", alice.id, weak))
     assert login(client, alice.email).status_code == 200
-    stored = run_sync(lambda: _query(settings, "SELECT password_hash FROM users WHERE id = $1", alice.id))
+    stored = run_sync(_query(settings, "SELECT password_hash FROM users WHERE id = $1", alice.id))
     assert isinstance(stored, str)
     assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert login(client, alice.email).status_code == 200

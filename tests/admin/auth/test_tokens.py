@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import time
 import warnings
+from collections.abc import Callable
 
 import jwt
 import orjson
@@ -55,7 +56,7 @@ def test_alg_none_is_refused() -> None:
         decode_access_token(SETTINGS, unsigned)
 
 
-ATTACKS = {
+ATTACKS: dict[str, Callable[[], str]] = {
     "wrong key": lambda: jwt.encode(_claims(), "another-secret-of-at-least-32-bytes!!", algorithm="HS256"),
     "expired": lambda: jwt.encode(
         _claims(iat=int(time.time()) - 3600, exp=int(time.time()) - 60), SETTINGS.jwt_secret, algorithm="HS256"

@@ -5,20 +5,22 @@ from __future__ import annotations
 import uuid
 
 import asyncpg
+from httpx2 import Response
 from starlette.testclient import TestClient
 
 from admin.auth.throttle import ACCOUNT_LIMIT, IP_LIMIT
 from common.settings import Settings
+from harness.stores import run_sync
 from tests.admin.api import PASSWORD, Account, assert_problem, login, sign_up
 from tests.admin.conftest import ClientFactory
-from tests.conftest import SettingsFactory, run_sync
+from tests.conftest import SettingsFactory
 
 
 def _email(name: str = "user") -> str:
     return f"{name}-{uuid.uuid4().hex[:8]}@example.com"
 
 
-def _refresh(client: TestClient, token: str):  # type: ignore[no-untyped-def]
+def _refresh(client: TestClient, token: str) -> Response:
     return client.post("/api/v1/auth/refresh", json={"refresh_token": token})
 
 
@@ -74,7 +76,7 @@ def test_closed_registration_refuses_strangers_but_not_admins(
     assert_problem(refused, 403, "registration_closed")
 
     admin_email = _email("root")
-    run_sync(lambda: _create_admin(settings, admin_email))
+    run_sync(_create_admin(settings, admin_email))
     admin_token = login(client, admin_email).json()["access_token"]
     made = client.post(
         "/api/v1/auth/register",
@@ -85,8 +87,8 @@ def test_closed_registration_refuses_strangers_but_not_admins(
 
 
 async def _create_admin(settings: Settings, email: str) -> None:
-    from admin.stores import open_stores
     from admin.users import create_user
+    from common.stores import open_stores
 
     async with open_stores(settings, pool_size=1) as stores:
         await create_user(pool=stores.pool, email=email, password=PASSWORD, role="admin")
@@ -189,7 +191,7 @@ def test_a_disabled_account_cannot_log_in_or_use_its_token(
         finally:
             await conn.close()
 
-    run_sync(disable)
+    run_sync(disable())
     assert_problem(client.get("/api/v1/users/me", headers=alice.headers), 403, "account_disabled")
     assert_problem(login(client, alice.email), 403, "account_disabled")
     assert_problem(_refresh(client, alice.refresh_token), 401, "invalid_refresh_token")

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import redis
+from httpx2 import Response
 from starlette.testclient import TestClient
 
 from common.records import NEGATIVE, Keys, LinkRecord
 from common.settings import Settings
+from harness.processes import free_port
 from tests.admin.api import Account, assert_problem, sign_up
 from tests.admin.conftest import ClientFactory
 from tests.conftest import SettingsFactory
-from tests.servers import free_port
 
 
 def edge_record(settings: Settings, code: str) -> LinkRecord | bytes | None:
     """What the edge would find in Redis: a record, the tombstone, or None (absent)."""
     with redis.Redis.from_url(str(settings.redis_url)) as client:
-        raw = client.get(Keys(settings.redis_prefix).link(code))
+        raw: bytes | None = client.get(Keys(settings.redis_prefix).link(code))
     if raw is None or raw == NEGATIVE:
         return raw
     return LinkRecord.decode(raw)
@@ -69,7 +70,7 @@ def test_custom_code_taken_is_409(client: TestClient, alice: Account, bob: Accou
 
 
 def test_reserved_and_malformed_codes_are_refused(client: TestClient, alice: Account) -> None:
-    def post(code: str):  # type: ignore[no-untyped-def]
+    def post(code: str) -> Response:
         return client.post("/api/v1/links", json={"target_url": "https://e.com/", "code": code}, headers=alice.headers)
 
     for code in ("docs", "API", "healthz", "Admin"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 from starlette.testclient import TestClient
 
@@ -128,7 +129,7 @@ def test_an_oversized_body_is_413(client: TestClient, alice: Account) -> None:
     )
     assert_problem(response, 413, "body_too_large")
 
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         for _ in range(MAX_BODY_BYTES // 65536 + 2):
             yield b"x" * 65536
 

@@ -10,28 +10,31 @@ from starlette.testclient import TestClient
 
 from tests.admin.api import Account, assert_problem
 
+Param = str | int  # a query parameter's value
+
 
 @pytest.fixture
 def many(client: TestClient, alice: Account) -> list[str]:
+    codes = [f"code{n:02d}" for n in range(23)]
     items = [
         {
             "target_url": f"https://site{n}.example/path",
-            "code": f"code{n:02d}",
+            "code": code,
             "title": "Summer sale" if n % 5 == 0 else f"Item {n}",
             "tags": ["even"] if n % 2 == 0 else ["odd"],
         }
-        for n in range(23)
+        for n, code in enumerate(codes)
     ]
     created = client.post("/api/v1/links/bulk", json={"links": items}, headers=alice.headers).json()
     assert created["created"] == 23
-    return [item["code"] for item in items]
+    return codes
 
 
-def _walk(client: TestClient, account: Account, **params: object) -> list[str]:
+def _walk(client: TestClient, account: Account, **params: Param) -> list[str]:
     codes: list[str] = []
     cursor = None
     while True:
-        query = {**params, **({"cursor": cursor} if cursor else {})}
+        query: dict[str, Param] = {**params, **({"cursor": cursor} if cursor else {})}
         page = client.get("/api/v1/links", params=query, headers=account.headers).json()
         codes += [link["code"] for link in page["data"]]
         cursor = page["next_cursor"]
@@ -61,7 +64,7 @@ def test_cursor_pagination_is_stable_while_links_are_added(client: TestClient, a
     assert seen == [*sorted(many), "code99"]
 
 
-def _walk_from(client: TestClient, account: Account, cursor: str, **params: object) -> list[str]:
+def _walk_from(client: TestClient, account: Account, cursor: str, **params: Param) -> list[str]:
     codes: list[str] = []
     while cursor:
         page = client.get("/api/v1/links", params={**params, "limit": 10, "cursor": cursor}, headers=account.headers)
@@ -83,7 +86,7 @@ def test_page_pagination(client: TestClient, alice: Account, many: list[str]) ->
 
 
 def test_search_and_tag_filter(client: TestClient, alice: Account, many: list[str]) -> None:
-    def codes(**params: object) -> set[str]:
+    def codes(**params: Param) -> set[str]:
         page = client.get("/api/v1/links", params={"limit": 100, **params}, headers=alice.headers).json()
         assert page["count"] == len(page["data"])
         return {link["code"] for link in page["data"]}
@@ -100,7 +103,7 @@ def _cursor(value: object) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(value)).decode().rstrip("=")
 
 
-BAD_PARAMS = [
+BAD_PARAMS: list[dict[str, Param]] = [
     {"cursor": "garbage!"},
     {"cursor": "WyJjb2RlIiwxLDFd"},  # ["code", 1, 1]: a number where the code goes
     {"sort": "title"},

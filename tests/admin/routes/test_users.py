@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 from starlette.testclient import TestClient
 
 from common.records import NEGATIVE, LinkRecord
 from common.settings import Settings
+from harness.processes import run_hop
 from tests.admin.api import Account, assert_problem, login
 from tests.admin.db import sql
 from tests.admin.routes.test_links import create, edge_record
-from tests.servers import settings_env
 
 
 def test_only_admins_list_users(client: TestClient, alice: Account, bob: Account, root: Account) -> None:
@@ -59,14 +58,7 @@ def test_disable_edge_cases(client: TestClient, root: Account) -> None:
 
 def test_hop_user_create_bootstraps_an_admin(client: TestClient, settings: Settings) -> None:
     def hop(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "admin.cli", "user", "create", *args],
-            input=stdin,
-            env=settings_env(settings),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return run_hop(settings, "user", "create", *args, stdin=stdin)
 
     made = hop("--admin", "first@example.com", "--password-stdin", stdin="a long admin passphrase\n")
     assert made.returncode == 0, made.stderr

@@ -1,0 +1,35 @@
+"""Postgres and Redis opened together, for the CLI, the admin app and the worker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import asyncpg
+from redis.asyncio import Redis
+
+from common.db import open_pool, require_schema
+from common.migrate import LATEST_VERSION
+from common.records import Keys
+from common.redis import create_redis, keys_for
+from common.settings import CoreSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Stores:
+    pool: asyncpg.Pool
+    redis: Redis
+    keys: Keys
+
+
+@asynccontextmanager
+async def open_stores(settings: CoreSettings, *, pool_size: int | None = None) -> AsyncIterator[Stores]:
+    """Both stores, after checking the schema is fully migrated (raises common.db.SchemaTooOld)."""
+    redis = create_redis(settings)
+    try:
+        async with open_pool(settings, min_size=1, max_size=pool_size) as pool:
+            await require_schema(pool, LATEST_VERSION)
+            yield Stores(pool=pool, redis=redis, keys=keys_for(settings))
+    finally:
+        await redis.aclose()

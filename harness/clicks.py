@@ -1,0 +1,76 @@
+"""Click streams from the outside: writing batches exactly as the edge does, and counting clicks."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections import Counter
+
+import redis
+from redis.asyncio import Redis
+from redis.typing import EncodableT, FieldT
+
+from common.records import (
+    STREAM_FIELD_BATCH,
+    STREAM_FIELD_ID,
+    STREAM_FIELD_VERSION,
+    STREAM_FORMAT_VERSION,
+    Click,
+    Keys,
+    decode_click_batch,
+    encode_click_batch,
+)
+from common.redis import keys_for, redis_url
+from common.settings import ClickStreamSettings
+
+XRANGE_PAGE = 1_000
+_sequence = itertools.count()
+
+
+def batch_id() -> bytes:
+    """A fresh batch id in the edge's format ("{instance}:{sequence}")."""
+    return f"{uuid.uuid4().hex[:16]}:{next(_sequence)}".encode()
+
+
+def stream_entry(clicks: list[Click], batch: bytes) -> dict[FieldT, EncodableT]:
+    """The fields of one stream entry, as the edge writes them (typed as XADD takes them)."""
+    return {
+        STREAM_FIELD_VERSION: STREAM_FORMAT_VERSION,
+        STREAM_FIELD_ID: batch,
+        STREAM_FIELD_BATCH: encode_click_batch(clicks),
+    }
+
+
+async def xadd_batch(redis: Redis, keys: Keys, shard: int, clicks: list[Click], *, batch: bytes | None = None) -> bytes:
+    """XADD one packed batch; returns its batch id (pass it again to simulate an edge re-send)."""
+    batch = batch or batch_id()
+    await redis.xadd(keys.clicks_stream(shard), stream_entry(clicks, batch))
+    return batch
+
+
+def stream_clicks(settings: ClickStreamSettings) -> list[Click]:
+    """Every click in every click stream of ``settings``, oldest first per stream."""
+    keys = keys_for(settings)
+    clicks: list[Click] = []
+    with redis.Redis.from_url(redis_url(settings)) as client:
+        for stream in keys.all_click_streams(settings.click_shards):
+            last = b"-"
+            while True:
+                entries = client.xrange(stream, min=last, count=XRANGE_PAGE)
+                if last != b"-":
+                    entries = entries[1:]  # the range includes the entry we resume from
+                if not entries:
+                    break
+                for _, fields in entries:
+                    clicks.extend(decode_click_batch(fields[STREAM_FIELD_BATCH]))
+                last = entries[-1][0]
+    return clicks
+
+
+def clicks_by_code(settings: ClickStreamSettings) -> Counter[str]:
+    return Counter(click[1] for click in stream_clicks(settings))
+
+
+def reset_streams(settings: ClickStreamSettings) -> None:
+    with redis.Redis.from_url(redis_url(settings)) as client:
+        client.delete(*keys_for(settings).all_click_streams(settings.click_shards))

@@ -1,0 +1,1 @@
+"""The `hop` command line: one entry point for every Hop process and admin task."""

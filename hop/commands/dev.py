@@ -1,0 +1,18 @@
+"""`hop dev`: run the whole product locally."""
+
+from __future__ import annotations
+
+import argparse
+
+from common.settings import Settings
+from hop.commands.support import settings_from
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from hop.dev import run_dev
+
+    return run_dev(settings_from(Settings))

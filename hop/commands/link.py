@@ -1,0 +1,107 @@
+"""`hop link add|rm|show`: manage links from the shell, through the same service as the API."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+
+from pydantic import ValidationError
+
+from admin.links import LinkCreate, LinkError, create_link, delete_link, get_link, prepare_target
+from admin.targets import TargetRejected
+from common.settings import AdminSettings
+from common.stores import open_stores
+from hop.commands.support import fail, run_async, settings_from
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    add = actions.add_parser("add", help="shorten a URL")
+    add.add_argument("url", help="the target URL (http or https)")
+    add.add_argument("--code", help="custom short code ([A-Za-z0-9_-], 1-64); random when omitted")
+    add.add_argument("--status", type=int, choices=[301, 302, 307, 308], default=302, help="redirect status")
+    add.add_argument("--expires", type=datetime.fromisoformat, help="expiry, ISO 8601 with time zone")
+    add.add_argument("--max-clicks", type=int, help="stop redirecting after this many clicks")
+    add.add_argument("--forward-query", action="store_true", help="append the visitor's query string")
+    add.add_argument("--title", help="a title for the link")
+    add.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
+    add.set_defaults(handler=handle_add)
+
+    remove = actions.add_parser("rm", help="delete a short link")
+    remove.add_argument("code")
+    remove.set_defaults(handler=handle_rm)
+
+    show = actions.add_parser("show", help="show a short link")
+    show.add_argument("code")
+    show.set_defaults(handler=handle_show)
+
+
+def _link_in(args: argparse.Namespace) -> LinkCreate:
+    return LinkCreate(
+        target_url=args.url,
+        code=args.code,
+        redirect_status=args.status,
+        expires_at=args.expires,
+        max_clicks=args.max_clicks,
+        forward_query=args.forward_query,
+        title=args.title,
+        tags=args.tag,
+    )
+
+
+async def _add(settings: AdminSettings, link_in: LinkCreate) -> str:
+    target = prepare_target(link_in, short_base=settings.short_base, blocked_domains=settings.blocked_domains)
+    async with open_stores(settings, pool_size=2) as stores:
+        link = await create_link(
+            pool=stores.pool,
+            redis=stores.redis,
+            keys=stores.keys,
+            link_in=link_in,
+            target_url=target,
+            owner_id=None,
+            code_length=settings.code_length,
+        )
+    return f"{settings.short_base}/{link.code} -> {link.target_url} ({link.redirect_status})"
+
+
+def handle_add(args: argparse.Namespace) -> int:
+    settings = settings_from(AdminSettings)
+    try:
+        link_in = _link_in(args)
+        print(run_async(lambda: _add(settings, link_in)))
+    except ValidationError as error:
+        return fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()))
+    except (TargetRejected, LinkError) as error:
+        return fail(str(error))
+    return 0
+
+
+async def _remove(settings: AdminSettings, code: str) -> None:
+    async with open_stores(settings, pool_size=2) as stores:
+        await delete_link(pool=stores.pool, redis=stores.redis, keys=stores.keys, code=code)
+
+
+def handle_rm(args: argparse.Namespace) -> int:
+    settings = settings_from(AdminSettings)
+    try:
+        run_async(lambda: _remove(settings, args.code))
+    except LinkError as error:
+        return fail(str(error))
+    print(f"deleted {args.code}")
+    return 0
+
+
+async def _show(settings: AdminSettings, code: str) -> str:
+    async with open_stores(settings, pool_size=1) as stores:
+        link = await get_link(stores.pool, code)
+    return "\n".join(f"{name}: {getattr(link, name)}" for name in link.__slots__)
+
+
+def handle_show(args: argparse.Namespace) -> int:
+    settings = settings_from(AdminSettings)
+    try:
+        print(run_async(lambda: _show(settings, args.code)))
+    except LinkError as error:
+        return fail(str(error))
+    return 0

@@ -1,0 +1,52 @@
+"""`hop user create [--admin] EMAIL`: create accounts from the shell, e.g. the first admin."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from pydantic import ValidationError
+
+from admin.users import EmailTaken, Role, UserCreate, create_user
+from common.settings import AdminSettings
+from common.stores import open_stores
+from hop.commands.support import fail, run_async, settings_from
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create an account (the first admin: --admin)")
+    create.add_argument("email", help="the account's e-mail address")
+    create.add_argument("--admin", action="store_true", help="give the account the admin role")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input (first line)"
+    )
+    create.set_defaults(handler=handle_create)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != password:
+        raise ValueError("the passwords do not match")
+    return password
+
+
+async def _create(settings: AdminSettings, user_in: UserCreate, role: Role) -> str:
+    async with open_stores(settings, pool_size=1) as stores:
+        user = await create_user(pool=stores.pool, email=str(user_in.email), password=user_in.password, role=role)
+    return f"created {user.role} {user.email} (id {user.id})"
+
+
+def handle_create(args: argparse.Namespace) -> int:
+    settings = settings_from(AdminSettings)
+    try:
+        user_in = UserCreate(email=args.email, password=_read_password(args.password_stdin))
+        print(run_async(lambda: _create(settings, user_in, "admin" if args.admin else "user")))
+    except ValidationError as error:
+        return fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()))
+    except (ValueError, EmailTaken) as error:
+        return fail(str(error))
+    return 0

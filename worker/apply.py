@@ -1,0 +1,367 @@
+"""One Postgres transaction per group of stream entries: the heart of exactly-once counting.
+
+Inside one transaction: lock and check the shard's cursor, drop batches already applied (by
+batch id), COPY the click rows, upsert the hourly rollups and the daily visitor set, add to the
+links' click_count, record poison entries, and move the cursor. Either all of it commits or
+none of it does, so after a crash at any instant the cursor says exactly what was counted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Final, NamedTuple
+
+from common.db import Connection
+from worker.entries import Entry
+from worker.stream_ids import after
+from worker.useragents import DeviceType
+
+
+class ClickRow(NamedTuple):
+    """One row of the clicks table, fields in COPY's column order (they name the columns)."""
+
+    link_id: int
+    clicked_at: datetime
+    shard: int
+    stream_id: str
+    position: int  # of the click in its stream entry's batch
+    ip: bytes | None  # binary inet, COPYed as it is (see worker.inet)
+    ip_prefix: bytes | None
+    visitor_hash: bytes
+    country: str
+    city: str
+    referrer: str
+    referrer_host: str
+    browser: str
+    os: str
+    device: DeviceType
+    is_bot: bool
+    user_agent: str
+
+
+CLICK_COLUMNS: Final = ClickRow._fields
+
+# (link id, UTC day, visitor hash): a row of link_visitors. A plain tuple, not a NamedTuple: one is
+# built for every click (in _click_rows, again in _rollups), and tuple literals are several times cheaper.
+Visit = tuple[int, date, bytes]
+# (link id, hour, is_bot, country, city, referrer host, browser, os, device): clicks alike in every
+# rollup; a plain tuple for the same reason.
+_Combo = tuple[int, datetime, bool, str, str, str, str, str, str]
+
+
+class HourKey(NamedTuple):
+    """The key of a click_rollups row."""
+
+    link_id: int
+    hour: datetime
+    is_bot: bool
+
+
+class DimensionKey(NamedTuple):
+    """The key of a click_dimension_rollups row."""
+
+    link_id: int
+    dimension: str
+    hour: datetime
+    is_bot: bool
+    value: str
+
+
+class FailedEntry(NamedTuple):
+    """A row of failed_click_entries: what could not be applied, kept with its payload."""
+
+    shard: int
+    stream_id: str
+    batch_id: str | None
+    error: str
+    payload: bytes | None
+
+
+class CursorMoved(Exception):
+    """Another worker applied entries of this shard since we read its cursor; re-read it."""
+
+    def __init__(self, *, shard: int, expected: str, found: str | None) -> None:
+        super().__init__(f"cursor of shard {shard} is {found}, expected {expected}")
+        self.found = found
+
+
+@dataclass(slots=True)
+class Applied:
+    """What one transaction did."""
+
+    last_id: str
+    clicks: int = 0
+    duplicate_batches: int = 0
+    unknown_links: int = 0
+    failed: int = 0
+    oldest_ms: int | None = None  # epoch ms of the oldest click applied, for the lag statistic
+    exhausted_codes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Rollups:
+    clicks: Counter[HourKey] = field(default_factory=Counter)
+    visitors: Counter[HourKey] = field(default_factory=Counter)
+    dimensions: Counter[DimensionKey] = field(default_factory=Counter)
+    links: Counter[int] = field(default_factory=Counter)
+
+
+async def apply_entries(conn: Connection, *, shard: int, expected_cursor: str, entries: list[Entry]) -> Applied:
+    """Apply ``entries`` (in stream order) of ``shard`` whose cursor must be ``expected_cursor``.
+
+    Raises:
+        CursorMoved: the stored cursor is not ``expected_cursor`` (nothing was written).
+        asyncpg.PostgresError: the transaction was rolled back; the caller retries or bisects.
+    """
+    async with conn.transaction():
+        await _lock_cursor(conn, shard=shard, expected=expected_cursor)
+        # Whatever the caller read, only entries after the stored cursor are applied: a read that
+        # started behind it (a retry after a lost connection) cannot count anything twice.
+        entries = [entry for entry in entries if after(entry.stream_id, expected_cursor)]
+        if not entries:
+            return Applied(last_id=expected_cursor)
+        result = Applied(last_id=entries[-1].stream_id)
+        fresh = await _fresh_entries(conn, entries)
+        result.duplicate_batches = len(entries) - len(fresh)
+        links = await _lock_links(conn, {code for entry in fresh for _, code, _ in entry.clicks})
+        rows, visits = _click_rows(shard=shard, entries=fresh, links=links)
+        result.clicks = len(rows)
+        result.unknown_links = sum(len(entry.clicks) for entry in fresh) - len(rows)
+        if rows:
+            result.oldest_ms = int(min(row.clicked_at for row in rows).timestamp() * 1000)
+            await conn.copy_records_to_table("clicks", records=rows, columns=CLICK_COLUMNS)
+            new_visitors = await _new_visitors(conn, visits)
+            rollups = _rollups(rows, new_visitors)
+            await _upsert_rollups(conn, rollups)
+            result.exhausted_codes = await _count_links(conn, rollups.links)
+        result.failed = await _record_failures(conn, shard=shard, entries=entries)
+        await conn.execute(
+            "UPDATE stream_cursors SET last_id = $2, applied = applied + $3, updated_at = now() WHERE shard = $1",
+            shard,
+            result.last_id,
+            result.clicks,
+        )
+    return result
+
+
+async def record_poison(conn: Connection, *, shard: int, expected_cursor: str, entry: Entry, error: str) -> None:
+    """Skip an entry Postgres refuses even on its own: record it as failed and move the cursor past it.
+
+    Raises CursorMoved like ``apply_entries``.
+    """
+    async with conn.transaction():
+        await _lock_cursor(conn, shard=shard, expected=expected_cursor)
+        if not after(entry.stream_id, expected_cursor):
+            return
+        failed = FailedEntry(shard, entry.stream_id, entry.batch_id, f"rejected by postgres: {error}"[:2000], entry.raw)
+        await _insert_failed(conn, [failed])
+        await conn.execute(
+            "UPDATE stream_cursors SET last_id = $2, updated_at = now() WHERE shard = $1", shard, entry.stream_id
+        )
+
+
+async def _lock_cursor(conn: Connection, *, shard: int, expected: str) -> None:
+    """Lock the shard's cursor row until the transaction ends, after checking it is ``expected``.
+
+    Raises:
+        CursorMoved: it is not (or the row is missing).
+    """
+    found = await conn.fetchval("SELECT last_id FROM stream_cursors WHERE shard = $1 FOR UPDATE", shard)
+    if found != expected:
+        raise CursorMoved(shard=shard, expected=expected, found=found)
+
+
+async def _fresh_entries(conn: Connection, entries: list[Entry]) -> list[Entry]:
+    """The entries whose batch id has not been applied before (by any shard); records the new ids."""
+    # Sorted, so two workers inserting the same ids (a re-sent batch on two shards) lock them in one order.
+    ids = sorted({entry.batch_id for entry in entries if entry.batch_id is not None})
+    new: set[str] = set()
+    if ids:
+        new = {
+            row["batch_id"]
+            for row in await conn.fetch(
+                "INSERT INTO applied_batches (batch_id) SELECT unnest($1::text[]) "
+                "ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id",
+                ids,
+            )
+        }
+    fresh = []
+    for entry in entries:
+        if entry.batch_id is None:
+            fresh.append(entry)  # an entry without an id cannot be deduplicated; count it
+        elif entry.batch_id in new:
+            new.discard(entry.batch_id)  # a second copy in this very read is a duplicate too
+            fresh.append(entry)
+    return fresh
+
+
+async def _lock_links(conn: Connection, codes: set[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    # Rows are locked in id order, so two workers adding to the same links cannot deadlock, and the
+    # rollup rows (all keyed by link) are only ever contended behind these locks.
+    rows = await conn.fetch(
+        "SELECT id, code FROM links WHERE code = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE", list(codes)
+    )
+    return {row["code"]: row["id"] for row in rows}
+
+
+def _click_rows(*, shard: int, entries: list[Entry], links: dict[str, int]) -> tuple[list[ClickRow], list[Visit]]:
+    rows: list[ClickRow] = []
+    visits: list[Visit] = []
+    for entry in entries:
+        stream_id = entry.stream_id
+        for position, code, click in entry.clicks:
+            link_id = links.get(code)
+            if link_id is None:
+                continue  # the link was deleted after the redirect was served
+            agent = click.agent
+            # Positional: keywords make this call, once per click, three times slower.
+            rows.append(
+                ClickRow(
+                    link_id,
+                    click.clicked_at,
+                    shard,
+                    stream_id,
+                    position,
+                    click.ip,
+                    click.ip_prefix,
+                    click.visitor_hash,
+                    click.country,
+                    click.city,
+                    click.referrer,
+                    click.referrer_host,
+                    agent.browser,
+                    agent.os,
+                    agent.device,
+                    agent.is_bot,
+                    click.user_agent,
+                )
+            )
+            visits.append((link_id, click.day, click.visitor_hash))
+    return rows, visits
+
+
+async def _new_visitors(conn: Connection, visits: list[Visit]) -> set[Visit]:
+    unique = sorted(set(visits))
+    rows = await conn.fetch(
+        """INSERT INTO link_visitors (link_id, day, visitor_hash)
+           SELECT * FROM unnest($1::bigint[], $2::date[], $3::bytea[])
+           ON CONFLICT DO NOTHING RETURNING link_id, day, visitor_hash""",
+        [link_id for link_id, _, _ in unique],
+        [day for _, day, _ in unique],
+        [visitor_hash for _, _, visitor_hash in unique],
+    )
+    return {(row["link_id"], row["day"], row["visitor_hash"]) for row in rows}
+
+
+def _rollups(rows: list[ClickRow], new_visitors: set[Visit]) -> _Rollups:
+    hours: dict[int, datetime] = {}
+    # Clicks alike in every rollup are counted together first: one Counter update per click
+    # instead of one per dimension (this loop is the worker's hottest).
+    combos: Counter[_Combo] = Counter()
+    first_visits: Counter[_Combo] = Counter()
+    for row in rows:
+        link_id = row.link_id
+        clicked_at = row.clicked_at
+        hour_number = int(clicked_at.timestamp()) // 3600
+        hour = hours.get(hour_number)
+        if hour is None:
+            hour = hours[hour_number] = clicked_at.replace(minute=0, second=0, microsecond=0)
+        combo = (link_id, hour, row.is_bot, row.country, row.city, row.referrer_host, row.browser, row.os, row.device)
+        combos[combo] += 1
+        if new_visitors:
+            visit = (link_id, clicked_at.date(), row.visitor_hash)
+            if visit in new_visitors:
+                new_visitors.discard(visit)  # the visitor's first click of the day counts, once
+                first_visits[combo] += 1
+    return _sum_combos(combos, first_visits)
+
+
+def _sum_combos(combos: Counter[_Combo], first_visits: Counter[_Combo]) -> _Rollups:
+    """Spread the clicks (and first visits) counted per combination over the rollup rows."""
+    rollups = _Rollups()
+    dims = rollups.dimensions
+    for combo, count in combos.items():
+        link_id, hour, is_bot, country, city, host, browser, os_name, device = combo
+        key = HourKey(link_id, hour, is_bot)
+        rollups.clicks[key] += count
+        visitors = first_visits.get(combo)
+        if visitors:
+            rollups.visitors[key] += visitors
+        rollups.links[link_id] += count
+        dims[DimensionKey(link_id, "country", hour, is_bot, country)] += count
+        dims[DimensionKey(link_id, "city", hour, is_bot, f"{country}|{city}" if city else "")] += count
+        dims[DimensionKey(link_id, "referrer", hour, is_bot, host)] += count
+        dims[DimensionKey(link_id, "browser", hour, is_bot, browser)] += count
+        dims[DimensionKey(link_id, "os", hour, is_bot, os_name)] += count
+        dims[DimensionKey(link_id, "device", hour, is_bot, device)] += count
+    return rollups
+
+
+async def _upsert_rollups(conn: Connection, rollups: _Rollups) -> None:
+    keys = sorted(rollups.clicks)
+    await conn.execute(
+        """INSERT INTO click_rollups (link_id, hour, is_bot, clicks, visitors)
+           SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::boolean[], $4::bigint[], $5::bigint[])
+           ON CONFLICT (link_id, hour, is_bot) DO UPDATE
+           SET clicks = click_rollups.clicks + EXCLUDED.clicks,
+               visitors = click_rollups.visitors + EXCLUDED.visitors""",
+        [key.link_id for key in keys],
+        [key.hour for key in keys],
+        [key.is_bot for key in keys],
+        [rollups.clicks[key] for key in keys],
+        [rollups.visitors.get(key, 0) for key in keys],
+    )
+    dims = sorted(rollups.dimensions)
+    await conn.execute(
+        """INSERT INTO click_dimension_rollups (link_id, dimension, hour, is_bot, value, clicks)
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::boolean[], $5::text[], $6::bigint[])
+           ON CONFLICT (link_id, dimension, hour, is_bot, value) DO UPDATE
+           SET clicks = click_dimension_rollups.clicks + EXCLUDED.clicks""",
+        [key.link_id for key in dims],
+        [key.dimension for key in dims],
+        [key.hour for key in dims],
+        [key.is_bot for key in dims],
+        [key.value for key in dims],
+        [rollups.dimensions[key] for key in dims],
+    )
+
+
+async def _count_links(conn: Connection, counts: Counter[int]) -> list[str]:
+    """Add the clicks to links.click_count; returns codes this batch took to their max_clicks."""
+    ids = sorted(counts)
+    rows = await conn.fetch(
+        """UPDATE links SET click_count = links.click_count + v.n
+           FROM unnest($1::bigint[], $2::bigint[]) AS v(id, n)
+           WHERE links.id = v.id
+           RETURNING links.code, links.click_count, links.max_clicks, v.n""",
+        ids,
+        [counts[link_id] for link_id in ids],
+    )
+    return [
+        row["code"]
+        for row in rows
+        if row["max_clicks"] is not None and row["click_count"] - row["n"] < row["max_clicks"] <= row["click_count"]
+    ]
+
+
+async def _record_failures(conn: Connection, *, shard: int, entries: list[Entry]) -> int:
+    """Keep what could not be read from ``entries`` (see worker.entries.Failure); returns how many."""
+    failed = [
+        FailedEntry(shard, entry.stream_id, entry.batch_id, failure.error, failure.payload)
+        for entry in entries
+        for failure in entry.failures
+    ]
+    if failed:
+        await _insert_failed(conn, failed)
+    return len(failed)
+
+
+async def _insert_failed(conn: Connection, failed: list[FailedEntry]) -> None:
+    await conn.executemany(
+        "INSERT INTO failed_click_entries (shard, stream_id, batch_id, error, payload) VALUES ($1, $2, $3, $4, $5)",
+        failed,
+    )

@@ -1,0 +1,57 @@
+"""Country and city of an IP address from a MaxMind-format (.mmdb) database.
+
+Works with GeoLite2/GeoIP2 Country and City databases and with any database using their
+record layout (``country.iso_code``, ``city.names.en``), such as DB-IP's free ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import maxminddb
+from maxminddb.types import RecordDict
+
+logger = logging.getLogger("hop.worker.geoip")
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    country: str = ""
+    city: str = ""
+
+
+NOWHERE = Place()
+
+
+class GeoIp:
+    """A reader over one .mmdb file; ``lookup`` never raises."""
+
+    def __init__(self, path: Path) -> None:
+        # MODE_AUTO: the C extension with mmap when available, so lookups cost microseconds.
+        self._reader = maxminddb.open_database(str(path), maxminddb.MODE_AUTO)
+        logger.info("geoip database %s (%s)", path, self._reader.metadata().database_type)
+
+    def lookup(self, ip: str) -> Place:
+        """The place of ``ip``; NOWHERE when it is not an address or not in the database."""
+        try:
+            record = self._reader.get(ip)
+        except ValueError:  # not an IP address
+            return NOWHERE
+        if not isinstance(record, dict):
+            return NOWHERE
+        country = _section(record, "country") or _section(record, "registered_country")
+        return Place(
+            country=str(country.get("iso_code") or ""),
+            city=str(_section(_section(record, "city"), "names").get("en") or ""),
+        )
+
+    def close(self) -> None:
+        self._reader.close()
+
+
+def _section(record: RecordDict, name: str) -> RecordDict:
+    """The map ``record[name]``; empty when it is missing (or, in a malformed database, not a map)."""
+    value = record.get(name)
+    return value if isinstance(value, dict) else {}
