@@ -24,8 +24,7 @@ _POLL_S = 0.05
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 # What each Hop process logs once per Granian worker (or once) when it is ready to serve.
-EDGE_READY = ("edge worker", "Started worker")
-ADMIN_READY = ("admin worker ready", "Started worker")
+SERVER_READY = {"edge": ("edge worker", "Started worker"), "admin": ("admin worker ready", "Started worker")}
 WORKER_READY = ("started (",)
 
 
@@ -151,21 +150,25 @@ def start_edge(
     settings: CoreSettings, *, log_path: Path, workers: int = 1, metrics: bool = False, **extra: object
 ) -> Process:
     """`hop edge` on a free port (and a free metrics port with ``metrics``), ready to serve."""
-    port, metrics_port = free_port(), free_port() if metrics else 0
-    env = settings_env(settings, edge_port=port, edge_workers=workers, edge_metrics_port=metrics_port, **extra)
-    process = spawn("edge", hop_command("edge"), env=env, log_path=log_path, port=port, metrics_port=metrics_port)
-    process.wait_for_log(*EDGE_READY, count=workers)
-    return process
+    return _start_server("edge", settings, log_path=log_path, workers=workers, metrics=metrics, **extra)
 
 
 def start_admin(
     settings: CoreSettings, *, log_path: Path, workers: int = 1, metrics: bool = False, **extra: object
 ) -> Process:
     """`hop admin` on a free port (and a free metrics port with ``metrics``), ready to serve."""
+    return _start_server("admin", settings, log_path=log_path, workers=workers, metrics=metrics, **extra)
+
+
+def _start_server(
+    group: str, settings: CoreSettings, *, log_path: Path, workers: int, metrics: bool, **extra: object
+) -> Process:
+    # The edge's and the admin's settings are named alike: HOP_EDGE_PORT, HOP_ADMIN_PORT, ...
     port, metrics_port = free_port(), free_port() if metrics else 0
-    env = settings_env(settings, admin_port=port, admin_workers=workers, admin_metrics_port=metrics_port, **extra)
-    process = spawn("admin", hop_command("admin"), env=env, log_path=log_path, port=port, metrics_port=metrics_port)
-    process.wait_for_log(*ADMIN_READY, count=workers)
+    ports = {f"{group}_port": port, f"{group}_workers": workers, f"{group}_metrics_port": metrics_port}
+    env = settings_env(settings, **ports, **extra)
+    process = spawn(group, hop_command(group), env=env, log_path=log_path, port=port, metrics_port=metrics_port)
+    process.wait_for_log(*SERVER_READY[group], count=workers)
     return process
 
 
