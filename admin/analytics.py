@@ -26,6 +26,10 @@ DIMENSIONS: Final[tuple[Dimension, ...]] = ("referrer", "country", "city", "brow
 DEFAULT_DAYS: Final = 30
 MAX_RANGE_DAYS: Final = 3 * 366
 MAX_SERIES_POINTS: Final = 10_000  # e.g. hourly over a year is 8,784
+# Ranges stay a year inside Python's calendar (years 1-9999), so that no time zone, rounding to
+# the hour, default start or week/month bucket can step outside it (OverflowError, once a 500).
+EARLIEST: Final = datetime(2, 1, 1, tzinfo=UTC)
+LATEST: Final = datetime(9999, 1, 1, tzinfo=UTC)
 EXPORT_BATCH: Final = 1_000
 EXPORT_COLUMNS: Final = (
     "clicked_at",
@@ -97,12 +101,18 @@ def resolve_range(
     The default is the last 30 days up to now.
 
     Raises:
-        InvalidRange: unknown zone, start not before end, or longer than MAX_RANGE_DAYS.
+        InvalidRange: unknown zone, start not before end, longer than MAX_RANGE_DAYS, or outside
+            EARLIEST..LATEST.
     """
     zone_info = zone(tz)
     now = now or datetime.now(UTC)
     end_utc = _instant(end, zone_info, end_of_day=True) if end is not None else now
-    start_utc = _instant(start, zone_info) if start is not None else end_utc - timedelta(days=DEFAULT_DAYS)
+    if start is not None:
+        start_utc = _instant(start, zone_info)
+    elif end_utc - EARLIEST < timedelta(days=DEFAULT_DAYS):
+        raise InvalidRange(f"to must be after {EARLIEST.date().isoformat()}")
+    else:
+        start_utc = end_utc - timedelta(days=DEFAULT_DAYS)
     start_utc = start_utc.replace(minute=0, second=0, microsecond=0)
     if end_utc.minute or end_utc.second or end_utc.microsecond:
         end_utc = end_utc.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
@@ -114,6 +124,10 @@ def resolve_range(
 
 
 def _instant(value: date | datetime, tz: ZoneInfo, *, end_of_day: bool = False) -> datetime:
+    """``value`` in UTC; raises InvalidRange outside EARLIEST..LATEST (checked before any arithmetic)."""
+    naive = value.replace(tzinfo=None) if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    if not EARLIEST.replace(tzinfo=None) <= naive < LATEST.replace(tzinfo=None):
+        raise InvalidRange(f"dates must lie between {EARLIEST.date().isoformat()} and {LATEST.date().isoformat()}")
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=tz)).astimezone(UTC)
     day = value + timedelta(days=1) if end_of_day else value
@@ -124,16 +138,33 @@ def _bots(include_bots: bool, column: str = "is_bot") -> str:
     return "" if include_bots else f" AND NOT {column}"
 
 
-async def totals(pool: asyncpg.Pool, scope: Scope, rng: TimeRange, *, include_bots: bool) -> dict[str, int]:
-    """Clicks and unique visitors in the range, and the bot clicks (always counted, for the record).
+def _counts(param: str, prefix: str = "") -> str:
+    """SQL sums over rollup rows: ``clicks`` as asked (humans only unless ``param``, a boolean
+    parameter, includes bots) and always ``human_clicks`` and ``bot_clicks`` apart."""
+    clicks, bot = f"{prefix}clicks", f"{prefix}is_bot"
+    return (
+        f"coalesce(sum({clicks}) FILTER (WHERE {param} OR NOT {bot}), 0) AS clicks, "
+        f"coalesce(sum({clicks}) FILTER (WHERE NOT {bot}), 0) AS human_clicks, "
+        f"coalesce(sum({clicks}) FILTER (WHERE {bot}), 0) AS bot_clicks"
+    )
 
-    A visitor is one IP and user agent on one UTC day (the hash salt changes daily), per link.
+
+def _split(row: Any) -> dict[str, int]:
+    return {key: int(row[key]) for key in ("clicks", "human_clicks", "bot_clicks")}
+
+
+async def totals(pool: asyncpg.Pool, scope: Scope, rng: TimeRange, *, include_bots: bool) -> dict[str, int]:
+    """Clicks and unique visitors in the range; human and bot clicks always apart, and their sum.
+
+    ``clicks`` and ``visitors`` count humans only unless ``include_bots``; ``total_clicks`` is
+    ``human_clicks + bot_clicks`` whatever ``include_bots`` says, which over a range covering all
+    of a link's clicks equals its ``click_count``. A visitor is one IP and user agent on one UTC
+    day (the hash salt changes daily), per link.
     """
     condition, subject = scope.where()
     row = await pool.fetchrow(
-        f"""SELECT coalesce(sum(clicks) FILTER (WHERE $4 OR NOT is_bot), 0) AS clicks,
-                   coalesce(sum(visitors) FILTER (WHERE $4 OR NOT is_bot), 0) AS visitors,
-                   coalesce(sum(clicks) FILTER (WHERE is_bot), 0) AS bot_clicks
+        f"""SELECT {_counts("$4")},
+                   coalesce(sum(visitors) FILTER (WHERE $4 OR NOT is_bot), 0) AS visitors
             FROM click_rollups WHERE {condition} AND hour >= $2 AND hour < $3""",
         subject,
         rng.start,
@@ -141,7 +172,8 @@ async def totals(pool: asyncpg.Pool, scope: Scope, rng: TimeRange, *, include_bo
         include_bots,
     )
     assert row is not None, "an aggregate without GROUP BY returns one row"
-    return {"clicks": int(row["clicks"]), "visitors": int(row["visitors"]), "bot_clicks": int(row["bot_clicks"])}
+    counts = _split(row)
+    return counts | {"visitors": int(row["visitors"]), "total_clicks": counts["human_clicks"] + counts["bot_clicks"]}
 
 
 async def time_series(
@@ -151,33 +183,30 @@ async def time_series(
 
     Days, weeks (from Monday) and months follow the local calendar, so across a DST change a day
     has 23 or 25 hours. Hours are UTC hours shown in local time (zones with half-hour offsets see
-    their hours start at :30).
+    their hours start at :30). Each point has the counts of ``totals`` but ``total_clicks``.
 
     Raises InvalidRange when there would be more than MAX_SERIES_POINTS points.
     """
     buckets = _buckets(rng, interval)
     condition, subject = scope.where()
-    bucket_sql = "hour" if interval == "hour" else "date_trunc($4, hour, $5)"
-    params: list[Any] = [subject, rng.start, rng.end]
+    bucket_sql = "hour" if interval == "hour" else "date_trunc($5, hour, $6)"
+    params: list[Any] = [subject, rng.start, rng.end, include_bots]
     if interval != "hour":
         params += [interval, rng.tz_name]
     rows = await pool.fetch(
-        f"""SELECT {bucket_sql} AS bucket, sum(clicks) AS clicks, sum(visitors) AS visitors
-            FROM click_rollups WHERE {condition} AND hour >= $2 AND hour < $3{_bots(include_bots)}
+        f"""SELECT {bucket_sql} AS bucket, {_counts("$4")},
+                   coalesce(sum(visitors) FILTER (WHERE $4 OR NOT is_bot), 0) AS visitors
+            FROM click_rollups WHERE {condition} AND hour >= $2 AND hour < $3
             GROUP BY 1""",
         *params,
     )
     found = {row["bucket"].timestamp(): row for row in rows}
+    zero = {"clicks": 0, "human_clicks": 0, "bot_clicks": 0, "visitors": 0}
     points = []
     for bucket in buckets:
         row = found.get(bucket.timestamp())
-        points.append(
-            {
-                "start": bucket.astimezone(rng.tz).isoformat(),
-                "clicks": int(row["clicks"]) if row else 0,
-                "visitors": int(row["visitors"]) if row else 0,
-            }
-        )
+        counts = _split(row) | {"visitors": int(row["visitors"])} if row else zero
+        points.append({"start": bucket.astimezone(rng.tz).isoformat(), **counts})
     return points
 
 
@@ -211,25 +240,28 @@ def _buckets(rng: TimeRange, interval: Interval) -> list[datetime]:
 async def top_values(
     pool: asyncpg.Pool, scope: Scope, rng: TimeRange, dimension: Dimension, *, include_bots: bool, limit: int = 10
 ) -> list[dict[str, Any]]:
-    """The most clicked values of one dimension; "" (unknown, or no referrer) comes back as None."""
+    """The most clicked values of one dimension (by ``clicks``, so bot-only values only with
+    ``include_bots``), with human and bot clicks apart; "" (unknown, or no referrer) comes back as None."""
     condition, subject = scope.where()
     rows = await pool.fetch(
-        f"""SELECT value, sum(clicks) AS clicks FROM click_dimension_rollups
-            WHERE {condition} AND dimension = $4 AND hour >= $2 AND hour < $3{_bots(include_bots)}
-            GROUP BY value ORDER BY clicks DESC, value LIMIT $5""",
+        f"""SELECT value, {_counts("$6")} FROM click_dimension_rollups
+            WHERE {condition} AND dimension = $4 AND hour >= $2 AND hour < $3
+            GROUP BY value HAVING sum(clicks) FILTER (WHERE $6 OR NOT is_bot) > 0
+            ORDER BY clicks DESC, value LIMIT $5""",
         subject,
         rng.start,
         rng.end,
         dimension,
         limit,
+        include_bots,
     )
     if dimension == "city":
         result = []
         for row in rows:
             country, _, city = row["value"].partition("|")
-            result.append({"city": city or None, "country": country or None, "clicks": int(row["clicks"])})
+            result.append({"city": city or None, "country": country or None, **_split(row)})
         return result
-    return [{"value": row["value"] or None, "clicks": int(row["clicks"])} for row in rows]
+    return [{"value": row["value"] or None, **_split(row)} for row in rows]
 
 
 async def breakdowns(
@@ -244,18 +276,22 @@ async def breakdowns(
 async def top_links(
     pool: asyncpg.Pool, owner_id: int, rng: TimeRange, *, include_bots: bool, limit: int = 10
 ) -> list[dict[str, Any]]:
-    """The owner's most clicked links in the range."""
+    """The owner's most clicked links in the range (by ``clicks``), with human and bot clicks apart
+    and each link's all-time ``click_count``."""
     rows = await pool.fetch(
-        f"""SELECT l.code, l.title, l.target_url, sum(r.clicks) AS clicks, sum(r.visitors) AS visitors
+        f"""SELECT l.code, l.title, l.target_url, l.click_count, {_counts("$5", "r.")},
+                   coalesce(sum(r.visitors) FILTER (WHERE $5 OR NOT r.is_bot), 0) AS visitors
             FROM click_rollups r JOIN links l ON l.id = r.link_id
-            WHERE l.owner_id = $1 AND r.hour >= $2 AND r.hour < $3{_bots(include_bots, "r.is_bot")}
-            GROUP BY l.id ORDER BY clicks DESC, l.code LIMIT $4""",
+            WHERE l.owner_id = $1 AND r.hour >= $2 AND r.hour < $3
+            GROUP BY l.id HAVING sum(r.clicks) FILTER (WHERE $5 OR NOT r.is_bot) > 0
+            ORDER BY clicks DESC, l.code LIMIT $4""",
         owner_id,
         rng.start,
         rng.end,
         limit,
+        include_bots,
     )
-    return [dict(row) | {"clicks": int(row["clicks"]), "visitors": int(row["visitors"])} for row in rows]
+    return [dict(row) | _split(row) | {"visitors": int(row["visitors"])} for row in rows]
 
 
 async def recent_clicks(

@@ -8,20 +8,20 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from redis.asyncio import Redis
 
+from admin.audit import Actor, changed, record
 from admin.auth.principal import Principal
-from admin.targets import normalize_target
+from admin.targets import normalize_target, short_domain
 from admin.text import PlainText, no_control_characters
 from common.db import Executor, Row
-from common.edge_sync import push_records
-from common.linkstore import fetch_records, record_from_row
+from common.edge_sync import push_records, sync_links
+from common.linkstore import record_from_row
 from common.records import Keys
 from common.settings import RedirectStatus
 
@@ -50,6 +50,8 @@ RESERVED_CODES = frozenset(
 )
 GENERATE_ATTEMPTS = 5
 MAX_TAGS = 32
+CREATE_EXPIRY_HINT = "a link must expire after it is created (leave expires_at out for no expiry)"
+UPDATE_EXPIRY_HINT = "to stop a link now, disable it (POST /links/{code}/disable) or delete it"
 
 
 class LinkError(Exception):
@@ -82,9 +84,15 @@ class LinkNotFound(LinkError):
         self.code = code
 
 
-def _check_expiry(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
+def _check_expiry(value: datetime | None, *, hint: str) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
         raise ValueError("expires_at needs a time zone (e.g. 2026-12-31T23:59:00Z)")
+    # A past expiry is a typo (year, time zone) far more often than an intent, and it would be silent:
+    # the link would look fine in every listing yet never redirect.
+    if value <= datetime.now(UTC):
+        raise ValueError(f"expires_at {value.isoformat()} is not in the future; {hint}")
     return value
 
 
@@ -108,7 +116,7 @@ class LinkCreate(BaseModel):
     target_url: str = Field(min_length=1, max_length=4096)
     code: str | None = Field(None, pattern=CODE_PATTERN, description="Custom code; random when omitted.")
     redirect_status: RedirectStatus = 302
-    expires_at: datetime | None = None
+    expires_at: datetime | None = Field(None, description="When the link stops redirecting: future, with a time zone.")
     max_clicks: int | None = Field(None, gt=0, le=2**62)
     forward_query: bool = False
     title: PlainText | None = Field(None, max_length=500)
@@ -117,7 +125,7 @@ class LinkCreate(BaseModel):
     @field_validator("expires_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        return _check_expiry(value)
+        return _check_expiry(value, hint=CREATE_EXPIRY_HINT)
 
     @field_validator("tags")
     @classmethod
@@ -136,7 +144,9 @@ class LinkUpdate(BaseModel):
 
     target_url: str | None = Field(None, min_length=1, max_length=4096)
     redirect_status: RedirectStatus | None = None
-    expires_at: datetime | None = None
+    expires_at: datetime | None = Field(
+        None, description="A new expiry, in the future (null: never); to end a link now, disable it."
+    )
     max_clicks: int | None = Field(None, gt=0, le=2**62)
     forward_query: bool | None = None
     title: PlainText | None = Field(None, max_length=500)
@@ -146,7 +156,7 @@ class LinkUpdate(BaseModel):
     @field_validator("expires_at")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        return _check_expiry(value)
+        return _check_expiry(value, hint=UPDATE_EXPIRY_HINT)
 
     @field_validator("tags")
     @classmethod
@@ -258,6 +268,25 @@ async def sync_to_edge(redis: Redis, keys: Keys, links: list[Link]) -> bool:
     return await push_records(redis, keys, {link.code: record_from_row(_as_row(link)) for link in links})
 
 
+# What the audit log keeps of a link (admin/audit.py): what its owner set, not counters or versions.
+AUDITED_COLUMNS = (
+    "code",
+    "target_url",
+    "redirect_status",
+    "expires_at",
+    "max_clicks",
+    "forward_query",
+    "disabled",
+    "title",
+    "tags",
+    "owner_id",
+)
+
+
+def audit_values(link: Link) -> dict[str, Any]:
+    return {column: getattr(link, column) for column in AUDITED_COLUMNS}
+
+
 def _as_row(link: Link) -> dict[str, Any]:
     return {field: getattr(link, field) for field in Link.__slots__}
 
@@ -271,10 +300,12 @@ async def create_link(
     target_url: str,
     owner_id: int | None,
     code_length: int,
+    actor: Actor | None = None,
 ) -> Link:
     """Insert a link (random code unless one is given), then push it to the edge.
 
-    ``target_url`` is the already-normalised target (see admin.targets.normalize_target).
+    ``target_url`` is the already-normalised target (see admin.targets.normalize_target). With an
+    ``actor``, a ``link.create`` audit entry commits with the link.
 
     Raises:
         CodeTaken: the requested custom code exists.
@@ -282,15 +313,17 @@ async def create_link(
     """
     if link_in.code is not None:
         check_code(link_in.code)
-        link = await _insert(pool, link_in, target_url=target_url, code=link_in.code, owner_id=owner_id)
+        link = await _insert(pool, link_in, target_url=target_url, code=link_in.code, owner_id=owner_id, actor=actor)
     else:
-        link = await _insert_generated(pool, link_in, target_url=target_url, owner_id=owner_id, length=code_length)
+        link = await _insert_generated(
+            pool, link_in, target_url=target_url, owner_id=owner_id, length=code_length, actor=actor
+        )
     await sync_codes(pool=pool, redis=redis, keys=keys, codes=[link.code])
     return link
 
 
 async def _insert_generated(
-    pool: asyncpg.Pool, link_in: LinkCreate, *, target_url: str, owner_id: int | None, length: int
+    pool: asyncpg.Pool, link_in: LinkCreate, *, target_url: str, owner_id: int | None, length: int, actor: Actor | None
 ) -> Link:
     # Collisions are rare at 62^7; after a few in a row the code space is crowded, so grow the code.
     for attempt in range(GENERATE_ATTEMPTS * 2):
@@ -298,15 +331,33 @@ async def _insert_generated(
         if code.lower() in RESERVED_CODES:
             continue
         try:
-            return await _insert(pool, link_in, target_url=target_url, code=code, owner_id=owner_id)
+            return await _insert(pool, link_in, target_url=target_url, code=code, owner_id=owner_id, actor=actor)
         except CodeTaken:
             continue
     raise CodeTaken(code)
 
 
-async def _insert(pool: asyncpg.Pool, link_in: LinkCreate, *, target_url: str, code: str, owner_id: int | None) -> Link:
+async def _insert(
+    pool: asyncpg.Pool, link_in: LinkCreate, *, target_url: str, code: str, owner_id: int | None, actor: Actor | None
+) -> Link:
+    async with pool.acquire() as conn, conn.transaction():
+        link = await _insert_row(conn, link_in, target_url=target_url, code=code, owner_id=owner_id)
+        if actor is not None:
+            await record(
+                conn,
+                actor=actor,
+                action="link.create",
+                entity_type="link",
+                entity_id=link.id,
+                entity_code=link.code,
+                new=audit_values(link),
+            )
+    return link
+
+
+async def _insert_row(conn: Executor, link_in: LinkCreate, *, target_url: str, code: str, owner_id: int | None) -> Link:
     try:
-        row = await pool.fetchrow(
+        row = await conn.fetchrow(
             f"""INSERT INTO links (code, target_url, redirect_status, expires_at, max_clicks, forward_query, title,
                                    tags, owner_id)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -353,9 +404,9 @@ def _owner_filter(principal: Principal | None) -> int | None:
 
 
 async def sync_codes(*, pool: asyncpg.Pool, redis: Redis, keys: Keys, codes: list[str]) -> bool:
-    """Push what Postgres now says about ``codes`` to the edge (read after commit, so a slower
-    concurrent writer can never leave an older state in Redis than the one committed last)."""
-    return await push_records(redis, keys, await fetch_records(pool, codes))
+    """Push what Postgres now says about ``codes`` to the edge, after commit; what Redis misses stays
+    queued for the worker's replay (common.edge_sync.sync_links)."""
+    return await sync_links(pool=pool, redis=redis, keys=keys, codes=codes)
 
 
 async def update_link(
@@ -366,9 +417,12 @@ async def update_link(
     code: str,
     changes: dict[str, Any],
     principal: Principal | None,
+    actor: Actor | None = None,
+    action: str = "link.update",
 ) -> Link:
     """Apply ``changes`` (column -> value; target_url already normalised), bump the version,
-    then update the edge.
+    then update the edge. With an ``actor``, an ``action`` audit entry with the old and new values
+    of what changed commits with the change.
 
     Raises:
         LinkNotFound: no such link, or not one ``principal`` may change.
@@ -380,19 +434,38 @@ async def update_link(
         if principal is None:
             return await get_link(pool, code)
         return await get_owned_link(pool, code, principal)
-    assignments = ", ".join(f"{column} = ${n}" for n, column in enumerate(changes, start=3))
-    row = await pool.fetchrow(
-        f"""UPDATE links SET {assignments}, version = version + 1, updated_at = now()
-            WHERE code = $1 AND ($2::bigint IS NULL OR owner_id = $2)
-            RETURNING {LINK_COLUMNS}""",
-        code,
-        _owner_filter(principal),
-        *changes.values(),
-    )
-    if row is None:
-        raise LinkNotFound(code)
+    assignments = ", ".join(f"{column} = ${n}" for n, column in enumerate(changes, start=2))
+    async with pool.acquire() as conn, conn.transaction():
+        # The row as it was, locked: the audit entry's old values are exactly what this update replaced.
+        before = await conn.fetchrow(
+            f"SELECT {LINK_COLUMNS} FROM links WHERE code = $1 AND ($2::bigint IS NULL OR owner_id = $2) FOR UPDATE",
+            code,
+            _owner_filter(principal),
+        )
+        if before is None:
+            raise LinkNotFound(code)
+        row = await conn.fetchrow(
+            f"""UPDATE links SET {assignments}, version = version + 1, updated_at = now()
+                WHERE id = $1 RETURNING {LINK_COLUMNS}""",
+            before["id"],
+            *changes.values(),
+        )
+        assert row is not None, "the row is locked"
+        link = Link.from_row(row)
+        if actor is not None:
+            old, new = changed(audit_values(Link.from_row(before)), audit_values(link))
+            await record(
+                conn,
+                actor=actor,
+                action=action,
+                entity_type="link",
+                entity_id=link.id,
+                entity_code=code,
+                old=old,
+                new=new,
+            )
     await sync_codes(pool=pool, redis=redis, keys=keys, codes=[code])
-    return Link.from_row(row)
+    return link
 
 
 UPDATABLE_COLUMNS = frozenset(
@@ -401,27 +474,46 @@ UPDATABLE_COLUMNS = frozenset(
 
 
 async def delete_link(
-    *, pool: asyncpg.Pool, redis: Redis, keys: Keys, code: str, principal: Principal | None = None
+    *,
+    pool: asyncpg.Pool,
+    redis: Redis,
+    keys: Keys,
+    code: str,
+    principal: Principal | None = None,
+    actor: Actor | None = None,
 ) -> Link:
-    """Delete a link and tombstone it at the edge.
+    """Delete a link and tombstone it at the edge; with an ``actor``, a ``link.delete`` audit entry
+    holding its last values commits with the delete.
 
     Raises:
         LinkNotFound: no such link, or not one ``principal`` may delete (None: any link).
     """
-    row = await pool.fetchrow(
-        f"DELETE FROM links WHERE code = $1 AND ($2::bigint IS NULL OR owner_id = $2) RETURNING {LINK_COLUMNS}",
-        code,
-        _owner_filter(principal),
-    )
-    if row is None:
-        raise LinkNotFound(code)
-    link = Link.from_row(row)
-    await push_records(redis, keys, {link.code: None})
+    async with pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            f"DELETE FROM links WHERE code = $1 AND ($2::bigint IS NULL OR owner_id = $2) RETURNING {LINK_COLUMNS}",
+            code,
+            _owner_filter(principal),
+        )
+        if row is None:
+            raise LinkNotFound(code)
+        link = Link.from_row(row)
+        if actor is not None:
+            await record(
+                conn,
+                actor=actor,
+                action="link.delete",
+                entity_type="link",
+                entity_id=link.id,
+                entity_code=code,
+                old=audit_values(link),
+            )
+    await sync_codes(pool=pool, redis=redis, keys=keys, codes=[link.code])
     return link
 
 
 def short_hosts(short_base: str) -> list[str]:
-    return [urlsplit(short_base).hostname or ""]
+    """The hosts a target may not point at (the loop check), canonical as a browser reads them."""
+    return [short_domain(short_base)]
 
 
 def prepare_target(link_in: LinkCreate | LinkUpdate, *, short_base: str, blocked_domains: list[str]) -> str:

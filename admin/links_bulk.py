@@ -3,6 +3,7 @@
 Items are validated one by one, then inserted with one statement per round
 (``INSERT ... SELECT FROM jsonb_to_recordset ... ON CONFLICT DO NOTHING``): 1,000 links cost a
 few round trips, not a few thousand. Random codes that collide are drawn again in the next round.
+With an audit actor, each round's links get their audit entries in the round's transaction.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncpg
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from admin.audit import Actor, Change, record_many
 from admin.links import (
     GENERATE_ATTEMPTS,
     LINK_COLUMNS,
@@ -23,6 +25,7 @@ from admin.links import (
     Link,
     LinkCreate,
     LinkError,
+    audit_values,
     check_code,
     generate_code,
     prepare_target,
@@ -102,6 +105,18 @@ def _record(item: _Pending, code: str) -> dict[str, Any]:
     }
 
 
+async def _insert_round(
+    pool: asyncpg.Pool, records: list[dict[str, Any]], owner_id: int | None, actor: Actor | None, action: str
+) -> list[asyncpg.Record]:
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(_INSERT, records, owner_id)
+        if actor is not None:
+            links = [Link.from_row(row) for row in rows]
+            changes = [Change(link.id, link.code, new=audit_values(link)) for link in links]
+            await record_many(conn, actor=actor, action=action, entity_type="link", changes=changes)
+    return list(rows)
+
+
 async def create_links_bulk(
     *,
     pool: asyncpg.Pool,
@@ -112,9 +127,11 @@ async def create_links_bulk(
     short_base: str,
     blocked_domains: list[str],
     code_length: int,
+    actor: Actor | None = None,
+    action: str = "link.bulk_create",
 ) -> list[Link | ItemFailure]:
     """One result per item, in order: the created Link or an ItemFailure. Created links are
-    pushed to the edge after they are committed."""
+    pushed to the edge after they are committed; with an ``actor``, each gets an ``action`` audit entry."""
     results: list[Link | ItemFailure | None] = [None] * len(items)
     pending: dict[int, _Pending] = {}
     custom: set[str] = set()
@@ -130,7 +147,9 @@ async def create_links_bulk(
             break
         length = code_length + attempt // GENERATE_ATTEMPTS
         codes = {i: item.link_in.code or _fresh_code(length, taken) for i, item in pending.items()}
-        rows = await pool.fetch(_INSERT, [_record(pending[i], code) for i, code in codes.items()], owner_id)
+        rows = await _insert_round(
+            pool, [_record(pending[i], code) for i, code in codes.items()], owner_id, actor, action
+        )
         by_code = {code: i for i, code in codes.items()}
         for row in rows:
             index = by_code[row["code"]]

@@ -14,6 +14,11 @@ logger = logging.getLogger("hop.admin.mail")
 SMTP_TIMEOUT_S = 10
 
 
+def admin_link(settings: AdminSettings, path: str) -> str:
+    """An absolute URL for mail: HOP_PUBLIC_ADMIN_URL and ``path``, never the Host a request named."""
+    return f"{settings.public_admin_base}/{path.lstrip('/')}"
+
+
 def build_message(settings: AdminSettings, *, to: str, subject: str, body: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from

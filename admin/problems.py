@@ -26,6 +26,16 @@ logger = logging.getLogger("hop.admin.problems")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:hop:problem:"
+# JSON needs nothing from a browser: no scripts, no frames, no forms, no embedding elsewhere.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# On every admin response (admin/app.py adds them); problems carry them themselves, because a 500
+# is rendered outside the app's middleware.
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Content-Security-Policy", API_CSP),
+)
 
 
 class ProblemDetails(BaseModel):
@@ -107,7 +117,7 @@ def problem_response(problem: Problem, request: Request | None = None) -> JSONRe
     return JSONResponse(
         body.model_dump(exclude_none=True),
         status_code=problem.status,
-        headers=problem.headers,
+        headers={**dict(SECURITY_HEADERS), "Cache-Control": "no-store", **problem.headers},
         media_type=PROBLEM_MEDIA_TYPE,
     )
 
@@ -159,6 +169,35 @@ async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# Postgres cannot be reached, is restarting, or has no connection left: the same request may
+# succeed shortly, so it is a 503 with Retry-After, not a 500. OSError covers refused and reset
+# connections, DNS failures and TimeoutError (asyncpg's connect and command timeouts).
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+    OSError,
+)
+RETRY_AFTER_S = 5
+
+
+def database_unavailable() -> Problem:
+    """The 503 answered while Postgres is out of reach."""
+    return Problem(
+        503,
+        "database_unavailable",
+        "the database is unavailable; try again shortly",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("postgres unavailable on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
+    return problem_response(database_unavailable(), request)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(Problem(500, "internal_error", "an unexpected error occurred"), request)
@@ -172,6 +211,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(links.LinkError, _service)
     app.add_exception_handler(asyncpg.CharacterNotInRepertoireError, _unstorable)
     app.add_exception_handler(asyncpg.UntranslatableCharacterError, _unstorable)
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, _unavailable)
     app.add_exception_handler(Exception, _unexpected)
 
 

@@ -11,10 +11,9 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from redis.asyncio import Redis
 
-from admin.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, hash_password_async
+from admin.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, check_password_async, hash_password_async
 from common.db import Connection, Executor, Row
-from common.edge_sync import push_records
-from common.linkstore import fetch_records
+from common.edge_sync import sync_links
 from common.records import Keys
 
 logger = logging.getLogger("hop.admin.users")
@@ -97,7 +96,8 @@ class User:
 
 
 async def create_user(*, pool: asyncpg.Pool, email: str, password: str, role: Role = "user") -> User:
-    """Raises EmailTaken (whatever the case of the address)."""
+    """Raises WeakPassword, or EmailTaken (whatever the case of the address)."""
+    await check_password_async(password, email=email)
     password_hash = await hash_password_async(password)
     try:
         row = await pool.fetchrow(
@@ -110,6 +110,25 @@ async def create_user(*, pool: asyncpg.Pool, email: str, password: str, role: Ro
         raise EmailTaken() from None
     assert row is not None, "INSERT ... RETURNING returns the inserted row"
     return User.from_row(row)
+
+
+async def register_user(*, pool: asyncpg.Pool, email: str, password: str) -> User | None:
+    """Self-service registration: the new user, or None when the address already has an account,
+    which is left exactly as it was. Both paths do the same work (a policy check, an argon2 hash,
+    one INSERT), so that their answers cannot be told apart, not even by their timing.
+
+    Raises:
+        WeakPassword
+    """
+    await check_password_async(password, email=email)
+    password_hash = await hash_password_async(password)
+    row = await pool.fetchrow(
+        f"""INSERT INTO users (email, password_hash) VALUES ($1, $2)
+            ON CONFLICT DO NOTHING RETURNING {USER_COLUMNS}""",
+        email,
+        password_hash,
+    )
+    return User.from_row(row) if row is not None else None
 
 
 async def get_user(conn: Executor, user_id: int) -> User | None:
@@ -171,10 +190,9 @@ async def set_user_disabled(*, pool: asyncpg.Pool, redis: Redis, keys: Keys, use
             )
     codes = [r["code"] for r in await pool.fetch("SELECT code FROM links WHERE owner_id = $1", user_id)]
     for start in range(0, len(codes), PUSH_CHUNK):
-        chunk = codes[start : start + PUSH_CHUNK]
-        # Tombstones when disabling; when enabling, whatever Postgres now says each link is.
-        records = dict.fromkeys(chunk) if disabled else await fetch_records(pool, chunk)
-        await push_records(redis, keys, records)
+        # Whatever Postgres now says each link is (tombstones while the owner is disabled); what Redis
+        # misses stays queued (the trigger on users queued every code) for the worker's replay.
+        await sync_links(pool=pool, redis=redis, keys=keys, codes=codes[start : start + PUSH_CHUNK])
     logger.info("user %d %s; %d links pushed to the edge", user_id, "disabled" if disabled else "enabled", len(codes))
     return User.from_row(row)
 

@@ -1,17 +1,33 @@
 """Write-through from Postgres to the edge: Redis records, then an invalidation message.
 
-Called after the Postgres transaction has committed. If Redis is unreachable the change is
-still committed; the edge picks it up when its cache entries expire (records carry a TTL).
+Every link change queues its code in ``edge_sync_pending`` in the same transaction (triggers,
+migration 0007). After the commit, ``sync_links`` locks the queued rows, reads what Postgres now
+says about the codes, pushes those records to Redis and deletes the rows. If Redis is unreachable
+the change still stands, and the rows stay queued: the worker's ``replay_pending`` pushes them
+once Redis answers again, so a link disabled during an outage does not redirect for the hour a
+stale record would live.
+
+Why this cannot leave an older state in Redis than the one committed last: a pusher takes the row
+lock (FOR UPDATE) before it reads the link, and a writer's queueing upsert waits for that lock. So
+either the writer committed before the pusher read (the pusher pushes the new state), or it
+queues the row again after the pusher is done (and its own push, or the replay, follows). Pushers
+skip rows locked by others (SKIP LOCKED): whoever holds the lock reads a state at least as new.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Final
 
+import asyncpg
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from common.db import Connection
+from common.linkstore import fetch_records
+from common.linksync import mark_incomplete
 from common.records import INVALIDATE_ALL, NEGATIVE, NEGATIVE_TTL_S, RECORD_TTL_S, Keys, LinkRecord
 
 logger = logging.getLogger("hop.edge_sync")
@@ -19,12 +35,23 @@ logger = logging.getLogger("hop.edge_sync")
 
 # Past this many codes one "flush everything" message is cheaper for the edges than one message each.
 PUBLISH_EACH_LIMIT = 100
+# Codes per push: one Postgres read and one Redis pipeline each.
+SYNC_CHUNK: Final = 1_000
+
+_LOCK_CODES = """SELECT code FROM edge_sync_pending WHERE code = ANY($1::text[])
+                 ORDER BY code FOR UPDATE SKIP LOCKED"""
+_LOCK_OLDEST = """SELECT code FROM edge_sync_pending WHERE queued_at <= now() - make_interval(secs => $2)
+                  ORDER BY queued_at, code LIMIT $1 FOR UPDATE SKIP LOCKED"""
+# The replay leaves younger codes to the write-through their writer is about to run (milliseconds
+# after its commit), so that each change is normally pushed once.
+REPLAY_MIN_AGE_S: Final = 1.0
 
 
 async def push_records(redis: Redis, keys: Keys, records: Mapping[str, LinkRecord | None]) -> bool:
     """SET each record (a tombstone for None) and tell every edge, in one round trip.
 
-    Returns False when Redis could not be reached; the caller's change stands regardless.
+    Returns False when Redis could not be reached; the caller's change stands regardless. Callers
+    with a pool use ``sync_links``, which keeps the codes queued until Redis has them.
     """
     if not records:
         return True
@@ -42,6 +69,71 @@ async def push_records(redis: Redis, keys: Keys, records: Mapping[str, LinkRecor
                     pipe.publish(keys.invalidate_channel, code)
             await pipe.execute()
     except (RedisError, OSError) as error:
-        logger.warning("redis write-through failed for %d links (edges will read through): %s", len(records), error)
+        logger.warning("redis write-through failed for %d links (queued for replay): %s", len(records), error)
+        await _forget_completeness(redis, keys)
         return False
     return True
+
+
+async def _forget_completeness(redis: Redis, keys: Keys) -> None:
+    # Redis now misses a change: edges must stop taking an absent key for "no such link"
+    # (common/linksync.py). Tried once: when Redis is down this fails too, and what retries until
+    # Redis takes it is the replay, which writes the very keys the failure left wrong.
+    with contextlib.suppress(RedisError, OSError):
+        await mark_incomplete(redis, keys)
+
+
+async def sync_links(*, pool: asyncpg.Pool, redis: Redis, keys: Keys, codes: Iterable[str]) -> bool:
+    """Push what Postgres now says about the queued ``codes`` to Redis, then dequeue them.
+
+    Call it after the change's transaction committed. Codes not queued (already pushed) or held
+    by another pusher are skipped. Returns False when Redis refused; the codes stay queued.
+    """
+    wanted = list(dict.fromkeys(codes))
+    ok = True
+    for start in range(0, len(wanted), SYNC_CHUNK):
+        pushed = await _push_locked(pool, redis, keys, _LOCK_CODES, wanted[start : start + SYNC_CHUNK])
+        ok = ok and pushed is not None
+    return ok
+
+
+async def replay_pending(
+    *, pool: asyncpg.Pool, redis: Redis, keys: Keys, min_age_s: float = REPLAY_MIN_AGE_S, limit: int = SYNC_CHUNK
+) -> int:
+    """Push codes queued at least ``min_age_s`` ago, oldest first, until none is left or Redis
+    refuses; returns how many were pushed.
+
+    The worker calls this periodically: it repairs write-throughs that failed (Redis down) or never
+    ran (admin killed between COMMIT and push).
+    """
+    replayed = 0
+    while True:
+        pushed = await _push_locked(pool, redis, keys, _LOCK_OLDEST, limit, min_age_s)
+        if pushed is None:
+            break
+        replayed += pushed
+        if pushed < limit:
+            break
+    if replayed:
+        logger.info("replayed %d queued link changes to redis", replayed)
+    return replayed
+
+
+async def _push_locked(pool: asyncpg.Pool, redis: Redis, keys: Keys, lock_query: str, *arguments: object) -> int | None:
+    """Lock queued rows with ``lock_query``, push their links' records, dequeue them.
+
+    Returns how many were pushed, or None when Redis refused (the rows stay queued).
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        codes = [row["code"] for row in await conn.fetch(lock_query, *arguments)]
+        if not codes:
+            return 0
+        # Read after the lock: a writer that committed before it is seen; a later one queues again.
+        if not await push_records(redis, keys, await fetch_records(conn, codes)):
+            return None
+        await _dequeue(conn, codes)
+    return len(codes)
+
+
+async def _dequeue(conn: Connection, codes: list[str]) -> None:
+    await conn.execute("DELETE FROM edge_sync_pending WHERE code = ANY($1::text[])", codes)

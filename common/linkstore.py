@@ -6,14 +6,17 @@ Postgres would not serve (disabled, expired, out of clicks) is a tombstone on bo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from common.db import Executor, Row
 from common.records import LinkRecord
 
+logger = logging.getLogger("hop.linkstore")
+
 # A link whose owner is disabled does not redirect either: its `disabled` reads true here.
 SERVABLE_SELECT = """
-    SELECT l.code, l.target_url, l.redirect_status, l.expires_at, l.max_clicks, l.forward_query,
+    SELECT l.id, l.code, l.target_url, l.redirect_status, l.expires_at, l.max_clicks, l.forward_query,
            (l.disabled OR coalesce(u.disabled, false)) AS disabled, l.click_count, l.version
     FROM links l LEFT JOIN users u ON u.id = l.owner_id
 """
@@ -33,8 +36,19 @@ def record_from_row(row: Row) -> LinkRecord | None:
         expires_at_ms=int(expires_at.timestamp() * 1000) if expires_at is not None else None,
         forward_query=row["forward_query"],
         version=row["version"],
+        max_clicks=max_clicks,
+        # The edge seeds its click counter from these (edge/limits.py); only limited links carry them.
+        clicks=row["click_count"] if max_clicks is not None else 0,
+        link_id=row["id"] if max_clicks is not None else 0,
     )
-    return None if record.is_expired() else record
+    if record.is_expired():
+        return None
+    unsafe = record.unsafe_reason()
+    if unsafe is not None:
+        # A row from before the database checked targets: a tombstone, never a redirect.
+        logger.warning("link %r is not served: %s", row["code"], unsafe)
+        return None
+    return record
 
 
 async def fetch_records(conn: Executor, codes: Iterable[str]) -> dict[str, LinkRecord | None]:

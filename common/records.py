@@ -10,6 +10,9 @@ prefix (``hop:`` by default), which also lets tests isolate themselves.
   worker trims them, up to what it has committed to Postgres.
 - ``{prefix}worker:{host}:{pid}``: a click worker's heartbeat.
 - ``{prefix}throttle:{scope}:{subject}``: admin login-throttling counters.
+- ``{prefix}links:complete``: the completeness marker (see common/linksync.py): while it holds a
+  ``done:`` generation, every servable link has a record in Redis, so an absent key means unknown.
+- ``{prefix}used:{code}:{link id}``: redirects served of a click-limited link (edge ``INCRBY``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,13 @@ NEGATIVE_TTL_S: Final = 60  # long enough to outlive any in-flight read-through;
 RECORD_TTL_S: Final = 3_600  # backstop only: Postgres is the truth and every write refreshes it
 
 CODE_RE: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+REDIRECT_STATUSES: Final = frozenset({301, 302, 307, 308})
+# Checked on every record the edge decodes: whatever Redis holds, only http(s) goes into a Location.
+_SERVABLE_SCHEMES: Final = ("http://", "https://")
+_CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f]")
+USED_TTL_S: Final = (
+    7 * 86_400
+)  # a click counter idle this long is re-seeded from Postgres, which has every click by then
 
 STREAM_FIELD_BATCH: Final = b"c"  # orjson list of Click tuples
 STREAM_FIELD_ID: Final = b"b"  # unique batch id "{edge instance}:{sequence}", lets the worker drop a re-sent batch
@@ -65,6 +75,23 @@ class Keys:
     def throttle(self, scope: str, subject: str) -> str:
         return f"{self.prefix}throttle:{scope}:{subject}"
 
+    @property
+    def links_complete(self) -> str:
+        """The completeness marker: see common/linksync.py."""
+        return f"{self.prefix}links:complete"
+
+    def used(self, code: str, link_id: int) -> str:
+        """Redirects served of a click-limited link; per link id, so a code reused after a delete starts at 0."""
+        return f"{self.prefix}used:{code}:{link_id}"
+
+
+class RecordRejected(ValueError):
+    """A Redis value the edge must not serve as a redirect; ``reason`` is ``malformed`` or ``unsafe``."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
 
 class Expiring:
     """The one definition of "expired", shared by the stored record and the edge's cached Redirect.
@@ -84,25 +111,95 @@ class Expiring:
 
 @dataclass(frozen=True, slots=True)
 class LinkRecord(Expiring):
-    """What the edge needs to answer a redirect, and nothing else."""
+    """What the edge needs to answer a redirect, and nothing else.
+
+    ``max_clicks``, ``clicks`` (the link's click count when the record was written) and
+    ``link_id`` matter only for a click-limited link, and are encoded only for one.
+    """
 
     target: str
     status: int = 302
     expires_at_ms: int | None = None
     forward_query: bool = False
     version: int = 1
+    max_clicks: int | None = None
+    clicks: int = 0
+    link_id: int = 0
 
     def encode(self) -> bytes:
-        return orjson.dumps(
-            {"t": self.target, "s": self.status, "e": self.expires_at_ms, "q": self.forward_query, "v": self.version}
-        )
+        data: dict[str, object] = {
+            "t": self.target,
+            "s": self.status,
+            "e": self.expires_at_ms,
+            "q": self.forward_query,
+            "v": self.version,
+        }
+        if self.max_clicks is not None:
+            data |= {"m": self.max_clicks, "c": self.clicks, "i": self.link_id}
+        return orjson.dumps(data)
 
     @classmethod
     def decode(cls, raw: bytes) -> LinkRecord:
-        data: dict[str, Any] = orjson.loads(raw)
-        return cls(
-            target=data["t"], status=data["s"], expires_at_ms=data["e"], forward_query=data["q"], version=data["v"]
+        """The record in ``raw``, checked: a redirect the edge may send.
+
+        Raises:
+            RecordRejected: ``malformed`` when ``raw`` is not a record of this shape; ``unsafe``
+                when it is one, but with a target other than http(s) or a status that is not a redirect.
+        """
+        try:
+            record = cls._from_dict(orjson.loads(raw))
+        except (orjson.JSONDecodeError, KeyError, TypeError) as error:
+            raise RecordRejected("malformed", f"not a link record: {error!r}") from None
+        reason = record.unsafe_reason()
+        if reason is not None:
+            raise RecordRejected("unsafe", reason)
+        return record
+
+    @classmethod
+    def _from_dict(cls, data: Any) -> LinkRecord:
+        if not isinstance(data, dict):
+            raise TypeError(f"a JSON {type(data).__name__}, not an object")
+        # Old records (without m/c/i) decode as unlimited links.
+        max_clicks = data.get("m")
+        record = cls(
+            target=data["t"],
+            status=data["s"],
+            expires_at_ms=data["e"],
+            forward_query=data["q"],
+            version=data["v"],
+            max_clicks=max_clicks,
+            clicks=data.get("c", 0) if max_clicks is not None else 0,
+            link_id=data.get("i", 0) if max_clicks is not None else 0,
         )
+        if not record._well_typed():
+            raise TypeError("a field has the wrong type")
+        return record
+
+    def _well_typed(self) -> bool:
+        return (
+            isinstance(self.target, str)
+            and _is_int(self.status)
+            and (self.expires_at_ms is None or _is_int(self.expires_at_ms))
+            and isinstance(self.forward_query, bool)
+            and _is_int(self.version)
+            and (self.max_clicks is None or (_is_int(self.max_clicks) and self.max_clicks > 0))
+            and _is_int(self.clicks)
+            and _is_int(self.link_id)
+        )
+
+    def unsafe_reason(self) -> str | None:
+        """Why this record must not become a redirect, or None when it may."""
+        if self.status not in REDIRECT_STATUSES:
+            return f"status {self.status!r} is not a redirect"
+        if not self.target[:8].lower().startswith(_SERVABLE_SCHEMES):
+            return f"target {self.target[:40]!r} is not an http(s) URL"
+        if _CONTROL_RE.search(self.target):
+            return "target holds control characters"
+        return None
+
+
+def _is_int(value: object) -> bool:
+    return type(value) is int  # not bool, which is an int too
 
 
 def encode_click_batch(clicks: list[Click]) -> bytes:

@@ -54,9 +54,14 @@ def postgres_answers(url: str, timeout: float = 2.0) -> bool:
 
 @dataclass
 class EmbeddedServices:
-    """Valkey and Postgres processes we started; ``close`` stops them."""
+    """Valkey and Postgres processes we started; ``close`` stops them.
+
+    ``redis_port`` fixes the Valkey port (`hop dev`: its URL must not change between runs); None
+    picks a free one (tests, which may run beside a `hop dev`).
+    """
 
     data_dir: Path
+    redis_port: int | None = None
     _stack: ExitStack = field(default_factory=ExitStack)
     _handles: list[PostgresServer] = field(default_factory=list)
 
@@ -65,8 +70,8 @@ class EmbeddedServices:
 
         directory = self.data_dir / "valkey"
         directory.mkdir(parents=True, exist_ok=True)
-        server = ValkeyServer(data_dir=directory, persist=True, save="", appendonly="no")
-        server.start()
+        server = ValkeyServer(port=self.redis_port, data_dir=directory, persist=True, save="", appendonly="no")
+        server.start()  # raises OSError when the fixed port is taken
         self._stack.callback(server.stop)
         logger.info("embedded valkey on %s (data in %s)", server.connection_url, directory)
         return f"{server.connection_url}/0"

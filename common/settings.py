@@ -35,6 +35,27 @@ def _split_csv(value: object) -> object:
     return value
 
 
+def canonical_domain(entry: str) -> str:
+    """``entry`` (a domain or IP address as an operator writes it) as a browser's URL parser reads
+    a host: lower case, IDNA A-labels, IPv4 in dotted decimal, no leading ``*.``/``.`` nor trailing dots.
+
+    Raises:
+        ValueError: ``entry`` is not a bare domain name or IP address.
+    """
+    # Imported here: only the admin checks link targets, and the edge never loads the parser.
+    import ada_url
+
+    name = entry.strip().removeprefix("*.").lstrip(".")
+    try:
+        url = ada_url.parse_url(f"http://{name}/", attributes=("href", "hostname"))
+    except ValueError:
+        raise ValueError(f"{entry!r} is not a valid domain name or IP address") from None
+    host = url["hostname"].strip(".")
+    if not host or "*" in host or url["href"] != f"http://{url['hostname']}/":
+        raise ValueError(f"{entry!r} is not a bare domain name or IP address (no scheme, port, path or wildcard)")
+    return host
+
+
 def _refuse_default(environment: str, value: str, default: str, name: str) -> None:
     if environment == "production" and value == default:
         raise ValueError(f"{ENV_PREFIX}{name} must be set to a secret of your own in production")
@@ -136,6 +157,24 @@ class EdgeSettings(PublicSettings, ClickStreamSettings):
 
     edge_workers: int = Field(1, ge=1, le=64, description="Edge Granian worker processes.")
     edge_backlog: int = Field(2048, ge=128, le=65535, description="Edge listen backlog.")
+    edge_max_connections: int = Field(
+        8_192,
+        ge=16,
+        le=1_000_000,
+        description="Open connections one edge worker holds; beyond it new ones wait in the listen backlog.",
+    )
+    edge_header_timeout: float = Field(
+        10.0,
+        ge=0.1,
+        le=60,
+        description="Seconds a connection may take to send a request's headers, and may stay idle between requests.",
+    )
+    edge_not_found_rate: float = Field(
+        10.0, ge=0, le=100_000, description="404s per second one client address may get (then 429); 0 disables."
+    )
+    edge_not_found_burst: int = Field(
+        100, ge=1, le=1_000_000, description="404s one client address may get at once before the rate applies."
+    )
     cache_ttl: float = Field(
         10.0, gt=0, le=3600, description="Seconds a link stays in an edge process's memory; pub/sub evicts sooner."
     )
@@ -149,6 +188,12 @@ class EdgeSettings(PublicSettings, ClickStreamSettings):
         200_000,
         ge=1_000,
         description="Clicks an edge process holds while Redis is down; beyond it they are counted dropped.",
+    )
+    click_stream_maxlen: int = Field(
+        1_000_000,
+        ge=100,
+        description="Entries a click stream keeps at most (XADD MAXLEN ~): memory bound while no worker runs; "
+        "entries trimmed before the worker applied them are recorded as a gap (click_stream_gaps).",
     )
     country_header: str | None = Field(
         None, description="Header a trusted proxy sets with the visitor's ISO country (e.g. CF-IPCountry)."
@@ -168,6 +213,12 @@ class AdminSettings(PublicSettings):
     admin_port: int = Field(8001, ge=1, le=65535, description="Admin API port.")
     admin_workers: int = Field(1, ge=1, le=64, description="Admin API Granian worker processes.")
     jwt_secret: str = Field(DEFAULT_JWT_SECRET, min_length=32, description="HS256 key for access tokens, >= 32 bytes.")
+    jwt_previous_secret: str | None = Field(
+        None,
+        min_length=32,
+        description="The HOP_JWT_SECRET before a rotation: its tokens stay valid until they expire and its sessions "
+        "go on under the new key. Unset: a rotation ends every session at once.",
+    )
     jwt_issuer: str = Field("hop", description="`iss` of access tokens.")
     jwt_audience: str = Field("hop-admin", description="`aud` of access tokens.")
     access_token_ttl: int = Field(900, ge=60, le=86_400, description="Access token lifetime, seconds.")
@@ -184,8 +235,22 @@ class AdminSettings(PublicSettings):
     smtp_password: str | None = Field(None, description="SMTP password.")
     mail_from: str = Field("hop@localhost", description="From address of mail Hop sends.")
     password_reset_ttl: int = Field(3_600, ge=300, le=86_400, description="Password-reset token lifetime, seconds.")
+    public_admin_url: AnyUrl | None = Field(
+        None,
+        description="Public base URL of the admin (API and dashboard) that links in mail point to, e.g. "
+        "https://admin.sho.rt (default: the admin's own address). Never taken from a request's Host header.",
+    )
     admin_metrics_port: int = Field(
         9181, ge=0, le=65535, description="Admin Prometheus /metrics (all workers summed); 0 disables."
+    )
+    admin_docs: bool = Field(
+        True, description="Serve the interactive API docs at /docs and /redoc (turn off in production)."
+    )
+    link_create_per_minute: int = Field(
+        1_000, ge=0, le=1_000_000, description="Links one user may create per minute (bulk items count); 0: no limit."
+    )
+    link_create_per_day: int = Field(
+        10_000, ge=0, le=10_000_000, description="Links one user may create per day (bulk items count); 0: no limit."
     )
 
     @field_validator("blocked_domains", mode="before")
@@ -193,10 +258,45 @@ class AdminSettings(PublicSettings):
     def _domains_csv(cls, value: object) -> object:
         return _split_csv(value)
 
+    @field_validator("blocked_domains")
+    @classmethod
+    def _domains_canonical(cls, value: list[str]) -> list[str]:
+        # Matched against canonical target hosts, so `Blocked.Example.` must mean blocked.example.
+        return list(dict.fromkeys(canonical_domain(entry) for entry in value))
+
     @model_validator(mode="after")
     def _admin_secrets(self) -> AdminSettings:
         _refuse_default(self.environment, self.jwt_secret, DEFAULT_JWT_SECRET, "JWT_SECRET")
         return self
+
+    # --- accounts and sessions (docs/security.md)
+    @model_validator(mode="after")
+    def _previous_jwt_secret(self) -> AdminSettings:
+        previous = self.jwt_previous_secret
+        if previous is not None and previous == self.jwt_secret:
+            raise ValueError(f"{ENV_PREFIX}JWT_PREVIOUS_SECRET must differ from {ENV_PREFIX}JWT_SECRET")
+        if previous is not None:
+            # The default key is public: accepting tokens signed with it would let anyone forge one.
+            _refuse_default(self.environment, previous, DEFAULT_JWT_SECRET, "JWT_PREVIOUS_SECRET")
+        return self
+
+    @field_validator("public_admin_url")
+    @classmethod
+    def _public_admin_url(cls, value: AnyUrl | None) -> AnyUrl | None:
+        if value is None:
+            return None
+        if value.scheme not in {"http", "https"}:
+            raise ValueError("use an http:// or https:// URL")
+        if value.query or value.fragment or value.username or value.password:
+            raise ValueError("use a base URL without credentials, query or fragment")
+        return value
+
+    @property
+    def public_admin_base(self) -> str:
+        """The admin's public base URL without a trailing slash: every URL in mail starts with it."""
+        if self.public_admin_url is None:
+            return f"http://{self.admin_host}:{self.admin_port}"
+        return str(self.public_admin_url).rstrip("/")
 
 
 class WorkerSettings(ClickStreamSettings):
@@ -215,6 +315,12 @@ class WorkerSettings(ClickStreamSettings):
     worker_metrics_port: int = Field(
         9182, ge=0, le=65535, description="Worker Prometheus /metrics, /healthz and /readyz; 0 disables."
     )
+    edge_sync_replay_interval: float = Field(
+        2.0,
+        gt=0,
+        le=300,
+        description="Seconds between the worker's replays of link changes whose Redis write-through failed.",
+    )
 
     @model_validator(mode="after")
     def _worker_secrets(self) -> WorkerSettings:
@@ -226,6 +332,13 @@ class Settings(EdgeSettings, AdminSettings, WorkerSettings):
     """Every setting: what `hop dev` runs the whole product with (and what the docs and tests use)."""
 
     data_dir: Path = Field(Path(".hop"), description="Where `hop dev` keeps the embedded Valkey and Postgres data.")
+    dev_redis_port: int = Field(
+        6390,
+        ge=1,
+        le=65535,
+        description="Port of the embedded Valkey `hop dev` starts: fixed, so the URL in data_dir/dev-stores.json "
+        "(which other `hop` commands read) stays the same between runs.",
+    )
 
 
 # Which process reads each setting, for the docs: the classes above, in the order the docs list them.

@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Scope
 
 from common.client_ip import ClientIpResolver
 from common.db import open_pool, require_schema
@@ -29,8 +29,10 @@ from common.settings import EdgeSettings, load_settings_or_exit
 from edge import responses
 from edge.clicks import ClickBuffer
 from edge.invalidation import listen_for_invalidations
+from edge.limits import ClaimFailed, ClickLimiter
 from edge.metrics import edge_exporter
-from edge.resolver import LookupFailed, Resolver
+from edge.ratelimit import NotFoundLimiter
+from edge.resolver import LookupFailed, Resolved, Resolver
 from edge.tracking import ClickTracker
 
 logger = logging.getLogger("hop.edge")
@@ -45,6 +47,8 @@ class EdgeState(TypedDict):
     resolver: Resolver
     tracker: ClickTracker
     redis: Redis
+    limiter: ClickLimiter
+    not_found: NotFoundLimiter
 
 
 class CodeConvertor(StringConvertor):
@@ -67,19 +71,50 @@ async def redirect(request: Request) -> ASGIApp:
     resolver = state["resolver"]
     response = resolver.cached(code)
     if response is None:
-        if CODE_RE.match(code) is None:
-            return responses.NOT_FOUND
-        try:
-            response = await resolver.fetch(code)
-        except LookupFailed:
-            return responses.UNAVAILABLE
+        response = await _look_up(request.scope, state, code)
     if not isinstance(response, responses.Redirect):
-        return response  # responses.NOT_FOUND: the code does not redirect
+        # A 404, 429 or 503, or a click-limited link: never a cache hit of an unlimited link.
+        return await _not_a_plain_redirect(request.scope, state, code, response)
     # A cached Redirect outlives its link's expiry until the cache TTL evicts it.
     if response.is_expired():
-        return responses.NOT_FOUND
+        return state["not_found"].answer(request.scope, responses.NOT_FOUND)
     state["tracker"].track(request.scope, code)
     return response
+
+
+async def _look_up(scope: Scope, state: EdgeState, code: str) -> Resolved:
+    if state["not_found"].throttled(scope):
+        return state["not_found"].too_many  # past its 404 budget: no lookup for this client
+    if CODE_RE.match(code) is None:
+        return responses.NOT_FOUND
+    try:
+        return await state["resolver"].fetch(code)
+    except LookupFailed:
+        return responses.UNAVAILABLE
+
+
+async def _not_a_plain_redirect(scope: Scope, state: EdgeState, code: str, response: Resolved) -> ASGIApp:
+    if isinstance(response, responses.LimitedRedirect):
+        return await _limited_redirect(scope, state, code, response)
+    if response is responses.NOT_FOUND:
+        return state["not_found"].answer(scope, response)
+    return response
+
+
+async def _limited_redirect(scope: Scope, state: EdgeState, code: str, link: responses.LimitedRedirect) -> ASGIApp:
+    """A click-limited link redirects only once its use is counted (edge/limits.py); every redirect
+    counts, HEAD and ``nostat`` ones too, since each hands out the target just the same."""
+    if link.is_expired():
+        return state["not_found"].answer(scope, responses.NOT_FOUND)
+    try:
+        allowed = await state["limiter"].claim(link)
+    except ClaimFailed:
+        return responses.UNAVAILABLE  # not counted, not served: the limit holds while Redis is away
+    if not allowed:
+        state["resolver"].refuse(code)  # used up: later requests need not ask Redis
+        return state["not_found"].answer(scope, responses.NOT_FOUND)
+    state["tracker"].track(scope, code)
+    return link.redirect
 
 
 async def healthz(request: Request) -> ASGIApp:
@@ -121,6 +156,17 @@ class EdgeWorker:
     resolver: Resolver
     clicks: ClickBuffer
     tracker: ClickTracker
+    limiter: ClickLimiter
+    not_found: NotFoundLimiter
+
+    def state(self) -> EdgeState:
+        return {
+            "resolver": self.resolver,
+            "tracker": self.tracker,
+            "redis": self.redis,
+            "limiter": self.limiter,
+            "not_found": self.not_found,
+        }
 
 
 def build_worker(settings: EdgeSettings, *, redis: Redis, pool: asyncpg.Pool) -> EdgeWorker:
@@ -140,11 +186,22 @@ def build_worker(settings: EdgeSettings, *, redis: Redis, pool: asyncpg.Pool) ->
         flush_interval=settings.click_flush_interval,
         flush_size=settings.click_flush_size,
         limit=settings.click_buffer_max,
+        maxlen=settings.click_stream_maxlen,
     )
-    tracker = ClickTracker(
-        clicks, client_ip=ClientIpResolver(settings.trusted_proxies), country_header=settings.country_header
+    client_ip = ClientIpResolver(settings.trusted_proxies)
+    tracker = ClickTracker(clicks, client_ip=client_ip, country_header=settings.country_header)
+    not_found = NotFoundLimiter(
+        rate=settings.edge_not_found_rate, burst=settings.edge_not_found_burst, client_ip=client_ip
     )
-    return EdgeWorker(redis=redis, keys=keys, resolver=resolver, clicks=clicks, tracker=tracker)
+    return EdgeWorker(
+        redis=redis,
+        keys=keys,
+        resolver=resolver,
+        clicks=clicks,
+        tracker=tracker,
+        limiter=ClickLimiter(redis),
+        not_found=not_found,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +224,13 @@ class Background:
 def start_background(settings: EdgeSettings, worker: EdgeWorker) -> Background:
     flusher = asyncio.create_task(worker.clicks.run(), name="hop-click-flusher")
     # Metrics: plain counters handed to Prometheus off the hot path (edge/metrics.py).
-    exporter = edge_exporter(resolver=worker.resolver, clicks=worker.clicks, enabled=settings.edge_metrics_port > 0)
+    exporter = edge_exporter(
+        resolver=worker.resolver,
+        clicks=worker.clicks,
+        limiter=worker.limiter,
+        not_found=worker.not_found,
+        enabled=settings.edge_metrics_port > 0,
+    )
     exporting = asyncio.create_task(
         export_periodically(exporter, settings.metrics_interval), name="hop-metrics-exporter"
     )
@@ -201,6 +264,7 @@ async def shut_down(worker: EdgeWorker, background: Background, *, grace: float)
     await background.cancel()
     background.exporter.export()  # the last counts, shutdown's flushed and dropped clicks included
     await worker.resolver.aclose()
+    await worker.limiter.aclose()
     await worker.redis.aclose()
 
 
@@ -217,11 +281,16 @@ def create_app(settings: EdgeSettings) -> Starlette:
             await wait_until_subscribed(background.subscribed)
             logger.info("edge worker %d ready", os.getpid())
             try:
-                yield {"resolver": worker.resolver, "tracker": worker.tracker, "redis": redis}
+                yield worker.state()
             finally:
                 await shut_down(worker, background, grace=settings.shutdown_grace)
 
-    return Starlette(routes=ROUTES, lifespan=lifespan)
+    app = Starlette(routes=ROUTES, lifespan=lifespan)
+    # No slash redirects: Starlette builds their Location from the Host header, which anyone sets.
+    # /{code}/ is not a link, so it is the same 404 as any other path the edge does not serve.
+    app.router.redirect_slashes = False
+    app.router.default = responses.NOT_FOUND
+    return app
 
 
 def app_factory() -> Starlette:

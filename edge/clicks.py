@@ -4,6 +4,10 @@ A redirect only appends a tuple to a list. A background task packs what has gath
 XADD per batch on a click stream shard, so Redis sees a handful of commands per second however
 many redirects are served. While Redis is down the buffer holds up to ``limit`` clicks and
 retries with backoff; what it cannot hold is counted as dropped, never silently lost.
+
+Each XADD caps its stream at about ``maxlen`` entries (MAXLEN ~, which trims whole nodes and so
+costs nothing per XADD): the bound on Redis memory while no worker runs. Entries trimmed that way
+before the worker applied them are detected and recorded by the worker (worker/gaps.py).
 """
 
 from __future__ import annotations
@@ -58,8 +62,10 @@ class ClickBuffer:
         flush_interval: float,
         flush_size: int,
         limit: int,
+        maxlen: int | None = None,
     ) -> None:
         self._redis = redis
+        self._maxlen = maxlen
         self._keys = keys
         self._flush_interval = flush_interval
         self._flush_size = flush_size
@@ -124,7 +130,7 @@ class ClickBuffer:
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for batch_id, clicks in batches:
-                    pipe.xadd(next(self._streams), _entry(batch_id, clicks))
+                    pipe.xadd(next(self._streams), _entry(batch_id, clicks), maxlen=self._maxlen, approximate=True)
                 await pipe.execute()
         except (RedisError, OSError) as error:
             self.stats.flush_errors += 1

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from common.metrics import DeltaExporter
 from edge import responses
 from edge.clicks import ClickBuffer
+from edge.limits import ClickLimiter
+from edge.ratelimit import NotFoundLimiter
 from edge.resolver import Resolver
 
 if TYPE_CHECKING:
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
     from prometheus_client import Counter, Gauge
 
 # Statuses the edge sends; a child per status exists from the start so a scrape shows zeros.
-STATUSES = (200, 301, 302, 307, 308, 404, 503)
+STATUSES = (200, 301, 302, 307, 308, 404, 429, 503)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,11 @@ class EdgeSeries:
     click_xadds: Counter
     click_flush_errors: Counter
     clicks_pending: Gauge
+    records_rejected: Counter  # labelled by reason
+    complete_misses: Counter
+    click_limit_claims: Counter
+    click_limit_refused: Counter
+    not_found_limited: Counter
 
 
 @cache
@@ -73,11 +80,29 @@ def edge_series() -> EdgeSeries:
         click_xadds=counter("hop_edge_click_xadds", "XADDs (packed click batches) written."),
         click_flush_errors=counter("hop_edge_click_flush_errors", "Click flushes Redis refused (retried)."),
         clicks_pending=gauge("hop_edge_clicks_pending", "Clicks waiting in the edge buffers."),
+        records_rejected=counter(
+            "hop_edge_records_rejected",
+            "Redis link records refused: malformed (read through instead) or unsafe (404).",
+            ("reason",),
+        ),
+        complete_misses=counter(
+            "hop_edge_complete_misses", "Codes absent from a Redis marked complete: 404 without asking Postgres."
+        ),
+        click_limit_claims=counter("hop_edge_click_limit_claims", "Uses of click-limited links claimed in Redis."),
+        click_limit_refused=counter("hop_edge_click_limit_refused", "Redirects refused (404): click limit reached."),
+        not_found_limited=counter("hop_edge_not_found_limited", "429s: a client past its budget of 404s."),
     )
 
 
-def edge_exporter(*, resolver: Resolver, clicks: ClickBuffer, enabled: bool = True) -> DeltaExporter:
-    """The exporter for one edge process's resolver and click buffer; an empty one when metrics are off."""
+def edge_exporter(
+    *,
+    resolver: Resolver,
+    clicks: ClickBuffer,
+    limiter: ClickLimiter | None = None,
+    not_found: NotFoundLimiter | None = None,
+    enabled: bool = True,
+) -> DeltaExporter:
+    """The exporter for one edge process's counters; an empty one when metrics are off."""
     exporter = DeltaExporter()
     if not enabled:
         return exporter
@@ -91,6 +116,9 @@ def edge_exporter(*, resolver: Resolver, clicks: ClickBuffer, enabled: bool = Tr
     exporter.counter(lambda: rs.redis_errors, series.redis_errors)
     exporter.counter(lambda: rs.read_through, series.read_through)
     exporter.counter(lambda: rs.stale_served, series.stale_served)
+    exporter.counter(lambda: rs.rejected_malformed, series.records_rejected.labels(reason="malformed"))
+    exporter.counter(lambda: rs.rejected_unsafe, series.records_rejected.labels(reason="unsafe"))
+    exporter.counter(lambda: rs.complete_misses, series.complete_misses)
     exporter.counter(lambda: cs.buffered, series.clicks_buffered)
     exporter.counter(lambda: cs.flushed, series.clicks_flushed)
     exporter.counter(lambda: cs.dropped, series.clicks_dropped)
@@ -98,6 +126,12 @@ def edge_exporter(*, resolver: Resolver, clicks: ClickBuffer, enabled: bool = Tr
     exporter.counter(lambda: cs.flush_errors, series.click_flush_errors)
     exporter.gauge(lambda: len(resolver.cache), series.cache_entries)
     exporter.gauge(lambda: clicks.pending, series.clicks_pending)
+    if limiter is not None:
+        ls = limiter.stats
+        exporter.counter(lambda: ls.claims, series.click_limit_claims)
+        exporter.counter(lambda: ls.refused, series.click_limit_refused)
+    if not_found is not None:
+        exporter.counter(lambda: not_found.refused, series.not_found_limited)
     return exporter
 
 

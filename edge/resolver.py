@@ -6,7 +6,13 @@ batches grow instead of the Redis client's per-command cost.
 
 Codes Redis does not know are read through to Postgres, once per code however many requests
 wait on it (singleflight), and written back to Redis with SET NX so a concurrent admin write
-always wins.
+always wins. The MGET also reads the completeness marker (common/linksync.py): while it says
+Redis holds every servable link, a code Redis does not know is unknown, and Postgres is not asked.
+
+Each record is decoded and checked once, when it arrives (common/records.LinkRecord.decode): a
+record that is not one (malformed) reads through to Postgres like an absent one, and a record
+that would redirect anywhere but http(s), or with a status that is not a redirect (unsafe), is a
+404. Either way it concerns its own code only, never the rest of its batch.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from common.linkstore import fetch_records
-from common.records import NEGATIVE, NEGATIVE_TTL_S, RECORD_TTL_S, Keys, LinkRecord
+from common.linksync import marker_trusted
+from common.records import NEGATIVE, NEGATIVE_TTL_S, RECORD_TTL_S, Keys, LinkRecord, RecordRejected
 from edge import responses
 from edge.cache import LocalCache
 
@@ -34,13 +41,26 @@ class LookupFailed(Exception):
 
 # What a code resolves to, and what the local cache holds: its Redirect, or responses.NOT_FOUND
 # for a code known not to redirect (unknown, disabled, expired, out of clicks).
-Resolved: TypeAlias = responses.Redirect | responses.StaticResponse
+Resolved: TypeAlias = responses.Redirect | responses.LimitedRedirect | responses.StaticResponse
+
+# Codes whose rejected record was logged, per process; past this many the set starts over.
+_REPORTED_MAX = 1_024
 
 
 class ResolverStats:
     """Counters the metrics endpoint reads; plain ints, so the hot path pays one add each."""
 
-    __slots__ = ("batch_codes", "batches", "cache_hits", "read_through", "redis_errors", "stale_served")
+    __slots__ = (
+        "batch_codes",
+        "batches",
+        "cache_hits",
+        "complete_misses",
+        "read_through",
+        "redis_errors",
+        "rejected_malformed",
+        "rejected_unsafe",
+        "stale_served",
+    )
 
     def __init__(self) -> None:
         self.cache_hits = 0
@@ -49,6 +69,9 @@ class ResolverStats:
         self.read_through = 0
         self.redis_errors = 0
         self.stale_served = 0
+        self.complete_misses = 0  # absent from a complete Redis: 404 without Postgres
+        self.rejected_malformed = 0
+        self.rejected_unsafe = 0
 
 
 class Resolver:
@@ -76,6 +99,7 @@ class Resolver:
         self._dispatch_scheduled = False
         self._mget_in_flight = False
         self._tasks: set[asyncio.Task[None]] = set()
+        self._reported: dict[str, int] = {}  # code -> hash of the rejected value last logged
 
     def cached(self, code: str) -> Resolved | None:
         response = self.cache.get(code)
@@ -135,32 +159,75 @@ class Resolver:
         try:
             self.stats.batches += 1
             self.stats.batch_codes += len(codes)
+            # The marker rides in the same MGET: knowing that Redis is complete costs no round trip.
+            names = [self._keys.links_complete, *(self._keys.link(code) for code in codes)]
             # create_redis never decodes responses, so values are the stored bytes.
-            raws = cast("list[bytes | None]", await self._redis.mget([self._keys.link(code) for code in codes]))
+            marker, *raws = cast("list[bytes | None]", await self._redis.mget(names))
         except (RedisError, OSError) as error:
             self.stats.redis_errors += 1
             logger.warning("redis lookup failed, reading through to postgres: %s", error)
-            raws = [None] * len(codes)
+            marker, raws = None, [None] * len(codes)
         finally:
             # The next batch may go as soon as Redis has answered, before any Postgres read-through.
             self._mget_done()
+        complete = marker_trusted(marker)
         missing = []
         for code, raw in zip(codes, raws, strict=True):
-            if raw is None:
+            response = self._from_redis(code, raw, complete=complete)
+            if response is None:
                 missing.append(code)
             else:
-                self._settle(batch[code], self._remember(code, None if raw == NEGATIVE else LinkRecord.decode(raw)))
+                self._settle(batch[code], response)
         if missing:
             await self._read_through({code: batch[code] for code in missing})
+
+    def _from_redis(self, code: str, raw: bytes | None, *, complete: bool) -> Resolved | None:
+        """What Redis says about ``code``, or None when Postgres must be asked."""
+        if raw is None:
+            if not complete:
+                return None
+            self.stats.complete_misses += 1
+            return self._remember(code, None)
+        if raw == NEGATIVE:
+            return self._remember(code, None)
+        try:
+            record = LinkRecord.decode(raw)
+        except RecordRejected as rejected:
+            self._count_rejected(code, raw, rejected)
+            # Malformed: Postgres is the truth. Unsafe: well-formed but never to be served, so a 404.
+            return None if rejected.reason == "malformed" else self._remember(code, None)
+        return self._remember(code, record)
+
+    def _count_rejected(self, code: str, raw: bytes, rejected: RecordRejected) -> None:
+        if rejected.reason == "malformed":
+            self.stats.rejected_malformed += 1
+        else:
+            self.stats.rejected_unsafe += 1
+        # Logged once per value and process: the cache asks again every TTL, the log needs it once.
+        digest = hash(raw)
+        if self._reported.get(code) == digest:
+            return
+        if len(self._reported) >= _REPORTED_MAX:
+            self._reported.clear()
+        self._reported[code] = digest
+        logger.warning("refusing the redis record of %r (%s): %s", code, rejected.reason, rejected)
 
     def _remember(self, code: str, record: LinkRecord | None) -> Resolved:
         """Cache and return the response for ``code``; None (no redirect) is NOT_FOUND, on the negative TTL."""
         if record is None:
             self.cache.put(code, responses.NOT_FOUND, self._negative_ttl)
             return responses.NOT_FOUND
-        redirect = responses.Redirect(record)
+        redirect: Resolved
+        if record.max_clicks is None:
+            redirect = responses.Redirect(record)
+        else:
+            redirect = responses.LimitedRedirect(record, counter_key=self._keys.used(code, record.link_id))
         self.cache.put(code, redirect, self._cache_ttl)
         return redirect
+
+    def refuse(self, code: str) -> None:
+        """Remember ``code`` as not redirecting, for the negative TTL (a click-limited link used up)."""
+        self.cache.put(code, responses.NOT_FOUND, self._negative_ttl)
 
     async def _read_through(self, batch: dict[str, list[asyncio.Future[Resolved]]]) -> None:
         loop = asyncio.get_running_loop()

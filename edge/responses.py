@@ -7,6 +7,9 @@ prebuilt, so a cache hit allocates almost nothing.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import math
 from collections import defaultdict
 from urllib.parse import urlsplit, urlunsplit
 
@@ -71,8 +74,30 @@ class Redirect(Expiring):
         await send(_EMPTY_BODY)
 
 
+class LimitedRedirect(Expiring):
+    """A click-limited link: its ``redirect`` goes out only once the edge has claimed a use in Redis.
+
+    Not a Redirect, so that the route's one isinstance check on a cache hit keeps unlimited links
+    on the fast path; everything the claim needs is worked out here, once per record.
+    """
+
+    __slots__ = ("counter_key", "expires_at_ms", "max_clicks", "redirect", "seed")
+
+    def __init__(self, record: LinkRecord, *, counter_key: str) -> None:
+        assert record.max_clicks is not None
+        self.redirect = Redirect(record)
+        self.expires_at_ms = record.expires_at_ms
+        self.max_clicks = record.max_clicks
+        self.seed = record.clicks  # Postgres's click count when the record was written
+        self.counter_key = counter_key
+
+
 class StaticResponse:
-    """A fixed response (404 page, robots.txt, health) sent from prebuilt messages."""
+    """A fixed response (404 page, robots.txt, health) sent from prebuilt messages.
+
+    Every one carries ``nosniff`` and a Content-Security-Policy that allows nothing but the 404
+    page's own inline style (by its hash): none of them has anything to run or to load.
+    """
 
     __slots__ = ("body", "start", "status")
 
@@ -82,6 +107,7 @@ class StaticResponse:
             (b"content-type", content_type),
             (b"content-length", str(len(body)).encode()),
             (b"cache-control", b"no-store"),
+            *_SECURITY_HEADERS,
             *extra,
         ]
         self.start: Message = {"type": "http.response.start", "status": status, "headers": headers}
@@ -93,16 +119,48 @@ class StaticResponse:
         await send(self.body if scope["method"] != "HEAD" else _EMPTY_BODY)
 
 
-_NOT_FOUND_HTML = b"""<!doctype html>
+_NOT_FOUND_STYLE = (
+    b"body{font:16px/1.5 system-ui,sans-serif;margin:20vh auto;max-width:32rem;padding:0 1rem;color:#222}"
+)
+_NOT_FOUND_HTML = (
+    b"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>Link not found</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;margin:20vh auto;max-width:32rem;padding:0 1rem;color:#222}</style>
+<style>"""
+    + _NOT_FOUND_STYLE
+    + b"""</style>
 </head><body><h1>Link not found</h1>
 <p>This short link does not exist, has expired or has been disabled.</p></body></html>
 """
+)
 _HTML = b"text/html; charset=utf-8"
 _TEXT = b"text/plain; charset=utf-8"
 _NOINDEX = (b"x-robots-tag", b"noindex, nofollow")
+
+
+def _style_source(style: bytes) -> bytes:
+    """The CSP source allowing exactly this inline style: its SHA-256, so no other style or script runs."""
+    return b"'sha256-" + base64.b64encode(hashlib.sha256(style).digest()) + b"'"
+
+
+CONTENT_SECURITY_POLICY = (
+    b"default-src 'none'; style-src "
+    + _style_source(_NOT_FOUND_STYLE)
+    + b"; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+_SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy", CONTENT_SECURITY_POLICY),
+)
+
+
+def too_many_requests(retry_after_s: float) -> StaticResponse:
+    """The 429 for a client past its 404 budget; ``Retry-After`` in whole seconds, at least 1."""
+    seconds = max(1, math.ceil(retry_after_s))
+    return StaticResponse(
+        429, b"Too many requests for unknown links\n", _TEXT, _NOINDEX, (b"retry-after", str(seconds).encode())
+    )
+
 
 NOT_FOUND = StaticResponse(404, _NOT_FOUND_HTML, _HTML, _NOINDEX)
 UNAVAILABLE = StaticResponse(503, b"Service temporarily unavailable\n", _TEXT, _NOINDEX, (b"retry-after", b"1"))

@@ -24,6 +24,7 @@ COMMANDS: dict[str, Command] = {
     "admin": Command("hop.commands.admin", "run the admin API (FastAPI on Granian)"),
     "worker": Command("hop.commands.worker", "apply clicks from the Redis streams to Postgres (analytics)"),
     "migrate": Command("hop.commands.migrate", "apply pending database migrations"),
+    "sync": Command("hop.commands.sync", "load every servable link into Redis and mark it complete (run every 30 min)"),
     "dev": Command(
         "hop.commands.dev", "run edge, admin and worker locally (embedded Valkey/Postgres when HOP_*_URL are unset)"
     ),

@@ -11,6 +11,10 @@ import sys
 import time
 from dataclasses import dataclass
 
+import asyncpg
+
+from common.db import connect_kwargs
+from common.devstate import DevStores, read_live_state, remove_state, write_state
 from common.migrate import migrate_database
 from common.services import EmbeddedServices, find_or_start
 from common.settings import ENV_PREFIX, Settings, load_settings_or_exit
@@ -42,28 +46,71 @@ def _hop(*args: str) -> list[str]:
     return [sys.executable, "-m", "hop", *args]
 
 
+FIRST_ADMIN_HINT = (
+    "No admin yet: create one with `hop user create --admin you@example.com` (in another terminal, from this "
+    "directory: it finds these stores by itself; `.venv/bin/hop` outside the virtualenv)."
+)
+
+
 def run_dev(settings: Settings) -> int:
-    """Start stores (embedded when unset), migrate, run every process until Ctrl-C or SIGTERM."""
-    services = EmbeddedServices(data_dir=settings.data_dir)
+    """Start stores (embedded when unset), migrate, run every process until Ctrl-C or SIGTERM.
+
+    While it runs, ``{data_dir}/dev-stores.json`` tells other `hop` commands which stores it uses.
+    """
+    running = read_live_state(settings.data_dir)
+    if running is not None:
+        print(f"hop: `hop dev` is already running (pid {running.pid}) with {settings.data_dir}", file=sys.stderr)
+        return 1
+    services = EmbeddedServices(data_dir=settings.data_dir, redis_port=settings.dev_redis_port)
     children: list[subprocess.Popen[bytes]] = []
     try:
-        redis_url, database_url = find_or_start(
-            services,
-            redis_url=settings.redis_url,
-            database_url=settings.database_url,
-            try_local=False,
-        )
+        redis_url, database_url = _stores(services, settings)
         os.environ[f"{ENV_PREFIX}REDIS_URL"] = redis_url
         os.environ[f"{ENV_PREFIX}DATABASE_URL"] = database_url
         settings = load_settings_or_exit(Settings)
         asyncio.run(migrate_database(settings))
+        _record_stores(settings, redis_url, database_url)
         for process in DEV_PROCESSES:
             children.append(subprocess.Popen(_hop(*process.argv)))
         _announce(settings, redis_url, database_url)
+        if not asyncio.run(_has_admin(settings)):
+            print(FIRST_ADMIN_HINT + "\n", flush=True)
         return _wait(children)
     finally:
         _stop(children)
+        remove_state(settings.data_dir, os.getpid())
         services.close()
+
+
+def _stores(services: EmbeddedServices, settings: Settings) -> tuple[str, str]:
+    try:
+        return find_or_start(
+            services, redis_url=settings.redis_url, database_url=settings.database_url, try_local=False
+        )
+    except OSError as error:
+        # The embedded Valkey's port is fixed (so that its URL is stable): say which setting moves it.
+        raise SystemExit(f"hop: cannot start the embedded valkey: {error} (set HOP_DEV_REDIS_PORT)") from None
+
+
+def _record_stores(settings: Settings, redis_url: str, database_url: str) -> None:
+    state = DevStores(
+        pid=os.getpid(),
+        redis_url=redis_url,
+        database_url=database_url,
+        database_schema=settings.database_schema,
+        redis_prefix=settings.redis_prefix,
+    )
+    path = write_state(settings.data_dir, state)
+    logger.info("stores recorded in %s for other hop commands", path)
+
+
+async def _has_admin(settings: Settings) -> bool:
+    conn = await asyncpg.connect(**connect_kwargs(settings))
+    try:
+        found: bool = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')")
+    finally:
+        await conn.close()
+    return found
 
 
 def _announce(settings: Settings, redis_url: str, database_url: str) -> None:

@@ -24,6 +24,15 @@ RELEASE_HOLD_S: Final = 5.0
 # Every worker holds a shared lock on this second key: the holders are the live workers, and a dead
 # one drops out the moment its connection closes (a heartbeat key would linger for its TTL).
 MEMBERSHIP_KEY: Final = 2**31 - 1
+# Advisory locks are per database, but pg_locks lists those of every database on the server: count
+# only this database's members, or a Hop on another database of the same server (same schema name,
+# so the same lock keys) halves this one's fair share and leaves shards without a reader.
+_LIVE_WORKERS = """
+    SELECT count(DISTINCT pid) FROM pg_locks
+    WHERE locktype = 'advisory' AND objsubid = 2 AND granted
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND classid = $1::bigint::oid AND objid = $2::bigint::oid
+"""
 
 
 class ShardLeases:
@@ -31,7 +40,9 @@ class ShardLeases:
 
     def __init__(self, *, connect_kwargs: ConnectArgs, schema: str, shards: int) -> None:
         self._connect_kwargs = connect_kwargs
-        self._lock_space = f"hop:clicks:{schema}"  # hashed to the lock's first key: tests share one database
+        # Hashed to the lock's first key, so schemas of one database (tests) have locks of their own;
+        # other databases have their own lock space anyway.
+        self._lock_space = f"hop:clicks:{schema}"
         self._shards = shards
         self._conn: asyncpg.Connection | None = None
         self._released: dict[int, float] = {}
@@ -77,13 +88,7 @@ class ShardLeases:
         return self._conn
 
     async def _live_workers(self, conn: asyncpg.Connection) -> int:
-        count = await conn.fetchval(
-            """SELECT count(DISTINCT pid) FROM pg_locks
-               WHERE locktype = 'advisory' AND objsubid = 2 AND granted
-                 AND classid = $1::bigint::oid AND objid = $2::bigint::oid""",
-            self._lock_class,
-            MEMBERSHIP_KEY,
-        )
+        count = await conn.fetchval(_LIVE_WORKERS, self._lock_class, MEMBERSHIP_KEY)
         return max(1, int(count))
 
     async def close(self) -> None:

@@ -27,16 +27,16 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from redis.typing import KeyT, StreamIdT
 
-from common.edge_sync import push_records
+from common.edge_sync import replay_pending, sync_links
 from common.redis import keys_for, redis_url
 from common.settings import WorkerSettings
 from worker import heartbeat
 from worker.apply import Applied, CursorMoved, apply_entries, record_poison
 from worker.entries import Entry, read_entry
+from worker.gaps import Gap, record_gap
 from worker.metrics import WorkerMetrics
 from worker.partitions import month_start
 from worker.resources import WorkerResources, open_resources
-from worker.stream_ids import next_id
 
 logger = logging.getLogger("hop.worker")
 
@@ -268,6 +268,10 @@ class Worker:
         if now >= due.get("housekeeping", 0.0):
             await self._housekeeping()
             due["housekeeping"] = now + HOUSEKEEPING_EVERY_S
+        if now >= due.get("edge_sync", 0.0):
+            # Link changes whose write-through failed (Redis was down) reach Redis once it answers.
+            await replay_pending(pool=self._res.pool, redis=self._res.redis, keys=self._res.keys)
+            due["edge_sync"] = now + self.settings.edge_sync_replay_interval
         if now >= due.get("stats", 0.0) and not self.burst:
             self._log_stats("clicks")
             due["stats"] = now + STATS_EVERY_S
@@ -296,9 +300,9 @@ class Worker:
         backoff = RETRY_FIRST_S
         started = time.monotonic()
         while True:
+            cursor = self._cursors[shard]
             try:
                 async with self._res.pool.acquire() as conn:
-                    cursor = self._cursors[shard]
                     applied = await apply_entries(conn, shard=shard, expected_cursor=cursor, entries=group)
                 break
             except CursorMoved as moved:
@@ -318,6 +322,7 @@ class Worker:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, RETRY_MAX_S)
         self._cursors[shard] = applied.last_id
+        await self._trim(shard, previous=cursor, group=group)
         await self._after_commit(shard, applied, entries=len(group), seconds=time.monotonic() - started)
         return True
 
@@ -330,11 +335,10 @@ class Worker:
             return True
         entry = group[0]
         logger.error("shard %d entry %s rejected by postgres, recorded as failed: %s", shard, entry.stream_id, error)
+        cursor = self._cursors[shard]
         try:
             async with self._res.pool.acquire() as conn:
-                await record_poison(
-                    conn, shard=shard, expected_cursor=self._cursors[shard], entry=entry, error=str(error)
-                )
+                await record_poison(conn, shard=shard, expected_cursor=cursor, entry=entry, error=str(error))
         except CursorMoved as moved:
             if moved.found is not None:
                 self._cursors[shard] = moved.found
@@ -342,6 +346,7 @@ class Worker:
         except TRANSIENT_ERRORS:
             return False  # the next read retries the entry
         self._cursors[shard] = entry.stream_id
+        await self._trim(shard, previous=cursor, group=group)
         self.stats.failed += entry.size
         self._res.metrics.failed()
         return True
@@ -360,15 +365,35 @@ class Worker:
         metrics.applied(shard=shard, clicks=applied.clicks, seconds=seconds, lag_seconds=lag_ms / 1000)
         if applied.failed:
             metrics.failed(applied.failed)
-        redis, keys = self._res.redis, self._res.keys
+        if applied.exhausted_codes:
+            # The links reached max_clicks: stop the edge redirecting them now, not at cache expiry
+            # (the commit queued them, so the replay retries if Redis refuses).
+            res = self._res
+            await sync_links(pool=res.pool, redis=res.redis, keys=res.keys, codes=applied.exhausted_codes)
+            logger.info("links out of clicks, tombstoned at the edge: %s", ", ".join(applied.exhausted_codes))
+
+    async def _trim(self, shard: int, *, previous: str, group: list[Entry]) -> None:
+        """Trim what the commit over ``group`` covered; a gap found on the way is recorded."""
         try:
-            await redis.xtrim(keys.clicks_stream(shard), minid=next_id(applied.last_id), approximate=False)
+            gap = await self._res.trims.trim(
+                shard=shard,
+                previous=previous,
+                applied=self._cursors[shard],
+                entries=len(group),
+                first=group[0].stream_id,
+            )
         except (RedisError, OSError) as error:
             logger.warning("trimming shard %d failed (the next trim covers it): %s", shard, error)
-        if applied.exhausted_codes:
-            # The links reached max_clicks: stop the edge redirecting them now, not at cache expiry.
-            await push_records(redis, keys, dict.fromkeys(applied.exhausted_codes))
-            logger.info("links out of clicks, tombstoned at the edge: %s", ", ".join(applied.exhausted_codes))
+            return
+        if gap is not None:
+            await self._record_gap(gap)
+
+    async def _record_gap(self, gap: Gap) -> None:
+        try:
+            await record_gap(self._res.pool, gap)
+        except TRANSIENT_ERRORS as error:
+            # Already logged and counted: the row is the durable copy, not the only one.
+            logger.warning("could not record the gap in click_stream_gaps: %s", error)
 
     async def _housekeeping(self) -> None:
         pool = self._res.pool

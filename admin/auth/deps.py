@@ -1,27 +1,41 @@
 """FastAPI dependencies: the stores and settings of the app, and who is calling.
 
-Routes declare ``principal: Principal = Depends(current_user)``; admin-only routes use
-``require_admin``. Either an ``Authorization: Bearer <access JWT>`` or an ``X-API-Key`` header
-authenticates; the user is re-read from Postgres on every request, so disabling an account or
-demoting an admin takes effect at once, not when the token expires.
+Routes declare who may call them with the annotated types at the end of this module:
+``CurrentUser`` (anyone signed in, any API key), ``LinksRead``/``LinksWrite``/``AnalyticsRead``
+(a session, or an API key with that scope), ``SessionUser`` (a session only: managing API keys
+and passwords) and ``AdminUser`` (an admin's session: managing users). Either an
+``Authorization: Bearer <access JWT>`` or an ``X-API-Key`` header authenticates; the user is
+re-read from Postgres on every request, so disabling an account or demoting an admin takes
+effect at once, not when the token expires.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from admin.apikeys import user_id_for_key
-from admin.auth.principal import Principal
+from admin.apikeys import KeyGrant, grant_for_key
+from admin.auth.principal import Principal, Scope
 from admin.auth.tokens import InvalidToken, decode_access_token
 from admin.problems import Problem
 from admin.users import get_user
 from common.settings import AdminSettings
 from common.stores import Stores
 
-__all__ = ["Principal", "current_user", "get_settings", "get_stores", "optional_user", "require_admin"]
+__all__ = [
+    "Principal",
+    "current_user",
+    "get_settings",
+    "get_stores",
+    "optional_user",
+    "require_admin",
+    "require_scope",
+    "require_session",
+]
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Access token from POST /api/v1/auth/login")
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="A key from POST /api/v1/api-keys")
@@ -45,10 +59,12 @@ async def optional_user(
     api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal | None:
     """The caller, or None when no credentials were sent. Bad credentials are always a 401."""
+    grant: KeyGrant | None = None
     if bearer is not None:
         user_id = _access_token_user(get_settings(request), bearer)
     elif api_key is not None:
-        user_id = await _api_key_user(get_stores(request), api_key)
+        grant = await _api_key_grant(get_stores(request), api_key)
+        user_id = grant.user_id
     else:
         return None
     user = await get_user(get_stores(request).pool, user_id)
@@ -56,7 +72,8 @@ async def optional_user(
         raise Problem.unauthorized("the account no longer exists", code="invalid_token")
     if user.disabled:
         raise Problem.forbidden("this account is disabled", code="account_disabled")
-    return Principal(id=user.id, email=user.email, is_admin=user.is_admin)
+    scopes = grant.scopes if grant is not None else None
+    return Principal(id=user.id, email=user.email, is_admin=user.is_admin, scopes=scopes)
 
 
 def _access_token_user(settings: AdminSettings, bearer: HTTPAuthorizationCredentials) -> int:
@@ -66,11 +83,11 @@ def _access_token_user(settings: AdminSettings, bearer: HTTPAuthorizationCredent
         raise Problem.unauthorized(str(error), code="invalid_token") from None
 
 
-async def _api_key_user(stores: Stores, api_key: str) -> int:
-    user_id = await user_id_for_key(stores.pool, api_key)
-    if user_id is None:
+async def _api_key_grant(stores: Stores, api_key: str) -> KeyGrant:
+    grant = await grant_for_key(stores.pool, api_key)
+    if grant is None:
         raise Problem.unauthorized("the API key is invalid or revoked", code="invalid_api_key")
-    return user_id
+    return grant
 
 
 async def current_user(principal: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
@@ -80,14 +97,44 @@ async def current_user(principal: Annotated[Principal | None, Depends(optional_u
     return principal
 
 
-async def require_admin(principal: Annotated[Principal, Depends(current_user)]) -> Principal:
-    """The caller, who must be an admin (403 otherwise)."""
+async def require_session(principal: Annotated[Principal, Depends(current_user)]) -> Principal:
+    """The caller, signed in with an access token: API keys get a 403 whatever their scopes."""
+    if principal.is_api_key:
+        raise Problem.forbidden(
+            "an API key cannot manage API keys, passwords or users; sign in for that", code="session_required"
+        )
+    return principal
+
+
+async def require_admin(principal: Annotated[Principal, Depends(require_session)]) -> Principal:
+    """The caller, who must be an admin with a session (403 otherwise)."""
     if not principal.is_admin:
         raise Problem.forbidden("this needs an admin account", code="admin_required")
     return principal
 
 
+@cache
+def require_scope(scope: Scope) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency: the caller, who must be a session or an API key with ``scope`` (403 otherwise).
+
+    Use it as ``principal: LinksWrite`` (the annotated types below), or as
+    ``dependencies=[Depends(require_scope("links:write"))]`` on a route that needs no principal.
+    """
+
+    async def scoped(principal: Annotated[Principal, Depends(current_user)]) -> Principal:
+        if not principal.has_scope(scope):
+            raise Problem.forbidden(f"this API key lacks the {scope} scope", code="insufficient_scope")
+        return principal
+
+    scoped.__name__ = f"require_scope_{scope.replace(':', '_')}"
+    return scoped
+
+
 CurrentUser = Annotated[Principal, Depends(current_user)]
+SessionUser = Annotated[Principal, Depends(require_session)]
 AdminUser = Annotated[Principal, Depends(require_admin)]
+LinksRead = Annotated[Principal, Depends(require_scope("links:read"))]
+LinksWrite = Annotated[Principal, Depends(require_scope("links:write"))]
+AnalyticsRead = Annotated[Principal, Depends(require_scope("analytics:read"))]
 StoresDep = Annotated[Stores, Depends(get_stores)]
 SettingsDep = Annotated[AdminSettings, Depends(get_settings)]

@@ -3,6 +3,10 @@
 Every login starts a family. Using a token marks it used and issues its successor in the same
 family. Presenting a token that was already used means it was copied: the whole family is
 revoked, so both the thief and the victim must log in again (OAuth 2.0 Security BCP §4.14).
+
+Every token records the id of the JWT key it was issued under (admin/auth/tokens.py). A token
+whose key is neither the current nor the previous one is refused and its family revoked: that
+is how rotating HOP_JWT_SECRET ends sessions. Its successor is issued under the current key.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from common.db import Connection, Executor
+from common.db import Connection, Executor, Row
 
 logger = logging.getLogger("hop.admin.auth")
 
@@ -41,51 +45,70 @@ def _hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-async def issue_refresh_token(conn: Executor, *, user_id: int, ttl_s: int, family_id: uuid.UUID | None = None) -> str:
-    """A new token in ``family_id`` (a new family when None)."""
+async def issue_refresh_token(
+    conn: Executor, *, user_id: int, ttl_s: int, key_id: str, family_id: uuid.UUID | None = None
+) -> str:
+    """A new token in ``family_id`` (a new family when None), issued under the JWT key ``key_id``."""
     token = secrets.token_urlsafe(32)
     await conn.execute(
-        """INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
-           VALUES ($1, $2, $3, now() + make_interval(secs => $4))""",
+        """INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at, key_id)
+           VALUES ($1, $2, $3, now() + make_interval(secs => $4), $5)""",
         user_id,
         family_id or uuid.uuid4(),
         _hash(token),
         float(ttl_s),
+        key_id,
     )
     return token
 
 
-async def rotate_refresh_token(pool: asyncpg.Pool, *, token: str, ttl_s: int) -> Rotated:
-    """Spend ``token`` and return its successor.
+def _refusal(row: Row, accepted_key_ids: tuple[str, ...]) -> RefreshRejected | None:
+    """Why a live token must not be rotated (its family is then revoked), or None."""
+    if row["used_at"] is not None:
+        return RefreshRejected("refresh_token_reused", "the refresh token was already used; sign in again")
+    if row["key_id"] not in accepted_key_ids:
+        return RefreshRejected("invalid_refresh_token", "the session ended when the signing key was rotated")
+    return None
+
+
+async def rotate_refresh_token(
+    pool: asyncpg.Pool, *, token: str, ttl_s: int, key_id: str, accepted_key_ids: tuple[str, ...]
+) -> Rotated:
+    """Spend ``token`` and return its successor, issued under ``key_id``.
 
     Raises:
-        RefreshRejected: ``invalid_refresh_token`` (unknown, expired, revoked, disabled user) or
+        RefreshRejected: ``invalid_refresh_token`` (unknown, expired, revoked, disabled user, or
+            issued under a key not in ``accepted_key_ids``: the family is then revoked) or
             ``refresh_token_reused`` (already rotated: the family is now revoked).
     """
     if len(token) > MAX_TOKEN_LENGTH:
         raise RefreshRejected("invalid_refresh_token", "the refresh token is invalid")
-    reused = False
+    refused: RefreshRejected | None = None
     async with pool.acquire() as conn, conn.transaction():
         # FOR UPDATE: two concurrent uses of one token are serialised, the second is a reuse.
         row = await conn.fetchrow(
             """SELECT t.id, t.user_id, t.family_id, t.used_at, t.revoked_at, t.expires_at <= now() AS expired,
-                      u.disabled
+                      t.key_id, u.disabled
                FROM refresh_tokens t JOIN users u ON u.id = t.user_id
                WHERE t.token_hash = $1 FOR UPDATE OF t""",
             _hash(token),
         )
         if row is None or row["revoked_at"] is not None or row["expired"] or row["disabled"]:
             raise RefreshRejected("invalid_refresh_token", "the refresh token is invalid, expired or revoked")
-        if row["used_at"] is not None:
+        refused = _refusal(row, accepted_key_ids)
+        if refused is not None:
             await _revoke_family(conn, row["family_id"])
-            reused = True
         else:
             await conn.execute("UPDATE refresh_tokens SET used_at = now() WHERE id = $1", row["id"])
-            successor = await issue_refresh_token(conn, user_id=row["user_id"], ttl_s=ttl_s, family_id=row["family_id"])
-    if reused:
+            successor = await issue_refresh_token(
+                conn, user_id=row["user_id"], ttl_s=ttl_s, key_id=key_id, family_id=row["family_id"]
+            )
+    if refused is not None:
         # Raised after the commit: the family's revocation must stand.
-        logger.warning("refresh token reuse for user %d: family %s revoked", row["user_id"], row["family_id"])
-        raise RefreshRejected("refresh_token_reused", "the refresh token was already used; sign in again")
+        logger.warning(
+            "refresh token refused for user %d (%s): family %s revoked", row["user_id"], refused.code, row["family_id"]
+        )
+        raise refused
     return Rotated(user_id=int(row["user_id"]), token=successor)
 
 

@@ -7,8 +7,8 @@ import secrets
 
 import asyncpg
 
-from admin.auth.passwords import hash_password_async
-from admin.users import User, get_user_by_email, set_password
+from admin.auth.passwords import check_password_async, hash_password_async
+from admin.users import USER_COLUMNS, User, get_user_by_email, set_password
 
 MAX_TOKEN_LENGTH = 200
 
@@ -33,17 +33,20 @@ async def create_reset_token(*, pool: asyncpg.Pool, email: str, ttl_s: int) -> t
     return user, token
 
 
-async def confirm_reset(*, pool: asyncpg.Pool, token: str, new_password: str) -> bool:
+async def confirm_reset(*, pool: asyncpg.Pool, token: str, new_password: str) -> User | None:
     """Set the password if ``token`` is valid, unused and unexpired; spends it and every other
-    outstanding reset of the user, and ends the user's sessions. False for a bad token."""
+    outstanding reset of the user, and ends the user's sessions. Returns the user, or None for a bad token.
+
+    Raises:
+        WeakPassword: the new password breaks the policy (the token stays usable).
+    """
     if len(token) > MAX_TOKEN_LENGTH:
-        return False
-    # Check before hashing: a made-up token must not buy the caller an argon2 computation.
-    live = await pool.fetchval(
-        "SELECT 1 FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()", _hash(token)
-    )
-    if live is None:
-        return False
+        return None
+    # Checked before hashing: a made-up token must not buy the caller an argon2 computation.
+    user = await _user_of_live_token(pool, token)
+    if user is None:
+        return None
+    await check_password_async(new_password, email=user.email)
     password_hash = await hash_password_async(new_password)
     async with pool.acquire() as conn, conn.transaction():
         # One UPDATE claims the token: two concurrent confirmations cannot both succeed.
@@ -56,7 +59,17 @@ async def confirm_reset(*, pool: asyncpg.Pool, token: str, new_password: str) ->
             _hash(token),
         )
         if user_id is None:
-            return False
+            return None
         await conn.execute("UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL", user_id)
         await set_password(conn, user_id=user_id, password_hash=password_hash)
-    return True
+    return user
+
+
+async def _user_of_live_token(pool: asyncpg.Pool, token: str) -> User | None:
+    columns = ", ".join(f"u.{column.strip()}" for column in USER_COLUMNS.split(","))
+    row = await pool.fetchrow(
+        f"""SELECT {columns} FROM password_resets r JOIN users u ON u.id = r.user_id
+            WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > now() AND NOT u.disabled""",
+        _hash(token),
+    )
+    return User.from_row(row) if row is not None else None

@@ -3,6 +3,11 @@
 Same rules as /links: a user reads only their own links' analytics (another user's link is a
 404, as for the link itself); admins read any link's. The per-user overview covers the caller's
 own links.
+
+Counts come in three everywhere: ``clicks`` (humans only unless ``include_bots``, as ordering
+and the visitors count use it), ``human_clicks`` and ``bot_clicks`` (always both). Clicks from
+curl, scripts and crawlers are bots; they are never hidden from the split, so a link's
+``click_count`` (every click) always equals ``human_clicks + bot_clicks`` over its whole life.
 """
 
 from __future__ import annotations
@@ -12,11 +17,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from admin import analytics
 from admin.analytics import Interval, InvalidRange, Scope, TimeRange
-from admin.auth.deps import CurrentUser, StoresDep
+from admin.auth.deps import AnalyticsRead, StoresDep
 from admin.links import CODE_PATTERN, get_owned_link
 from admin.problems import Problem, problem_responses
 from common.stores import Stores
@@ -38,21 +43,26 @@ IncludeBots = Annotated[bool, Query(description="Count clicks from crawlers and 
 Top = Annotated[int, Query(ge=1, le=100, description="Entries per breakdown.")]
 
 
-class SeriesPoint(BaseModel):
+class Counts(BaseModel):
+    clicks: int = Field(description="Human clicks, plus bot clicks when include_bots is true.")
+    human_clicks: int = Field(description="Clicks from browsers (whatever include_bots says).")
+    bot_clicks: int = Field(
+        description="Clicks from crawlers, scripts, curl and the like (whatever include_bots says)."
+    )
+
+
+class SeriesPoint(Counts):
     start: str
-    clicks: int
     visitors: int
 
 
-class ValueCount(BaseModel):
+class ValueCount(Counts):
     value: str | None
-    clicks: int
 
 
-class CityCount(BaseModel):
+class CityCount(Counts):
     city: str | None
     country: str | None
-    clicks: int
 
 
 class RangeOut(BaseModel):
@@ -62,14 +72,16 @@ class RangeOut(BaseModel):
     interval: Interval
 
 
-class Analytics(BaseModel):
+class Analytics(Counts):
     """Totals, a time series and top-N breakdowns; ``visitors`` counts an IP + agent once per UTC day."""
 
     code: str | None = None
+    click_count: int | None = Field(
+        None, description="The link's all-time clicks, humans and bots (per-link analytics only)."
+    )
     range: RangeOut
-    clicks: int
+    total_clicks: int = Field(description="human_clicks + bot_clicks in the range.")
     visitors: int
-    bot_clicks: int
     series: list[SeriesPoint]
     referrers: list[ValueCount]
     countries: list[ValueCount]
@@ -90,12 +102,12 @@ class RecentClick(BaseModel):
     is_bot: bool
 
 
-class TopLink(BaseModel):
+class TopLink(Counts):
     code: str
     title: str | None
     target_url: str
-    clicks: int
     visitors: int
+    click_count: int = Field(description="The link's all-time clicks, humans and bots.")
 
 
 def _range(start: date | datetime | None, end: date | datetime | None, tz: str) -> TimeRange:
@@ -103,6 +115,8 @@ def _range(start: date | datetime | None, end: date | datetime | None, tz: str) 
         return analytics.resolve_range(start=start, end=end, tz=tz)
     except InvalidRange as error:
         raise Problem(422, InvalidRange.error_code, str(error)) from None
+    except OverflowError:  # the net under resolve_range's own bounds
+        raise Problem(422, InvalidRange.error_code, "the range lies outside the calendar") from None
 
 
 async def _analytics(
@@ -130,7 +144,7 @@ async def _analytics(
 @router.get("/links/{code}/analytics", response_model=Analytics, responses=problem_responses(*AUTH, 404, 422))
 async def link_analytics(
     code: Code,
-    principal: CurrentUser,
+    principal: AnalyticsRead,
     stores: StoresDep,
     start: From = None,
     end: To = None,
@@ -145,13 +159,13 @@ async def link_analytics(
     result = await _analytics(
         stores, Scope(link_id=link.id), rng, interval=interval, include_bots=include_bots, top=top
     )
-    return {"code": link.code, **result}
+    return {"code": link.code, "click_count": link.click_count, **result}
 
 
 @router.get("/links/{code}/clicks", response_model=list[RecentClick], responses=problem_responses(*AUTH, 404, 422))
 async def link_recent_clicks(
     code: Code,
-    principal: CurrentUser,
+    principal: AnalyticsRead,
     stores: StoresDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     include_bots: IncludeBots = False,
@@ -170,7 +184,7 @@ async def link_recent_clicks(
     },
 )
 async def link_clicks_csv(
-    code: Code, principal: CurrentUser, stores: StoresDep, start: From = None, end: To = None, tz: Tz = "UTC"
+    code: Code, principal: AnalyticsRead, stores: StoresDep, start: From = None, end: To = None, tz: Tz = "UTC"
 ) -> StreamingResponse:
     """The link's raw clicks in the range (bots included, flagged), streamed as CSV."""
     link = await get_owned_link(stores.pool, code, principal)
@@ -184,7 +198,7 @@ async def link_clicks_csv(
 
 @router.get("/analytics/overview", response_model=Analytics, responses=problem_responses(*AUTH, 422))
 async def overview(
-    principal: CurrentUser,
+    principal: AnalyticsRead,
     stores: StoresDep,
     start: From = None,
     end: To = None,
@@ -202,7 +216,7 @@ async def overview(
 
 @router.get("/analytics/top-links", response_model=list[TopLink], responses=problem_responses(*AUTH, 422))
 async def top_links(
-    principal: CurrentUser,
+    principal: AnalyticsRead,
     stores: StoresDep,
     start: From = None,
     end: To = None,

@@ -2,17 +2,25 @@
 
 A user sees and changes only their own links (another user's link answers 404, never 403,
 so that codes do not leak); admins see and change all.
+
+Creation is rate limited per user (HOP_LINK_CREATE_PER_MINUTE, HOP_LINK_CREATE_PER_DAY), each
+bulk or imported item counting as one link: a request that can create nothing answers 429 with
+Retry-After; a bulk request that fits only in part creates the first items that fit and reports
+the rest as ``link_rate_limited`` item errors (with Retry-After on the response).
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from redis.exceptions import RedisError
 
-from admin.auth.deps import CurrentUser, SettingsDep, StoresDep
+from admin.auth.deps import LinksRead, LinksWrite, SettingsDep, StoresDep
 from admin.auth.principal import Principal
 from admin.links import (
     CODE_PATTERN,
@@ -32,8 +40,12 @@ from admin.links_csv import MAX_IMPORT_ROWS, CsvInvalid, export_links, parse_imp
 from admin.links_list import DEFAULT_SORT, LinkFilter, SortKey, list_links
 from admin.problems import Problem, problem_responses
 from admin.qr import DEFAULT_SIZE, MAX_SIZE, MEDIA_TYPES, MIN_SIZE, render_qr
+from admin.routes.audit import RequestActor
 from admin.text import NO_NUL_PATTERN
 from common.settings import AdminSettings
+from common.stores import Stores
+
+logger = logging.getLogger("hop.admin.links")
 
 router = APIRouter(prefix="/links", tags=["links"])
 
@@ -69,6 +81,89 @@ class BulkResult(BaseModel):
     results: list[BulkItemResult]
 
 
+# Atomically, in one round trip: grant as many of ARGV[1] creations as every window still allows,
+# count them, and say how long until the fullest window frees up. KEYS: one counter per window
+# (fixed windows, started by their first creation); ARGV: wanted, then limit and seconds per key.
+_GRANT_LUA = """
+local wanted = tonumber(ARGV[1])
+local grant = wanted
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[2 * i])
+  local left = limit - tonumber(redis.call('GET', key) or '0')
+  if left < wanted then
+    local ttl = redis.call('TTL', key)
+    if ttl < 1 then ttl = tonumber(ARGV[2 * i + 1]) end
+    wait = math.max(wait, ttl)
+  end
+  grant = math.min(grant, math.max(left, 0))
+end
+if grant > 0 then
+  for i, key in ipairs(KEYS) do
+    redis.call('INCRBY', key, grant)
+    redis.call('EXPIRE', key, tonumber(ARGV[2 * i + 1]), 'NX')
+  end
+end
+return {grant, wait}
+"""
+RATE_LIMITED = "link_rate_limited"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """How many of the wanted creations may go ahead, and seconds until more may (0: no wait)."""
+
+    granted: int
+    retry_after: int
+
+
+async def take_quota(stores: Stores, settings: AdminSettings, *, user_id: int, wanted: int) -> Grant:
+    """Count up to ``wanted`` link creations against the user's windows; what fits is granted.
+
+    If Redis is down, creations are not limited rather than impossible (Postgres is the truth and
+    still answers); the outage is logged.
+    """
+    windows = [
+        (f"link-create-{seconds}s", limit, seconds)
+        for limit, seconds in ((settings.link_create_per_minute, 60), (settings.link_create_per_day, 86_400))
+        if limit > 0
+    ]
+    if not windows or wanted <= 0:
+        return Grant(wanted, 0)
+    keys = [stores.keys.throttle(scope, str(user_id)) for scope, _, _ in windows]
+    args = [wanted, *(value for _, limit, seconds in windows for value in (limit, seconds))]
+    try:
+        granted, wait = await stores.redis.register_script(_GRANT_LUA)(keys=keys, args=args)
+    except (RedisError, OSError) as error:
+        logger.warning("link creation not rate limited, redis unavailable: %s", error)
+        return Grant(wanted, 0)
+    return Grant(int(granted), int(wait))
+
+
+def rate_limited(grant: Grant) -> Problem:
+    return Problem(
+        429,
+        RATE_LIMITED,
+        "too many links created; try again later",
+        headers={"Retry-After": str(max(1, grant.retry_after))},
+    )
+
+
+async def _granted_items(
+    stores: Stores, settings: AdminSettings, response: Response, *, user_id: int, items: list[Any]
+) -> tuple[list[Any], list[Link | ItemFailure]]:
+    """The items the quota lets through, and a failure for each of the others (429 when none)."""
+    grant = await take_quota(stores, settings, user_id=user_id, wanted=len(items))
+    if grant.granted == 0 and items:
+        raise rate_limited(grant)
+    refused = items[grant.granted :]
+    if refused:
+        response.headers["Retry-After"] = str(max(1, grant.retry_after))
+    detail = f"over the link creation limit; retry in {max(1, grant.retry_after)} s"
+    failures: list[Link | ItemFailure] = [ItemFailure(RATE_LIMITED, detail) for _ in refused]
+    return items[: grant.granted], failures
+
+
 def _public(link: Link, settings: AdminSettings) -> LinkPublic:
     return link.public(settings.short_base)
 
@@ -84,10 +179,15 @@ def _bulk_result(outcomes: list[Link | ItemFailure], settings: AdminSettings, *,
     return BulkResult(created=created, failed=len(results) - created, results=results)
 
 
-@router.post("", status_code=201, response_model=LinkPublic, responses=problem_responses(*AUTH, 409, 413, 422))
-async def new_link(body: LinkCreate, principal: CurrentUser, stores: StoresDep, settings: SettingsDep) -> LinkPublic:
+@router.post("", status_code=201, response_model=LinkPublic, responses=problem_responses(*AUTH, 409, 413, 422, 429))
+async def new_link(
+    body: LinkCreate, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
+) -> LinkPublic:
     """Shorten a URL: a random code unless ``code`` is given. The edge serves it within a second."""
     target = prepare_target(body, short_base=settings.short_base, blocked_domains=settings.blocked_domains)
+    grant = await take_quota(stores, settings, user_id=principal.id, wanted=1)
+    if grant.granted == 0:
+        raise rate_limited(grant)
     link = await create_link(
         pool=stores.pool,
         redis=stores.redis,
@@ -96,13 +196,14 @@ async def new_link(body: LinkCreate, principal: CurrentUser, stores: StoresDep, 
         target_url=target,
         owner_id=principal.id,
         code_length=settings.code_length,
+        actor=actor,
     )
     return _public(link, settings)
 
 
 @router.get("", response_model=LinksPublic, responses=problem_responses(*AUTH, 422))
 async def links(
-    principal: CurrentUser,
+    principal: LinksRead,
     stores: StoresDep,
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -135,20 +236,29 @@ async def links(
     )
 
 
-@router.post("/bulk", response_model=BulkResult, responses=problem_responses(*AUTH, 413, 422))
-async def bulk_create(body: BulkCreate, principal: CurrentUser, stores: StoresDep, settings: SettingsDep) -> BulkResult:
+@router.post("/bulk", response_model=BulkResult, responses=problem_responses(*AUTH, 413, 422, 429))
+async def bulk_create(
+    body: BulkCreate,
+    response: Response,
+    principal: LinksWrite,
+    actor: RequestActor,
+    stores: StoresDep,
+    settings: SettingsDep,
+) -> BulkResult:
     """Create up to 1,000 links; each item gets its own result (``ok`` and the link, or an error)."""
-    outcomes = await create_links_bulk(
+    items, refused = await _granted_items(stores, settings, response, user_id=principal.id, items=body.links)
+    outcomes: list[Link | ItemFailure] = await create_links_bulk(
         pool=stores.pool,
         redis=stores.redis,
         keys=stores.keys,
-        items=body.links,
+        items=items,
         owner_id=principal.id,
         short_base=settings.short_base,
         blocked_domains=settings.blocked_domains,
         code_length=settings.code_length,
+        actor=actor,
     )
-    return _bulk_result(outcomes, settings)
+    return _bulk_result(outcomes + refused, settings)
 
 
 @router.get(
@@ -157,7 +267,7 @@ async def bulk_create(body: BulkCreate, principal: CurrentUser, stores: StoresDe
     responses={200: {"content": {"text/csv": {}}, "description": "The links as CSV."}, **problem_responses(*AUTH)},
 )
 async def export_csv(
-    principal: CurrentUser,
+    principal: LinksRead,
     stores: StoresDep,
     settings: SettingsDep,
     tag: Annotated[str | None, Query(max_length=64, pattern=NO_NUL_PATTERN)] = None,
@@ -169,24 +279,66 @@ async def export_csv(
     )
 
 
+IMPORT_FIELD = "file"
+
+
+async def import_body(request: Request) -> bytes:
+    """The CSV of an import: the ``file`` field of a multipart form (an upload, as ``curl -F
+    file=@links.csv`` sends, or a text field, as ``curl -F file=<links.csv`` does), or else the raw body.
+
+    Raises:
+        CsvInvalid: a multipart form without a ``file`` field.
+    """
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "multipart/form-data":
+        return await request.body()
+    # The body limit still applies (BodyLimitMiddleware counts what is read); one file, few fields.
+    async with request.form(max_files=1, max_fields=10) as form:
+        upload = form.get(IMPORT_FIELD)
+        if upload is None:
+            raise CsvInvalid(f"send the CSV in the form field {IMPORT_FIELD!r}")
+        return upload.encode() if isinstance(upload, str) else await upload.read()
+
+
 @router.post(
     "/import.csv",
     response_model=BulkResult,
-    responses=problem_responses(*AUTH, 413, 422),
+    responses=problem_responses(*AUTH, 413, 422, 429),
     openapi_extra={
         "requestBody": {
             "required": True,
-            "description": f"UTF-8 CSV with a header row naming at least target_url; at most {MAX_IMPORT_ROWS} rows.",
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": (
+                f"UTF-8 CSV with a header row naming at least target_url; at most {MAX_IMPORT_ROWS} rows. "
+                f"Either the raw CSV as the body, or a multipart form with the CSV in the `{IMPORT_FIELD}` field "
+                f"(`curl -F {IMPORT_FIELD}=@links.csv`)."
+            ),
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {IMPORT_FIELD: {"type": "string", "format": "binary"}},
+                        "required": [IMPORT_FIELD],
+                    }
+                },
+            },
         }
     },
 )
-async def import_csv(request: Request, principal: CurrentUser, stores: StoresDep, settings: SettingsDep) -> BulkResult:
+async def import_csv(
+    request: Request,
+    response: Response,
+    principal: LinksWrite,
+    actor: RequestActor,
+    stores: StoresDep,
+    settings: SettingsDep,
+) -> BulkResult:
     """Create links from CSV (the export format works as is); one result per data row (index 0 is the first)."""
     try:
-        items = parse_import(await request.body())
+        rows = parse_import(await import_body(request))
     except CsvInvalid as error:
         raise Problem(422, error.error_code, str(error)) from None
+    items, refused = await _granted_items(stores, settings, response, user_id=principal.id, items=rows)
     outcomes: list[Link | ItemFailure] = []
     for start in range(0, len(items), MAX_BULK):
         outcomes += await create_links_bulk(
@@ -198,27 +350,43 @@ async def import_csv(request: Request, principal: CurrentUser, stores: StoresDep
             short_base=settings.short_base,
             blocked_domains=settings.blocked_domains,
             code_length=settings.code_length,
+            actor=actor,
+            action="link.import",
         )
-    return _bulk_result(outcomes, settings)
+    return _bulk_result(outcomes + refused, settings)
 
 
 @router.get("/{code}", response_model=LinkPublic, responses=problem_responses(*AUTH, 404, 422))
-async def link(code: Code, principal: CurrentUser, stores: StoresDep, settings: SettingsDep) -> LinkPublic:
+async def link(code: Code, principal: LinksRead, stores: StoresDep, settings: SettingsDep) -> LinkPublic:
     return _public(await get_owned_link(stores.pool, code, principal), settings)
 
 
 async def _update(
-    code: str, changes: dict[str, Any], principal: Principal, stores: StoresDep, settings: AdminSettings
+    code: str,
+    changes: dict[str, Any],
+    *,
+    principal: Principal,
+    actor: RequestActor,
+    action: str,
+    stores: StoresDep,
+    settings: AdminSettings,
 ) -> LinkPublic:
     link = await update_link(
-        pool=stores.pool, redis=stores.redis, keys=stores.keys, code=code, changes=changes, principal=principal
+        pool=stores.pool,
+        redis=stores.redis,
+        keys=stores.keys,
+        code=code,
+        changes=changes,
+        principal=principal,
+        actor=actor,
+        action=action,
     )
     return _public(link, settings)
 
 
 @router.patch("/{code}", response_model=LinkPublic, responses=problem_responses(*AUTH, 404, 413, 422))
 async def change_link(
-    code: Code, body: LinkUpdate, principal: CurrentUser, stores: StoresDep, settings: SettingsDep
+    code: Code, body: LinkUpdate, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
 ) -> LinkPublic:
     """Change any field but the code; ``null`` clears expires_at, max_clicks and title."""
     changes = body.changes()
@@ -226,24 +394,48 @@ async def change_link(
         changes["target_url"] = prepare_target(
             body, short_base=settings.short_base, blocked_domains=settings.blocked_domains
         )
-    return await _update(code, changes, principal, stores, settings)
+    return await _update(
+        code, changes, principal=principal, actor=actor, action="link.update", stores=stores, settings=settings
+    )
 
 
 @router.post("/{code}/disable", response_model=LinkPublic, responses=problem_responses(*AUTH, 404, 422))
-async def disable_link(code: Code, principal: CurrentUser, stores: StoresDep, settings: SettingsDep) -> LinkPublic:
+async def disable_link(
+    code: Code, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
+) -> LinkPublic:
     """Stop redirecting (the edge answers 404 within a second); the link and its data stay."""
-    return await _update(code, {"disabled": True}, principal, stores, settings)
+    return await _update(
+        code,
+        {"disabled": True},
+        principal=principal,
+        actor=actor,
+        action="link.disable",
+        stores=stores,
+        settings=settings,
+    )
 
 
 @router.post("/{code}/enable", response_model=LinkPublic, responses=problem_responses(*AUTH, 404, 422))
-async def enable_link(code: Code, principal: CurrentUser, stores: StoresDep, settings: SettingsDep) -> LinkPublic:
-    return await _update(code, {"disabled": False}, principal, stores, settings)
+async def enable_link(
+    code: Code, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
+) -> LinkPublic:
+    return await _update(
+        code,
+        {"disabled": False},
+        principal=principal,
+        actor=actor,
+        action="link.enable",
+        stores=stores,
+        settings=settings,
+    )
 
 
 @router.delete("/{code}", status_code=204, response_class=Response, responses=problem_responses(*AUTH, 404, 422))
-async def remove_link(code: Code, principal: CurrentUser, stores: StoresDep) -> Response:
+async def remove_link(code: Code, principal: LinksWrite, actor: RequestActor, stores: StoresDep) -> Response:
     """Delete the link; the edge stops redirecting it within a second."""
-    await delete_link(pool=stores.pool, redis=stores.redis, keys=stores.keys, code=code, principal=principal)
+    await delete_link(
+        pool=stores.pool, redis=stores.redis, keys=stores.keys, code=code, principal=principal, actor=actor
+    )
     return Response(status_code=204)
 
 
@@ -257,7 +449,7 @@ async def remove_link(code: Code, principal: CurrentUser, stores: StoresDep) -> 
 )
 async def qr_code(
     code: Code,
-    principal: CurrentUser,
+    principal: LinksRead,
     stores: StoresDep,
     settings: SettingsDep,
     format: Annotated[Literal["svg", "png"], Query()] = "svg",

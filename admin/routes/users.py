@@ -1,15 +1,28 @@
-"""/users: the caller's own account, and user administration for admins."""
+"""/users: the caller's own account, and user administration for admins.
+
+Changing the password and administering users need a signed-in session: an API key gets 403
+``session_required`` there, whatever its scopes (admin/auth/deps.py).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from admin.auth.deps import AdminUser, CurrentUser, StoresDep
-from admin.auth.passwords import MAX_PASSWORD_LENGTH, hash_password_async, verify_password_async
+from admin.auth.deps import AdminUser, CurrentUser, SessionUser, SettingsDep, StoresDep
+from admin.auth.passwords import (
+    MAX_PASSWORD_LENGTH,
+    WeakPassword,
+    check_password_async,
+    hash_password_async,
+    verify_password_async,
+)
+from admin.auth.throttle import Throttle, login_counters
+from admin.client_ip import client_ip
 from admin.problems import Problem, problem_responses
+from admin.routes.auth import weak_password_problem
 from admin.text import NO_NUL_PATTERN
 from admin.users import (
     Password,
@@ -42,21 +55,47 @@ async def me(principal: CurrentUser, stores: StoresDep) -> UserPublic:
     return user.public()
 
 
-@router.post("/me/password", status_code=204, response_class=Response, responses=problem_responses(*AUTH_ERRORS, 422))
-async def change_password(body: PasswordChangeIn, principal: CurrentUser, stores: StoresDep) -> Response:
-    """Change the caller's password; every refresh token of the account is revoked."""
+@router.post(
+    "/me/password", status_code=204, response_class=Response, responses=problem_responses(*AUTH_ERRORS, 422, 429)
+)
+async def change_password(
+    body: PasswordChangeIn, request: Request, principal: SessionUser, stores: StoresDep, settings: SettingsDep
+) -> Response:
+    """Change the caller's password (a session, never an API key); every session of the account ends.
+
+    The current password is checked under the sign-in throttle: a stolen session must not become
+    an unthrottled way to guess it.
+    """
     user = await get_user(stores.pool, principal.id)
-    if user is None or not await verify_password_async(user.password_hash, body.current_password):
+    if user is None:
+        raise Problem.unauthorized()
+    throttle = Throttle(stores.redis, stores.keys)
+    counters = login_counters(user.email, client_ip(request, settings))
+    wait = await throttle.take(*counters)
+    if wait is not None:
+        raise Problem.too_many("too many wrong passwords; try again later", retry_after=wait)
+    if not await verify_password_async(user.password_hash, body.current_password):
         raise Problem(
             422,
             "wrong_password",
             "the current password is wrong",
             errors=[{"loc": ["body", "current_password"], "msg": "wrong password", "type": "wrong_password"}],
         )
-    new_hash = await hash_password_async(body.new_password)
-    async with stores.pool.acquire() as conn, conn.transaction():
-        await set_password(conn, user_id=user.id, password_hash=new_hash)
+    await throttle.give_back(*counters)
+    await _store_new_password(stores, user.id, user.email, body.new_password)
     return Response(status_code=204)
+
+
+async def _store_new_password(stores: StoresDep, user_id: int, email: str, password: str) -> None:
+    try:
+        await check_password_async(password, email=email)
+    except WeakPassword as error:
+        raise weak_password_problem(error, "new_password") from None
+    new_hash = await hash_password_async(password)
+    async with stores.pool.acquire() as conn, conn.transaction():
+        await set_password(conn, user_id=user_id, password_hash=new_hash)
+    # The owner proved the password: failures from any address are forgotten.
+    await Throttle(stores.redis, stores.keys).clear_account(email)
 
 
 @router.get("", response_model=UsersPublic, responses=problem_responses(*AUTH_ERRORS, 422))

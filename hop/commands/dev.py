@@ -15,4 +15,4 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     from hop.dev import run_dev
 
-    return run_dev(settings_from(Settings))
+    return run_dev(settings_from(Settings, dev_stores=False))

@@ -7,25 +7,57 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
+from common.devstate import read_live_state
 from common.logs import configure_logging
-from common.settings import ENV_PREFIX, AnySettings, load_settings_or_exit
+from common.settings import ENV_PREFIX, AnySettings, Settings, load_settings_or_exit
 
 T = TypeVar("T")
 logger = logging.getLogger("hop.cli")
 
 
-def settings_from(kind: type[AnySettings], **overrides: object) -> AnySettings:
+def settings_from(kind: type[AnySettings], *, dev_stores: bool = True, **overrides: object) -> AnySettings:
     """``kind`` read from the environment with non-None ``overrides`` applied; the overrides are
     exported too, so that the processes this one starts (Granian's workers) read the same.
+
+    With ``dev_stores`` and no store URL configured, the stores of a running `hop dev` are used
+    (see common.devstate); `hop dev` itself passes False.
     """
+    if dev_stores:
+        use_dev_stores()
     for name, value in overrides.items():
         if value is not None:
             os.environ[f"{ENV_PREFIX}{name.upper()}"] = str(value)
     settings = load_settings_or_exit(kind)
     configure_logging(settings)
     return settings
+
+
+def use_dev_stores() -> None:
+    """Export the stores, schema and key prefix of a running `hop dev` when neither store URL is set."""
+    store_urls = (f"{ENV_PREFIX}REDIS_URL", f"{ENV_PREFIX}DATABASE_URL")
+    if any(os.environ.get(name) for name in store_urls):
+        return  # configured stores always win, and half of a `hop dev` setup would mix two Hops
+    state = read_live_state(dev_data_dir())
+    if state is None:
+        return
+    found = {
+        "REDIS_URL": state.redis_url,
+        "DATABASE_URL": state.database_url,
+        "DATABASE_SCHEMA": state.database_schema,
+        "REDIS_PREFIX": state.redis_prefix,
+    }
+    for name, value in found.items():
+        os.environ.setdefault(f"{ENV_PREFIX}{name}", value)
+    print(f"hop: using the stores of `hop dev` (pid {state.pid})", file=sys.stderr)
+
+
+def dev_data_dir() -> Path:
+    """Where `hop dev` keeps its stores and state file: HOP_DATA_DIR, as ``Settings`` reads it."""
+    default = Settings.model_fields["data_dir"].default
+    return Path(os.environ.get(f"{ENV_PREFIX}DATA_DIR") or default)
 
 
 def fail(message: str) -> int:

@@ -1,4 +1,8 @@
-"""`hop user create [--admin] EMAIL`: create accounts from the shell, e.g. the first admin."""
+"""`hop user create [--admin] EMAIL`: create accounts from the shell, e.g. the first admin.
+
+The password policy is the API's (admin/auth/passwords.py): 15 characters or more, not common
+nor easy to guess.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import sys
 
 from pydantic import ValidationError
 
+from admin.auth.passwords import WeakPassword
 from admin.users import EmailTaken, Role, UserCreate, create_user
 from common.settings import AdminSettings
 from common.stores import open_stores
@@ -47,6 +52,8 @@ def handle_create(args: argparse.Namespace) -> int:
         print(run_async(lambda: _create(settings, user_in, "admin" if args.admin else "user")))
     except ValidationError as error:
         return fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()))
+    except WeakPassword as error:
+        return fail(f"password: {error}")
     except (ValueError, EmailTaken) as error:
         return fail(str(error))
     return 0

@@ -8,6 +8,7 @@ from typing import Any
 from httpx2 import Response  # what starlette's TestClient answers with (httpx2, not httpx)
 from starlette.testclient import TestClient
 
+# 15+ characters and not guessable: the password policy (admin/auth/passwords.py) accepts it.
 PASSWORD = "correct horse battery staple"
 PROBLEM = "application/problem+json"
 
@@ -28,13 +29,21 @@ def login(client: TestClient, email: str, password: str = PASSWORD) -> Response:
     return client.post("/api/v1/auth/login", json={"email": email, "password": password})
 
 
+def register(client: TestClient, email: str, password: str = PASSWORD) -> Response:
+    return client.post("/api/v1/auth/register", json={"email": email, "password": password})
+
+
 def sign_up(client: TestClient, email: str, password: str = PASSWORD) -> Account:
-    registered = client.post("/api/v1/auth/register", json={"email": email, "password": password})
-    assert registered.status_code == 201, registered.text
+    """A new account, signed in. Registration does not say whether it created one (the same 202 for
+    an address that already has an account), so signing in and /users/me prove it did."""
+    registered = register(client, email, password)
+    assert registered.status_code == 202, registered.text
     tokens = login(client, email, password)
     assert tokens.status_code == 200, tokens.text
     body = tokens.json()
-    return Account(registered.json()["id"], email, body["access_token"], body["refresh_token"])
+    me = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.status_code == 200, me.text
+    return Account(me.json()["id"], email, body["access_token"], body["refresh_token"])
 
 
 def assert_problem(response: Response, status: int, code: str | None = None) -> dict[str, Any]:

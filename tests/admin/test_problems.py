@@ -57,3 +57,37 @@ def test_openapi_documents_problems_and_both_auth_schemes(client: TestClient) ->
     assert "application/problem+json" in create["422"]["content"]
     assert client.get("/docs").status_code == 200
     assert client.get("/redoc").status_code == 200
+
+
+def test_lone_surrogates_and_non_finite_numbers_are_422_problems(client: TestClient, alice: Account) -> None:
+    """JSON that Python parses but no store can hold: once a 500 halfway through the request."""
+    bodies = {
+        "/api/v1/links": [
+            rb'{"target_url": "https://example.com/", "title": "x\ud800y"}',
+            rb'{"target_url": "https://example.com/\udfff"}',
+            rb'{"target_url": "https://example.com/", "tags": ["\udc00"]}',
+            rb'{"target_url": "https://example.com/", "max_clicks": NaN}',
+            rb'{"target_url": "https://example.com/", "max_clicks": Infinity}',
+        ],
+        "/api/v1/links/bulk": [rb'{"links": [{"target_url": "https://example.com/", "title": "\ud83d"}]}'],
+        "/api/v1/auth/register": [rb'{"email": "s@example.com", "password": "long enough \ud800 password"}'],
+        "/api/v1/auth/login": [rb'{"email": "s\ud800@example.com", "password": "whatever it is"}'],
+    }
+    for path, cases in bodies.items():
+        for body in cases:
+            for content_type in ("application/json", "Application/JSON; charset=utf-8", "application/merge-patch+json"):
+                headers = {**alice.headers, "Content-Type": content_type}
+                problem = assert_problem(client.post(path, content=body, headers=headers), 422, "validation_failed")
+                assert problem["errors"][0]["type"] == "json_invalid", problem
+    headers = {**alice.headers, "Content-Type": "application/json"}
+    patch = client.patch("/api/v1/links/nothing", content=rb'{"title": "\ud800"}', headers=headers)
+    assert_problem(patch, 422, "validation_failed")
+    assert client.get("/api/v1/links", headers=alice.headers).json()["count"] == 0
+
+
+def test_escaped_surrogate_pairs_are_stored(client: TestClient, alice: Account) -> None:
+    body = rb'{"target_url": "https://example.com/", "code": "pair", "title": "hop \ud83d\udc07"}'
+    headers = {**alice.headers, "Content-Type": "application/json"}
+    created = client.post("/api/v1/links", content=body, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["title"] == "hop \U0001f407"

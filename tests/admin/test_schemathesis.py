@@ -31,7 +31,8 @@ TIME_BUDGET_S = 60
 
 def _admin_token(base: str, settings: Settings) -> str:
     registered = httpx.post(f"{base}/api/v1/auth/register", json={"email": "fuzz@example.com", "password": PASSWORD})
-    sql(settings, "UPDATE users SET role = 'admin' WHERE id = $1", registered.json()["id"])
+    assert registered.status_code == 202, registered.text  # registration answers no id (docs/security.md)
+    sql(settings, "UPDATE users SET role = 'admin' WHERE email = $1", "fuzz@example.com")
     token: str = httpx.post(
         f"{base}/api/v1/auth/login", json={"email": "fuzz@example.com", "password": PASSWORD}
     ).json()["access_token"]

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from common.settings import Settings
 from common.stores import Stores
 from tests.admin.api import Account, assert_problem
-from tests.analytics.seed import IPHONE, apply_clicks
+from tests.analytics.seed import CHROME, IPHONE, apply_clicks
 
 RANGE = {"from": "2026-05-01", "to": "2026-05-31", "tz": "Europe/Berlin"}
 AT = datetime(2026, 5, 5, 10, tzinfo=UTC)
@@ -34,12 +34,19 @@ async def test_owner_reads_link_analytics(
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["code"], body["clicks"], body["visitors"], body["bot_clicks"]) == ("al1", 3, 2, 0)
+    assert (body["human_clicks"], body["total_clicks"], body["click_count"]) == (3, 3, 3)
     assert body["range"]["tz"] == "Europe/Berlin"
     assert len(body["series"]) == 31
-    assert body["series"][4] == {"start": "2026-05-05T00:00:00+02:00", "clicks": 3, "visitors": 2}
-    assert body["referrers"][0] == {"value": "news.ycombinator.com", "clicks": 2}
-    assert body["countries"][0] == {"value": "FR", "clicks": 2}
-    assert {"value": "mobile", "clicks": 1} in body["devices"]
+    assert body["series"][4] == {
+        "start": "2026-05-05T00:00:00+02:00",
+        "clicks": 3,
+        "human_clicks": 3,
+        "bot_clicks": 0,
+        "visitors": 2,
+    }
+    assert body["referrers"][0] == {"value": "news.ycombinator.com", "clicks": 2, "human_clicks": 2, "bot_clicks": 0}
+    assert body["countries"][0] == {"value": "FR", "clicks": 2, "human_clicks": 2, "bot_clicks": 0}
+    assert {"value": "mobile", "clicks": 1, "human_clicks": 1, "bot_clicks": 0} in body["devices"]
     hourly = client.get(
         "/api/v1/links/al1/analytics", params=RANGE | {"interval": "hour", "to": "2026-05-01"}, headers=alice.headers
     )
@@ -110,3 +117,75 @@ def test_bad_parameters_are_problems(client: TestClient, alice: Account) -> None
     assert_problem(
         client.get("/api/v1/links/params/analytics", params={"interval": "year"}, headers=alice.headers), 422
     )
+
+
+CURL = "curl/8.5.0"
+
+
+async def test_human_and_bot_clicks_are_shown_apart_and_add_up_to_click_count(
+    client: TestClient, alice: Account, stores: Stores, settings: Settings
+) -> None:
+    create(client, alice, "mixed")
+    await apply_clicks(stores, settings, "mixed", [AT] * 4, agent=CURL, ip="198.51.100.7")
+    await apply_clicks(stores, settings, "mixed", [AT, AT], agent=CHROME)
+    link = client.get("/api/v1/links/mixed", headers=alice.headers).json()
+    assert link["click_count"] == 6
+
+    body = client.get("/api/v1/links/mixed/analytics", params=RANGE, headers=alice.headers).json()
+    assert {key: body[key] for key in ("clicks", "human_clicks", "bot_clicks", "total_clicks", "click_count")} == {
+        "clicks": 2,
+        "human_clicks": 2,
+        "bot_clicks": 4,
+        "total_clicks": 6,
+        "click_count": 6,
+    }
+    assert body["human_clicks"] + body["bot_clicks"] == link["click_count"]
+    day = body["series"][4]
+    assert (day["clicks"], day["human_clicks"], day["bot_clicks"]) == (2, 2, 4)
+    assert [(b["value"], b["bot_clicks"]) for b in body["browsers"]] == [("Chrome", 0)]
+
+    with_bots = client.get(
+        "/api/v1/links/mixed/analytics", params=RANGE | {"include_bots": "true"}, headers=alice.headers
+    ).json()
+    assert (with_bots["clicks"], with_bots["total_clicks"]) == (6, 6)
+    assert {"value": "curl", "clicks": 4, "human_clicks": 0, "bot_clicks": 4} in with_bots["browsers"]
+
+    overview = client.get("/api/v1/analytics/overview", params=RANGE, headers=alice.headers).json()
+    assert (overview["clicks"], overview["human_clicks"], overview["bot_clicks"]) == (2, 2, 4)
+    top = client.get("/api/v1/analytics/top-links", params=RANGE, headers=alice.headers).json()
+    assert [(t["code"], t["clicks"], t["human_clicks"], t["bot_clicks"], t["click_count"]) for t in top] == [
+        ("mixed", 2, 2, 4, 6)
+    ]
+
+
+async def test_a_link_clicked_only_by_bots_still_shows_its_clicks(
+    client: TestClient, alice: Account, stores: Stores, settings: Settings
+) -> None:
+    create(client, alice, "botsonly")
+    await apply_clicks(stores, settings, "botsonly", [AT] * 3, agent=CURL)
+    body = client.get("/api/v1/links/botsonly/analytics", params=RANGE, headers=alice.headers).json()
+    assert (body["clicks"], body["bot_clicks"], body["total_clicks"], body["click_count"]) == (0, 3, 3, 3)
+    top = client.get("/api/v1/analytics/top-links", params=RANGE | {"include_bots": "true"}, headers=alice.headers)
+    assert [(t["code"], t["bot_clicks"]) for t in top.json()] == [("botsonly", 3)]
+
+
+def test_ranges_outside_the_calendar_are_422_problems(client: TestClient, alice: Account) -> None:
+    create(client, alice, "edges")
+    ranges = [
+        {"to": "0001-01-01T01:00:00Z"},
+        {"to": "0001-01-01"},
+        {"from": "0001-01-01", "to": "0001-01-03"},
+        {"from": "9999-12-30", "to": "9999-12-31"},
+        {"from": "9999-12-31T23:59:59Z", "to": "9999-12-31T23:59:59.999999Z"},
+        {"from": "0001-01-01T00:00:00+14:00", "to": "0001-01-02"},
+        {"from": "9998-12-31", "to": "9998-12-31", "tz": "Pacific/Kiritimati", "interval": "month"},
+    ]
+    for params in ranges[:-1]:
+        for path in ("/api/v1/links/edges/analytics", "/api/v1/links/edges/clicks.csv", "/api/v1/analytics/overview"):
+            assert_problem(client.get(path, params=params, headers=alice.headers), 422, "invalid_range")
+    # The last day before the bound still answers, in every interval.
+    for interval in ("hour", "day", "week", "month"):
+        response = client.get(
+            "/api/v1/links/edges/analytics", params=ranges[-1] | {"interval": interval}, headers=alice.headers
+        )
+        assert response.status_code == 200, response.text

@@ -63,7 +63,9 @@ async def test_spring_forward_day_has_23_hours_and_weeks_and_months(stores: Stor
     assert day.end - day.start == timedelta(hours=23)
     series = await analytics.time_series(stores.pool, scope, day, interval="day", include_bots=False)
     # Two UTC days, so two visitor-days: the visitor hash is salted per UTC day.
-    assert series == [{"start": "2026-03-08T00:00:00-05:00", "clicks": 2, "visitors": 2}]
+    assert series == [
+        {"start": "2026-03-08T00:00:00-05:00", "clicks": 2, "human_clicks": 2, "bot_clicks": 0, "visitors": 2}
+    ]
     month = analytics.resolve_range(start=date(2026, 3, 1), end=date(2026, 4, 30), tz=NEW_YORK)
     months = await analytics.time_series(stores.pool, scope, month, interval="month", include_bots=False)
     assert [(p["start"], p["clicks"]) for p in months] == [
@@ -85,17 +87,23 @@ async def test_totals_visitors_breakdowns_and_bots(stores: Stores, settings: Set
     rng = analytics.resolve_range(start=date(2026, 5, 1), end=date(2026, 5, 31))
     assert await analytics.totals(stores.pool, scope, rng, include_bots=False) == {
         "clicks": 3,
-        "visitors": 2,
+        "human_clicks": 3,
         "bot_clicks": 1,
+        "total_clicks": 4,
+        "visitors": 2,
     }
     assert (await analytics.totals(stores.pool, scope, rng, include_bots=True))["clicks"] == 4
     parts = await analytics.breakdowns(stores.pool, scope, rng, include_bots=False)
-    assert parts["referrer"] == [{"value": "google.com", "clicks": 2}, {"value": "t.co", "clicks": 1}]
-    assert parts["country"] == [{"value": "DE", "clicks": 2}, {"value": None, "clicks": 1}]
-    assert parts["device"] == [{"value": "desktop", "clicks": 2}, {"value": "mobile", "clicks": 1}]
-    assert parts["os"] == [{"value": "Windows", "clicks": 2}, {"value": "iOS", "clicks": 1}]
+    assert [(p["value"], p["clicks"]) for p in parts["referrer"]] == [("google.com", 2), ("t.co", 1)]
+    assert [(p["value"], p["clicks"]) for p in parts["device"]] == [("desktop", 2), ("mobile", 1)]
+    assert [(p["value"], p["clicks"]) for p in parts["os"]] == [("Windows", 2), ("iOS", 1)]
+    # The bot had no country: the unknown value holds one human click and one bot click.
+    assert parts["country"] == [
+        {"value": "DE", "clicks": 2, "human_clicks": 2, "bot_clicks": 0},
+        {"value": None, "clicks": 1, "human_clicks": 1, "bot_clicks": 1},
+    ]
     with_bots = await analytics.top_values(stores.pool, scope, rng, "device", include_bots=True)
-    assert {"value": "bot", "clicks": 1} in with_bots
+    assert {"value": "bot", "clicks": 1, "human_clicks": 0, "bot_clicks": 1} in with_bots
     recent = await analytics.recent_clicks(stores.pool, link.id, include_bots=False)
     assert len(recent) == 3 and recent[0]["browser"] in {"Chrome", "Mobile Safari"}
 

@@ -288,3 +288,16 @@ async def test_entries_at_or_before_the_cursor_are_never_applied_again(
         again = await apply_entries(conn, shard=0, expected_cursor=entries[1].stream_id, entries=entries)
         assert (again.clicks, again.last_id) == (0, entries[1].stream_id)
     assert await stores.pool.fetchval("SELECT click_count FROM links WHERE code = 'a'") == 1
+
+
+async def test_the_worker_replays_link_changes_that_never_reached_redis(
+    stores: Stores, settings: Settings, drain: Drain
+) -> None:
+    await add_link(stores, settings, "https://example.com/q", code="q")
+    # Disabled a minute ago by a writer whose write-through never ran (Redis down, or killed after COMMIT).
+    await stores.pool.execute("UPDATE links SET disabled = true WHERE code = 'q'")
+    await stores.pool.execute("UPDATE edge_sync_pending SET queued_at = now() - interval '1 minute'")
+    assert await stores.redis.get(stores.keys.link("q")) != NEGATIVE
+    await drain()
+    assert await stores.redis.get(stores.keys.link("q")) == NEGATIVE
+    assert await stores.pool.fetchval("SELECT count(*) FROM edge_sync_pending") == 0

@@ -1,4 +1,4 @@
-"""Access-token attacks: alg=none, wrong key, tampering, expiry, wrong audience/issuer, missing claims."""
+"""Access-token attacks: alg=none, wrong key, tampering, expiry, wrong audience/issuer, missing claims, key ids."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import orjson
 import pytest
 from starlette.testclient import TestClient
 
-from admin.auth.tokens import InvalidToken, decode_access_token, issue_access_token
+from admin.auth.tokens import InvalidToken, decode_access_token, issue_access_token, key_id
 from common.settings import Settings
 from tests.admin.api import Account, assert_problem
 
@@ -32,11 +32,19 @@ def _claims(**overrides: object) -> dict[str, object]:
     return {k: v for k, v in claims.items() if v is not None}
 
 
+def _sign(claims: dict[str, object], key: str = SETTINGS.jwt_secret, *, kid: str | None = None) -> str:
+    """``claims`` signed with HS256 under ``key``, naming the current key (or ``kid``): each attack
+    below then fails for its own reason, not for a missing or unknown key id."""
+    return jwt.encode(claims, key, algorithm="HS256", headers={"kid": kid or key_id(SETTINGS.jwt_secret)})
+
+
 def _hs512() -> str:
     # PyJWT warns that the key is short for SHA-512; the point here is only that HS512 is refused.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
-        return jwt.encode(_claims(), SETTINGS.jwt_secret, algorithm="HS512")
+        return jwt.encode(
+            _claims(), SETTINGS.jwt_secret, algorithm="HS512", headers={"kid": key_id(SETTINGS.jwt_secret)}
+        )
 
 
 def _b64(data: bytes) -> str:
@@ -57,21 +65,20 @@ def test_alg_none_is_refused() -> None:
 
 
 ATTACKS: dict[str, Callable[[], str]] = {
-    "wrong key": lambda: jwt.encode(_claims(), "another-secret-of-at-least-32-bytes!!", algorithm="HS256"),
-    "expired": lambda: jwt.encode(
-        _claims(iat=int(time.time()) - 3600, exp=int(time.time()) - 60), SETTINGS.jwt_secret, algorithm="HS256"
-    ),
-    "wrong audience": lambda: jwt.encode(_claims(aud="someone-else"), SETTINGS.jwt_secret, algorithm="HS256"),
-    "wrong issuer": lambda: jwt.encode(_claims(iss="evil"), SETTINGS.jwt_secret, algorithm="HS256"),
-    "no exp": lambda: jwt.encode(_claims(exp=None), SETTINGS.jwt_secret, algorithm="HS256"),
-    "no iat": lambda: jwt.encode(_claims(iat=None), SETTINGS.jwt_secret, algorithm="HS256"),
-    "no aud": lambda: jwt.encode(_claims(aud=None), SETTINGS.jwt_secret, algorithm="HS256"),
-    "issued in the future": lambda: jwt.encode(
-        _claims(iat=int(time.time()) + 600, exp=int(time.time()) + 900), SETTINGS.jwt_secret, algorithm="HS256"
-    ),
+    "wrong key": lambda: _sign(_claims(), "another-secret-of-at-least-32-bytes!!"),
+    "expired": lambda: _sign(_claims(iat=int(time.time()) - 3600, exp=int(time.time()) - 60)),
+    "wrong audience": lambda: _sign(_claims(aud="someone-else")),
+    "wrong issuer": lambda: _sign(_claims(iss="evil")),
+    "no exp": lambda: _sign(_claims(exp=None)),
+    "no iat": lambda: _sign(_claims(iat=None)),
+    "no aud": lambda: _sign(_claims(aud=None)),
+    "issued in the future": lambda: _sign(_claims(iat=int(time.time()) + 600, exp=int(time.time()) + 900)),
     "HS512 with the right key": lambda: _hs512(),
-    "non-numeric subject": lambda: jwt.encode(_claims(sub="admin"), SETTINGS.jwt_secret, algorithm="HS256"),
+    "non-numeric subject": lambda: _sign(_claims(sub="admin")),
     "garbage": lambda: "not.a.jwt",
+    "no key id": lambda: jwt.encode(_claims(), SETTINGS.jwt_secret, algorithm="HS256"),
+    "unknown key id": lambda: _sign(_claims(), kid=key_id("a retired secret of at least 32 bytes")),
+    "key id of another key": lambda: _sign(_claims(), "another-secret-of-at-least-32-bytes!!"),
 }
 
 
@@ -98,16 +105,17 @@ def _forge_for(account: Account, settings: Settings, attack: str) -> str:
         claims = orjson.loads(base64.urlsafe_b64decode(payload + "=="))
         claims["sub"] = str(account.id + 1000)
         return f"{header}.{_b64(orjson.dumps(claims))}.{signature}"
+    kid = key_id(settings.jwt_secret)
     if attack == "expired":
-        return jwt.encode(
+        return _sign(
             _claims(sub=str(account.id), iat=int(time.time()) - 3600, exp=int(time.time()) - 60),
             settings.jwt_secret,
-            algorithm="HS256",
+            kid=kid,
         )
     if attack == "wrong audience":
-        return jwt.encode(_claims(sub=str(account.id), aud="other"), settings.jwt_secret, algorithm="HS256")
+        return _sign(_claims(sub=str(account.id), aud="other"), settings.jwt_secret, kid=kid)
     assert attack == "wrong key"
-    return jwt.encode(_claims(sub=str(account.id)), "x" * 40, algorithm="HS256")
+    return _sign(_claims(sub=str(account.id)), "x" * 40, kid=kid)
 
 
 def test_the_api_answers_401_problems_to_bad_tokens(client: TestClient, alice: Account, settings: Settings) -> None:

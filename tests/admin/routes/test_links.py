@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+import httpx
+import pytest
 import redis
 from httpx2 import Response
 from starlette.testclient import TestClient
 
 from common.records import NEGATIVE, Keys, LinkRecord
 from common.settings import Settings
-from harness.processes import free_port
+from harness.processes import free_port, run_hop
 from tests.admin.api import Account, assert_problem, sign_up
 from tests.admin.conftest import ClientFactory
-from tests.conftest import SettingsFactory
+from tests.admin.db import sql
+from tests.conftest import ProcessFactory, SettingsFactory
+from tests.helpers import wait_until
 
 
 def edge_record(settings: Settings, code: str) -> LinkRecord | bytes | None:
@@ -86,7 +93,7 @@ BAD_TARGETS = {
     "too_long": "https://example.com/" + "a" * 2100,
     "credentials": "https://user:pw@example.com/",
     "control_characters": "https://example.com/\r\nSet-Cookie: x=1",
-    "invalid_host": "https:///nohost",
+    "invalid_host": "https://ex ample.com/",
     "loop": "http://127.0.0.1:8000/abc",
     "blocked_domain": "https://sub.evil.example/phish",
 }
@@ -210,3 +217,117 @@ def test_qr_codes(client: TestClient, alice: Account) -> None:
 def test_nul_in_search_parameters_is_422(client: TestClient, alice: Account) -> None:
     for params in ({"q": "a\x00"}, {"tag": "\x00"}):
         assert_problem(client.get("/api/v1/links", params=params, headers=alice.headers), 422, "validation_failed")
+
+
+# Spellings that a browser reads as a blocked domain or as the short domain itself (WHATWG URL parsing).
+HOSTILE_TARGETS = {
+    "blocked_domain": [
+        "https://%62locked.example/",
+        "https://blocked%2eexample/",
+        "https:\\\\blocked.example\\x",
+        "https:/\\Blocked.Example./x",
+        "https://sub.blocked.example../",
+        "https://ｂｌｏｃｋｅｄ。example/",
+        "https://BÜCHER.example/",
+        "https://xn--bcher-kva.example/",
+    ],
+    "loop": [
+        "https://hop%2eexample/x",
+        "https://HOP.example./x",
+        "https:hop.example/x",
+        "http://%68op.example:8080/x",
+        "https://www.hop。example/x",
+    ],
+}
+
+
+def test_hostile_spellings_of_blocked_and_short_domains_are_refused(
+    settings_factory: SettingsFactory, client_factory: ClientFactory
+) -> None:
+    settings = settings_factory(blocked_domains="Blocked.Example.,Bücher.Example", short_base_url="https://hop.example")
+    client = client_factory(settings)
+    account = sign_up(client, "hostile@example.com")
+    create(client, account, code="kept")
+    for reason, targets in HOSTILE_TARGETS.items():
+        for target in targets:
+            created = client.post("/api/v1/links", json={"target_url": target}, headers=account.headers)
+            assert assert_problem(created, 422, reason)["errors"][0]["loc"] == ["body", "target_url"], target
+            changed = client.patch("/api/v1/links/kept", json={"target_url": target}, headers=account.headers)
+            assert_problem(changed, 422, reason)
+        bulk = client.post(
+            "/api/v1/links/bulk", json={"links": [{"target_url": t} for t in targets]}, headers=account.headers
+        )
+        assert [r["error"]["code"] for r in bulk.json()["results"]] == [reason] * len(targets)
+    assert client.get("/api/v1/links", headers=account.headers).json()["count"] == 1
+    assert client.get("/api/v1/links/kept", headers=account.headers).json()["target_url"] == "https://example.com/page"
+
+
+CANONICAL_TARGETS = {
+    "http://0x7f.0.0.2/x": "http://127.0.0.2/x",
+    "https:\\\\Example.COM.\\a b": "https://example.com./a%20b",
+    "https://%65xample.com:443/p/../q": "https://example.com/q",
+    "https://ｅｘａｍｐｌｅ。com/ü?q=ü#ü": "https://example.com/%C3%BC?q=%C3%BC#%C3%BC",
+}
+
+
+@pytest.mark.e2e
+def test_the_canonical_target_is_stored_and_redirected_to(
+    client: TestClient, alice: Account, settings: Settings, edge_factory: ProcessFactory
+) -> None:
+    edge = edge_factory(settings)
+    for n, (target, canonical) in enumerate(CANONICAL_TARGETS.items()):
+        code = f"canon{n}"
+        assert create(client, alice, target_url=target, code=code)["target_url"] == canonical
+        assert client.get(f"/api/v1/links/{code}", headers=alice.headers).json()["target_url"] == canonical
+        assert sql(settings, "SELECT target_url FROM links WHERE code = $1", code)[0][0] == canonical
+        record = wait_until(partial(edge_record, settings, code), lambda r: isinstance(r, LinkRecord))
+        assert isinstance(record, LinkRecord) and record.target == canonical
+        redirect = httpx.get(f"{edge.url}/{code}", follow_redirects=False)
+        assert (redirect.status_code, redirect.headers["location"]) == (302, canonical)
+
+
+def test_a_past_expiry_is_refused_on_create(client: TestClient, alice: Account) -> None:
+    now = datetime.now(UTC)
+    for expires in (now - timedelta(days=1), now, datetime(2020, 1, 1, tzinfo=UTC)):
+        body = {"target_url": "https://example.com/", "expires_at": expires.isoformat()}
+        problem = assert_problem(client.post("/api/v1/links", json=body, headers=alice.headers), 422)
+        assert problem["code"] == "validation_failed"
+        assert problem["errors"][0]["loc"] == ["body", "expires_at"]
+        assert "not in the future" in problem["detail"]
+    assert client.get("/api/v1/links", headers=alice.headers).json()["count"] == 0
+    future = (now + timedelta(minutes=5)).isoformat()
+    assert create(client, alice, expires_at=future)["expires_at"] is not None
+
+
+def test_a_past_expiry_is_refused_in_bulk_and_csv_imports(client: TestClient, alice: Account) -> None:
+    past, future = "2020-01-01T00:00:00Z", "2099-01-01T00:00:00Z"
+    items = [{"target_url": "https://example.com/", "expires_at": when} for when in (past, future)]
+    bulk = client.post("/api/v1/links/bulk", json={"links": items}, headers=alice.headers).json()
+    assert [r["ok"] or r["error"]["code"] for r in bulk["results"]] == ["validation_failed", True]
+    assert "expires_at" in bulk["results"][0]["error"]["detail"]
+
+    text = f"target_url,expires_at\r\nhttps://example.com/1,{past}\r\nhttps://example.com/2,{future}\r\n"
+    headers = {**alice.headers, "Content-Type": "text/csv"}
+    imported = client.post("/api/v1/links/import.csv", content=text, headers=headers).json()
+    assert [r["ok"] or r["error"]["code"] for r in imported["results"]] == ["validation_failed", True]
+    assert client.get("/api/v1/links", headers=alice.headers).json()["count"] == 2
+
+
+def test_a_past_expiry_is_refused_on_update(client: TestClient, alice: Account) -> None:
+    link = create(client, alice, code="later", expires_at="2099-01-01T00:00:00Z")
+    for expires in ("2020-01-01T00:00:00Z", datetime.now(UTC).isoformat()):
+        changed = client.patch("/api/v1/links/later", json={"expires_at": expires}, headers=alice.headers)
+        problem = assert_problem(changed, 422, "validation_failed")
+        assert "disable" in problem["detail"]
+    assert client.get("/api/v1/links/later", headers=alice.headers).json() == link
+    # Clearing the expiry, or moving it to another future time, is still allowed.
+    cleared = client.patch("/api/v1/links/later", json={"expires_at": None}, headers=alice.headers)
+    assert cleared.status_code == 200 and cleared.json()["expires_at"] is None
+
+
+def test_hop_link_add_refuses_a_past_expiry(settings: Settings) -> None:
+    args = ("link", "add", "https://example.com/", "--code", "old", "--expires", "2020-01-01T00:00Z")
+    refused = run_hop(settings, *args)
+    assert refused.returncode == 1
+    assert "expires_at" in refused.stderr and "not in the future" in refused.stderr
+    assert sql(settings, "SELECT count(*) FROM links")[0][0] == 0

@@ -1,7 +1,12 @@
-"""Password reset: a single-use, expiring token mailed over real SMTP (aiosmtpd), or logged in dev."""
+"""Password reset: a single-use, expiring link mailed over real SMTP (aiosmtpd), or logged in dev.
+
+The link is built from HOP_PUBLIC_ADMIN_URL, never from the request's Host header, and carries
+the token in its fragment. Mail per address is limited atomically, however many requests race.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Iterator
@@ -13,19 +18,23 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from httpx2 import Response
+from redis.asyncio import Redis
 from starlette.testclient import TestClient
 
-from admin.auth.throttle import RESET_LIMIT
+from admin.auth.throttle import ACCOUNT_LIMIT, PAIR_LIMIT, REGISTER_NOTICE_LIMIT, RESET_LIMIT, account_subject
 from common.settings import Settings
 from harness.processes import free_port
 from harness.stores import run_sync
-from tests.admin.api import PASSWORD, assert_problem, login, sign_up
+from tests.admin.api import PASSWORD, assert_problem, login, register, sign_up
+from tests.admin.asgi import in_process_admin
 from tests.admin.conftest import ClientFactory
+from tests.admin.db import sql
 from tests.conftest import SettingsFactory
-from tests.helpers import wait_until
+from tests.helpers import wait_until, wait_until_in_loop
 
 NEW_PASSWORD = "a brand new passphrase"
-TOKEN_RE = re.compile(r"^    ([A-Za-z0-9_-]{40,})\r?$", re.MULTILINE)
+PUBLIC_ADMIN_URL = "https://admin.hop.example/console"
+TOKEN_RE = re.compile(r"/reset-password#token=([A-Za-z0-9_-]{40,})\r?$", re.MULTILINE)
 
 
 class Inbox:
@@ -70,15 +79,25 @@ def mailing_client(
     smtp: tuple[Inbox, int], settings_factory: SettingsFactory, client_factory: ClientFactory
 ) -> tuple[TestClient, Inbox, Settings]:
     inbox, port = smtp
-    settings = settings_factory(smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none", mail_from="hop@example.org")
+    settings = settings_factory(
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_tls="none",
+        mail_from="hop@example.org",
+        public_admin_url=PUBLIC_ADMIN_URL,
+    )
     return client_factory(settings), inbox, settings
 
 
-def _token(message: Message) -> str:
+def _text(message: Message) -> str:
     payload = message.get_payload(decode=True)
     assert isinstance(payload, bytes)
-    match = TOKEN_RE.search(payload.decode())
-    assert match, payload
+    return payload.decode()
+
+
+def _token(message: Message) -> str:
+    match = TOKEN_RE.search(_text(message))
+    assert match, _text(message)
     return match[1]
 
 
@@ -99,6 +118,8 @@ def test_reset_by_mail_sets_a_new_password_once(mailing_client: tuple[TestClient
     token = _token(message)
 
     assert_problem(_confirm(client, token, "short"), 422, "validation_failed")
+    # A weak password is refused without spending the token.
+    assert_problem(_confirm(client, token, "passwordpassword"), 422, "weak_password")
     assert _confirm(client, token).status_code == 204
     assert login(client, account.email, NEW_PASSWORD).status_code == 200
     assert_problem(login(client, account.email, PASSWORD), 401, "invalid_credentials")
@@ -181,3 +202,90 @@ def test_reset_mail_is_limited_per_address(
     assert len(suppressed()) == 2
     flooded = [["flooded@example.com"]] * RESET_LIMIT.max_failures
     assert sorted(inbox.recipients()) == [*flooded, ["sentinel@example.com"]]
+
+
+def test_the_mail_links_to_the_public_admin_url_whatever_the_host_header(
+    mailing_client: tuple[TestClient, Inbox, Settings],
+) -> None:
+    client, inbox, _ = mailing_client
+    sign_up(client, "victim@example.com")
+    spoofed = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "Forwarded": "host=evil.example"}
+    assert client.post("/api/v1/auth/password-reset", json={"email": "victim@example.com"}, headers=spoofed).is_success
+    text = _text(inbox.wait(1)[0][1])
+    assert "evil.example" not in text
+    # A link to the dashboard's page, the token in the fragment (which browsers never send on).
+    assert f"    {PUBLIC_ADMIN_URL}/reset-password#token={_token(inbox.messages[0][1])}" in text.splitlines()
+    assert "POST" not in text
+
+
+def test_without_a_public_admin_url_links_use_the_admins_own_address(
+    client: TestClient, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    sign_up(client, "local@example.com")
+    with caplog.at_level(logging.INFO, logger="hop.admin.mail"):
+        client.post(
+            "/api/v1/auth/password-reset", json={"email": "local@example.com"}, headers={"Host": "evil.example"}
+        )
+        wait_until(lambda: "reset-password#token=" in caplog.text, what="the mail in the log")
+    assert f"http://{settings.admin_host}:{settings.admin_port}/reset-password#token=" in caplog.text
+    assert "evil.example" not in caplog.text
+
+
+async def test_concurrent_reset_requests_send_exactly_the_limit(
+    smtp: tuple[Inbox, int], settings_factory: SettingsFactory
+) -> None:
+    inbox, port = smtp
+    settings = settings_factory(smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none")
+    async with in_process_admin(settings) as admin:
+        client = await admin.client()
+        for email in ("flood@example.com", "sentinel@example.com"):
+            assert (await client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})).is_success
+        requests = [client.post("/api/v1/auth/password-reset", json={"email": "flood@example.com"}) for _ in range(30)]
+        assert {response.status_code for response in await asyncio.gather(*requests)} == {202}
+        # A reset for another address, asked after all of them: its mail arriving proves none is still on its way.
+        await client.post("/api/v1/auth/password-reset", json={"email": "sentinel@example.com"})
+        await wait_until_in_loop(
+            lambda: [r for r in inbox.recipients() if r == ["sentinel@example.com"]], what="the sentinel's mail"
+        )
+    assert inbox.recipients().count(["flood@example.com"]) == RESET_LIMIT.max_failures
+
+
+def test_a_reset_clears_the_accounts_sign_in_throttle(mailing_client: tuple[TestClient, Inbox, Settings]) -> None:
+    client, inbox, settings = mailing_client
+    account = sign_up(client, "locked@example.com")
+    for _ in range(PAIR_LIMIT.max_failures):
+        assert_problem(login(client, account.email, "wrong password entirely"), 401)
+    assert_problem(login(client, account.email), 429, "too_many_requests")
+
+    client.post("/api/v1/auth/password-reset", json={"email": account.email})
+    assert _confirm(client, _token(inbox.wait(1)[0][1])).status_code == 204
+    subject = account_subject(account.email)
+    account_keys = [f"throttle:{scope}:{subject}" for scope in (ACCOUNT_LIMIT.scope, PAIR_LIMIT.scope)]
+    assert _redis_keys(settings, *account_keys) == 0
+    # From the very address that was stopped: the owner proved they hold the mailbox.
+    assert login(client, account.email, NEW_PASSWORD).status_code == 200
+
+
+def _redis_keys(settings: Settings, *names: str) -> int:
+    async def count() -> int:
+        redis = Redis.from_url(str(settings.redis_url))
+        try:
+            return int(await redis.exists(*(f"{settings.redis_prefix}{name}" for name in names)))
+        finally:
+            await redis.aclose()
+
+    return run_sync(count())
+
+
+def test_registering_a_taken_address_notifies_its_owner(mailing_client: tuple[TestClient, Inbox, Settings]) -> None:
+    client, inbox, settings = mailing_client
+    sign_up(client, "taken@example.com")
+    before = sql(settings, "SELECT * FROM users")
+    for _ in range(REGISTER_NOTICE_LIMIT.max_failures + 2):
+        assert register(client, "Taken@example.com", "someone else's passphrase here").status_code == 202
+    client.post("/api/v1/auth/password-reset", json={"email": "taken@example.com"})
+    mails = inbox.wait(REGISTER_NOTICE_LIMIT.max_failures + 1)
+    assert sql(settings, "SELECT * FROM users") == before
+    notices = [message for envelope, message in mails if "already has one" in _text(message)]
+    assert len(notices) == REGISTER_NOTICE_LIMIT.max_failures
+    assert f"    {PUBLIC_ADMIN_URL}/" in _text(notices[0]).splitlines()

@@ -1,0 +1,193 @@
+"""The audit log: every link change leaves who, how, from where, old and new values; admins read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import pytest
+from starlette.testclient import TestClient
+
+from admin.audit import CLI, Actor, record
+from admin.links import LinkNotFound, update_link
+from common.settings import Settings
+from common.stores import Stores
+from tests.admin.api import Account, assert_problem
+from tests.admin.db import sql
+from tests.helpers import add_link
+
+AUDIT = "/api/v1/audit"
+
+
+def entries(client: TestClient, root: Account, **params: Any) -> list[dict[str, Any]]:
+    response = client.get(AUDIT, params=params, headers=root.headers)
+    assert response.status_code == 200, response.text
+    data: list[dict[str, Any]] = response.json()["data"]
+    return data
+
+
+def link_id(settings: Settings, code: str) -> int:
+    return int(sql(settings, "SELECT id FROM links WHERE code = $1", code)[0]["id"])
+
+
+def test_link_changes_leave_entries_with_old_and_new_values(
+    client: TestClient, alice: Account, root: Account, settings: Settings
+) -> None:
+    made = client.post(
+        "/api/v1/links",
+        json={"target_url": "https://example.com/a", "code": "aud1", "title": "First"},
+        headers={**alice.headers, "X-Forwarded-For": "203.0.113.9"},
+    )
+    assert made.status_code == 201, made.text
+    created_id = link_id(settings, "aud1")
+    patched = client.patch(
+        "/api/v1/links/aud1", json={"target_url": "https://example.com/b", "title": "First"}, headers=alice.headers
+    )
+    assert patched.status_code == 200
+    assert client.post("/api/v1/links/aud1/disable", headers=alice.headers).status_code == 200
+    assert client.post("/api/v1/links/aud1/enable", headers=alice.headers).status_code == 200
+    assert client.delete("/api/v1/links/aud1", headers=alice.headers).status_code == 204
+
+    log = entries(client, root, entity_type="link", entity_code="aud1")
+    assert [e["action"] for e in log] == ["link.delete", "link.enable", "link.disable", "link.update", "link.create"]
+    assert {(e["actor_id"], e["actor_kind"], e["entity_id"]) for e in log} == {(alice.id, "user", created_id)}
+    # No trusted proxies configured: the peer's address, not the one the caller claims.
+    assert {e["client_ip"] for e in log} == {"testclient"}
+    created, updated, disabled = log[-1], log[-2], log[-3]
+    assert created["old_values"] is None
+    assert created["new_values"]["target_url"] == "https://example.com/a"
+    assert (created["new_values"]["owner_id"], created["new_values"]["title"]) == (alice.id, "First")
+    # Only what changed: the title was sent again, unchanged.
+    assert (updated["old_values"], updated["new_values"]) == (
+        {"target_url": "https://example.com/a"},
+        {"target_url": "https://example.com/b"},
+    )
+    assert (disabled["old_values"], disabled["new_values"]) == ({"disabled": False}, {"disabled": True})
+    assert log[0]["old_values"]["target_url"] == "https://example.com/b" and log[0]["new_values"] is None
+
+
+def test_bulk_import_and_api_keys_are_recorded(client: TestClient, alice: Account, root: Account) -> None:
+    items = [{"target_url": "https://example.com/1", "code": "bulk1"}, {"target_url": "not a url"}]
+    assert client.post("/api/v1/links/bulk", json={"links": items}, headers=alice.headers).json()["created"] == 1
+    csv = "code,target_url\r\nimp1,https://example.com/i1\r\nimp2,https://example.com/i2\r\n"
+    imported = client.post(
+        "/api/v1/links/import.csv", content=csv, headers={**alice.headers, "Content-Type": "text/csv"}
+    )
+    assert imported.json()["created"] == 2
+    key = client.post("/api/v1/api-keys", json={"name": "ci"}, headers=alice.headers).json()["key"]
+    by_key = client.post(
+        "/api/v1/links", json={"target_url": "https://example.com/k", "code": "bykey"}, headers={"X-API-Key": key}
+    )
+    assert by_key.status_code == 201, by_key.text
+
+    log = entries(client, root, actor_id=alice.id)
+    assert [(e["action"], e["entity_code"], e["actor_kind"]) for e in log] == [
+        ("link.create", "bykey", "api_key"),
+        ("link.import", "imp2", "user"),
+        ("link.import", "imp1", "user"),
+        ("link.bulk_create", "bulk1", "user"),
+    ]
+    assert log[1]["new_values"]["target_url"] == "https://example.com/i2"
+
+
+def test_only_admins_read_the_audit_log(client: TestClient, alice: Account, root: Account) -> None:
+    assert_problem(client.get(AUDIT, headers=alice.headers), 403, "admin_required")
+    assert_problem(client.get(AUDIT), 401)
+    key = client.post("/api/v1/api-keys", json={"name": "root-key"}, headers=root.headers).json()["key"]
+    assert_problem(client.get(AUDIT, headers={"X-API-Key": key}), 403)
+    assert client.get(AUDIT, headers=root.headers).status_code == 200
+
+
+def test_filters_and_keyset_pages(client: TestClient, alice: Account, bob: Account, root: Account) -> None:
+    for n in range(5):
+        body = {"target_url": f"https://example.com/{n}", "code": f"page{n}"}
+        assert client.post("/api/v1/links", json=body, headers=alice.headers).status_code == 201
+    assert (
+        client.post("/api/v1/links", json={"target_url": "https://b.example/"}, headers=bob.headers).status_code == 201
+    )
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"actor_id": alice.id, "limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = client.get(AUDIT, params=params, headers=root.headers).json()
+        seen += [e["entity_code"] for e in page["data"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"page{n}" for n in reversed(range(5))]
+    assert [e["actor_id"] for e in entries(client, root, action="link.create")].count(bob.id) == 1
+    assert entries(client, root, until="2000-01-01T00:00:00Z") == []
+    assert len(entries(client, root, since="2000-01-01T00:00:00Z")) == 6
+    assert_problem(client.get(AUDIT, params={"cursor": "bm9wZQ"}, headers=root.headers), 422, "invalid_cursor")
+    assert_problem(client.get(AUDIT, params={"since": "2026-01-01T00:00:00"}, headers=root.headers), 422)
+    assert_problem(client.get(AUDIT, params={"entity_type": "api_key"}, headers=root.headers), 422)
+
+
+async def test_an_entry_commits_or_rolls_back_with_its_change(stores: Stores, settings: Settings) -> None:
+    link = await add_link(stores, settings, "https://example.com/", code="atomic")
+    # An actor the table refuses (a user kind without a user): the change must not commit without its entry.
+    broken = Actor("user", None, "198.51.100.1")
+    with pytest.raises(asyncpg.CheckViolationError):
+        await update_link(
+            pool=stores.pool,
+            redis=stores.redis,
+            keys=stores.keys,
+            code="atomic",
+            changes={"disabled": True},
+            principal=None,
+            actor=broken,
+        )
+    assert await stores.pool.fetchval("SELECT disabled FROM links WHERE id = $1", link.id) is False
+    # A change that fails leaves no entry either.
+    with pytest.raises(LinkNotFound):
+        await update_link(
+            pool=stores.pool,
+            redis=stores.redis,
+            keys=stores.keys,
+            code="nothing",
+            changes={"disabled": True},
+            principal=None,
+            actor=CLI,
+        )
+    assert await stores.pool.fetchval("SELECT count(*) FROM audit_log") == 0
+    await update_link(
+        pool=stores.pool,
+        redis=stores.redis,
+        keys=stores.keys,
+        code="atomic",
+        changes={"disabled": True},
+        principal=None,
+        actor=CLI,
+    )
+    row = await stores.pool.fetchrow("SELECT actor_id, actor_kind, action, new_values FROM audit_log")
+    assert row is not None
+    assert dict(row) == {
+        "actor_id": None,
+        "actor_kind": "cli",
+        "action": "link.update",
+        "new_values": {"disabled": True},
+    }
+
+
+async def test_secrets_never_reach_the_log(stores: Stores) -> None:
+    async with stores.pool.acquire() as conn, conn.transaction():
+        await record(
+            conn,
+            actor=CLI,
+            action="user.create",
+            entity_type="user",
+            entity_id=1,
+            entity_code="u@example.com",
+            new={
+                "email": "u@example.com",
+                "password": "p",
+                "password_hash": "$argon2id$",
+                "refresh_token": "t",
+                "key_hash": b"k".hex(),
+                "role": "admin",
+                "api_key": "hop_x",
+                "client_secret": "s",
+            },
+        )
+    stored = await stores.pool.fetchval("SELECT new_values FROM audit_log")
+    assert stored == {"email": "u@example.com", "role": "admin"}

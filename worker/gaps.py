@@ -1,0 +1,194 @@
+"""Click stream gaps: entries that left a stream before the worker applied them, never silently.
+
+The edge caps every stream (XADD MAXLEN ~ HOP_CLICK_STREAM_MAXLEN), so a flood while no worker
+runs trims entries nobody applied; Redis losing its data (a restart without persistence, a
+FLUSHALL) loses them too. XINFO's max-deleted-entry-id does not move on trims, so the worker keeps
+a ledger per stream, ``{prefix}clicks-trimmed:{n}``: the last ID it trimmed through, and how many
+entries the stream had lost from its head at that moment (``entries-added`` minus ``length``).
+
+After each commit one script trims the stream through the applied ID and compares: the entries
+removed since the ledger's ID are the ones just applied plus the ones lost. Trimming and counting
+in one script means no XADD or trim can slip between them. Each gap found is logged (ERROR),
+counted (``hop_worker_stream_gaps_total``, ``hop_worker_stream_entries_lost_total``) and written
+to ``click_stream_gaps``.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING, Final
+
+import asyncpg
+from redis.asyncio import Redis
+
+from common.records import Keys
+from worker.stream_ids import next_id
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry, Counter
+
+logger = logging.getLogger("hop.worker.gaps")
+
+START_ID: Final = "0-0"  # a cursor that has applied nothing
+
+# KEYS: stream, ledger. ARGV: cursor before the commit, cursor after it, MINID (the ID after it),
+# entries the commit covered. Returns {outcome, lost entries} (see Outcome).
+TRIM_SCRIPT: Final = """
+local function id_parts(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local function before(a, b)
+  local a_ms, a_seq = id_parts(a)
+  local b_ms, b_seq = id_parts(b)
+  return a_ms < b_ms or (a_ms == b_ms and a_seq < b_seq)
+end
+redis.call('XTRIM', KEYS[1], 'MINID', ARGV[3])
+local ledger = redis.call('HMGET', KEYS[2], 'id', 'removed')
+if ledger[1] and before(ARGV[2], ledger[1]) then return {3, 0} end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {3, 0} end
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+local added, length
+for i = 1, #info, 2 do
+  if info[i] == 'entries-added' then added = info[i + 1] elseif info[i] == 'length' then length = info[i + 1] end
+end
+if added == nil then return {4, 0} end
+local removed = added - length
+local outcome, lost = 0, 0
+if not ledger[1] then
+  if ARGV[1] == '0-0' then lost = removed - tonumber(ARGV[4]) else outcome = 2 end
+elseif ledger[1] == ARGV[1] then
+  lost = removed - tonumber(ledger[2]) - tonumber(ARGV[4])
+else
+  outcome = 3
+end
+if lost > 0 then outcome = 1 elseif lost < 0 then outcome, lost = 3, 0 end
+redis.call('HSET', KEYS[2], 'id', ARGV[2], 'removed', removed)
+return {outcome, lost}
+"""
+
+
+class Outcome(IntEnum):
+    """What the trim script found."""
+
+    CONTIGUOUS = 0  # nothing lost between the previous cursor and this commit
+    LOST = 1  # this many entries after the previous cursor left the stream unapplied
+    LEDGER_LOST = 2  # Redis lost the ledger (and with it, any entry not yet applied): count unknown
+    UNCHECKED = 3  # the ledger is not at the previous cursor (a crash before a trim): resynchronised
+    UNSUPPORTED = 4  # Redis before 7.0 has no entries-added: gaps cannot be detected
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Entries of ``shard`` after ``after_id`` that were never applied; applying resumed at ``resumed_at``."""
+
+    shard: int
+    after_id: str
+    resumed_at: str
+    lost_entries: int | None  # None: unknown
+
+
+@dataclass(frozen=True)
+class GapMetrics:
+    """The gap series, in the worker's registry."""
+
+    gaps: Counter
+    lost_entries: Counter
+
+
+_METRICS: weakref.WeakKeyDictionary[CollectorRegistry, GapMetrics] = weakref.WeakKeyDictionary()
+
+
+def gap_metrics(registry: CollectorRegistry) -> GapMetrics:
+    """The gap series of ``registry``, created on first use (a registry takes each name once)."""
+    found = _METRICS.get(registry)
+    if found is None:
+        from prometheus_client import Counter
+
+        found = GapMetrics(
+            gaps=Counter(
+                "hop_worker_stream_gaps",
+                "Times click stream entries were found removed before the worker applied them.",
+                ["shard"],
+                registry=registry,
+            ),
+            lost_entries=Counter(
+                "hop_worker_stream_entries_lost",
+                "Click stream entries (packed batches) known removed before the worker applied them.",
+                ["shard"],
+                registry=registry,
+            ),
+        )
+        _METRICS[registry] = found
+    return found
+
+
+def ledger_key(keys: Keys, shard: int) -> str:
+    """The trim ledger of one click stream (outside the ``clicks:`` names, which are all streams)."""
+    return f"{keys.prefix}clicks-trimmed:{shard}"
+
+
+class StreamTrims:
+    """Trims a click stream after a commit and reports the gaps it finds (see the module doc)."""
+
+    def __init__(self, *, redis: Redis, keys: Keys, metrics: GapMetrics) -> None:
+        self._script = redis.register_script(TRIM_SCRIPT)
+        self._keys = keys
+        self._metrics = metrics
+        self._warned_unsupported = False
+
+    async def trim(self, *, shard: int, previous: str, applied: str, entries: int, first: str) -> Gap | None:
+        """Trim ``shard`` through ``applied``, after a commit that moved its cursor from ``previous``
+        over ``entries`` stream entries, the first of them ``first``. Returns the gap found, if any.
+
+        Raises:
+            RedisError, OSError: the trim did not happen (the next one covers it).
+        """
+        keys = [self._keys.clicks_stream(shard), ledger_key(self._keys, shard)]
+        reply = await self._script(keys=keys, args=[previous, applied, next_id(applied), entries])
+        outcome, lost = Outcome(int(reply[0])), int(reply[1])
+        if outcome is Outcome.UNSUPPORTED and not self._warned_unsupported:
+            self._warned_unsupported = True
+            logger.warning("redis has no XINFO entries-added (before 7.0): trimmed click entries cannot be detected")
+        if outcome is Outcome.LOST:
+            return self._found(Gap(shard, previous, first, lost))
+        if outcome is Outcome.LEDGER_LOST:
+            return self._found(Gap(shard, previous, first, None))
+        return None
+
+    def _found(self, gap: Gap) -> Gap:
+        shard = str(gap.shard)
+        self._metrics.gaps.labels(shard=shard).inc()
+        if gap.lost_entries is None:
+            logger.error(
+                "click stream %d lost entries after %s before they were applied (redis lost its data; "
+                "count unknown); applying resumed at %s",
+                gap.shard,
+                gap.after_id,
+                gap.resumed_at,
+            )
+        else:
+            self._metrics.lost_entries.labels(shard=shard).inc(gap.lost_entries)
+            logger.error(
+                "click stream %d: %d entries after %s were trimmed before they were applied "
+                "(HOP_CLICK_STREAM_MAXLEN reached); applying resumed at %s",
+                gap.shard,
+                gap.lost_entries,
+                gap.after_id,
+                gap.resumed_at,
+            )
+        return gap
+
+
+async def record_gap(pool: asyncpg.Pool, gap: Gap) -> None:
+    """Keep ``gap`` in click_stream_gaps (it is already logged and counted)."""
+    await pool.execute(
+        "INSERT INTO click_stream_gaps (shard, after_id, resumed_at, lost_entries) VALUES ($1, $2, $3, $4)",
+        gap.shard,
+        gap.after_id,
+        gap.resumed_at,
+        gap.lost_entries,
+    )
