@@ -76,7 +76,9 @@ def create_app(settings: AdminSettings) -> FastAPI:
     if settings.admin_docs:
         install_docs(app)
     app.add_middleware(StrictJsonMiddleware)
-    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware, timeout=settings.admin_body_timeout, idle_timeout=settings.admin_body_idle_timeout
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     # Last, so outermost: request id, access log and metrics around everything (admin/observability.py).
     install_observability(app, metrics=settings.admin_metrics_port > 0)

@@ -194,7 +194,13 @@ class LinkPublic(BaseModel):
     disabled: bool
     title: str | None
     tags: list[str]
-    click_count: int
+    click_count: int = Field(
+        description="Every click: human_clicks + bot_clicks. max_clicks counts these, bots included."
+    )
+    human_clicks: int = Field(description="Clicks from people's browsers: click_count - bot_clicks.")
+    bot_clicks: int = Field(
+        description="Clicks from crawlers, scripts, curl and the like: counted and shown, never hidden."
+    )
     owner_id: int | None
     created_at: datetime
     updated_at: datetime
@@ -220,7 +226,8 @@ class Link:
     title: str | None
     tags: list[str]
     owner_id: int | None
-    click_count: int
+    click_count: int  # every click, bots included
+    bot_clicks: int
     version: int
     created_at: datetime
     updated_at: datetime
@@ -228,6 +235,10 @@ class Link:
     @classmethod
     def from_row(cls, row: Row) -> Link:
         return cls(**dict(row))
+
+    @property
+    def human_clicks(self) -> int:
+        return self.click_count - self.bot_clicks
 
     def public(self, short_base: str) -> LinkPublic:
         return LinkPublic(
@@ -242,6 +253,8 @@ class Link:
             title=self.title,
             tags=self.tags,
             click_count=self.click_count,
+            human_clicks=self.human_clicks,
+            bot_clicks=self.bot_clicks,
             owner_id=self.owner_id,
             created_at=self.created_at,
             updated_at=self.updated_at,
@@ -250,7 +263,7 @@ class Link:
 
 LINK_COLUMNS = (
     "id, code, target_url, redirect_status, expires_at, max_clicks, forward_query, disabled, title, tags, "
-    "owner_id, click_count, version, created_at, updated_at"
+    "owner_id, click_count, bot_clicks, version, created_at, updated_at"
 )
 
 

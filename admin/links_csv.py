@@ -29,9 +29,11 @@ EXPORT_COLUMNS = (
     "title",
     "tags",
     "click_count",
+    "human_clicks",
+    "bot_clicks",
     "created_at",
 )
-# Columns import reads; the others (short_url, click_count, ...) are ignored, so an export imports as is.
+# Columns import reads; the others (short_url, the click counts, ...) are ignored, so an export imports as is.
 IMPORT_COLUMNS = ("code", "target_url", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags")
 MAX_IMPORT_ROWS = 10_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -11,6 +11,7 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from redis.asyncio import Redis
 
+from admin.audit import MAX_CLIENT_IP, Actor, record
 from admin.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, check_password_async, hash_password_async
 from common.db import Connection, Executor, Row
 from common.edge_sync import sync_links
@@ -19,6 +20,7 @@ from common.records import Keys
 logger = logging.getLogger("hop.admin.users")
 
 Role = Literal["user", "admin"]
+PasswordAction = Literal["user.password_change", "user.password_reset"]
 # Codes pushed to Redis per pipeline when a user's links change state together.
 PUSH_CHUNK = 1_000
 Password = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
@@ -95,39 +97,85 @@ class User:
         )
 
 
-async def create_user(*, pool: asyncpg.Pool, email: str, password: str, role: Role = "user") -> User:
-    """Raises WeakPassword, or EmailTaken (whatever the case of the address)."""
+async def create_user(
+    *, pool: asyncpg.Pool, email: str, password: str, role: Role = "user", actor: Actor | None = None
+) -> User:
+    """Create an account; with an ``actor``, a ``user.create`` audit entry (e-mail and role, never
+    the password) commits with it.
+
+    Raises WeakPassword, or EmailTaken (whatever the case of the address).
+    """
     await check_password_async(password, email=email)
     password_hash = await hash_password_async(password)
     try:
-        row = await pool.fetchrow(
-            f"INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING {USER_COLUMNS}",
-            email,
-            password_hash,
-            role,
-        )
+        async with pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                f"INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING {USER_COLUMNS}",
+                email,
+                password_hash,
+                role,
+            )
+            assert row is not None, "INSERT ... RETURNING returns the inserted row"
+            user = User.from_row(row)
+            if actor is not None:
+                await record(
+                    conn,
+                    actor=actor,
+                    action="user.create",
+                    entity_type="user",
+                    entity_id=user.id,
+                    entity_code=user.email,
+                    new=created_values(user),
+                )
     except asyncpg.UniqueViolationError:
         raise EmailTaken() from None
-    assert row is not None, "INSERT ... RETURNING returns the inserted row"
-    return User.from_row(row)
+    return user
 
 
-async def register_user(*, pool: asyncpg.Pool, email: str, password: str) -> User | None:
+def created_values(user: User) -> dict[str, Any]:
+    """What the audit log keeps of a new account: never its password or hash."""
+    return {"email": user.email, "role": user.role}
+
+
+# Registration inserts the account and its user.create entry in one statement, whether or not the
+# address is taken (then neither row is written): one round trip on both paths, so their timing
+# cannot tell them apart. record() (admin/audit.py) cannot take part: it needs the new user's id,
+# and a self-registered account is its own actor (coalesce). The values are created_values'.
+_REGISTER = f"""
+    WITH created AS (
+        INSERT INTO users (email, password_hash) VALUES ($1, $2)
+        ON CONFLICT DO NOTHING RETURNING {USER_COLUMNS}
+    ), entry AS (
+        INSERT INTO audit_log (actor_id, actor_kind, client_ip, action, entity_type, entity_id, entity_code,
+                               new_values)
+        SELECT coalesce($3::bigint, id), $4::text, $5::text, 'user.create', 'user', id, email,
+               jsonb_build_object('email', email, 'role', role)
+        FROM created
+    )
+    SELECT {USER_COLUMNS} FROM created
+"""
+
+
+async def register_user(
+    *, pool: asyncpg.Pool, email: str, password: str, by: Actor | None = None, client_ip: str | None = None
+) -> User | None:
     """Self-service registration: the new user, or None when the address already has an account,
     which is left exactly as it was. Both paths do the same work (a policy check, an argon2 hash,
-    one INSERT), so that their answers cannot be told apart, not even by their timing.
+    one statement), so that their answers cannot be told apart, not even by their timing.
+
+    A new account leaves a ``user.create`` audit entry: made ``by`` the caller (an admin, when
+    registration is closed), or, without one, by the new account itself from ``client_ip``.
 
     Raises:
         WeakPassword
     """
     await check_password_async(password, email=email)
     password_hash = await hash_password_async(password)
-    row = await pool.fetchrow(
-        f"""INSERT INTO users (email, password_hash) VALUES ($1, $2)
-            ON CONFLICT DO NOTHING RETURNING {USER_COLUMNS}""",
-        email,
-        password_hash,
-    )
+    if by is not None:
+        actor_id, kind, ip = by.user_id, by.kind, by.client_ip
+    else:  # the new account, whose id the statement fills in
+        actor_id, kind, ip = None, "user", (client_ip or "")[:MAX_CLIENT_IP]
+    row = await pool.fetchrow(_REGISTER, email, password_hash, actor_id, kind, ip)
     return User.from_row(row) if row is not None else None
 
 
@@ -159,35 +207,44 @@ async def list_users(*, pool: asyncpg.Pool, limit: int, offset: int, q: str | No
     return [User.from_row(_without(row, "total")) for row in rows], int(total)
 
 
-async def set_password(conn: Connection, *, user_id: int, password_hash: str) -> None:
-    """Store a new hash and end every session of the user (their refresh tokens)."""
-    await conn.execute("UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1", user_id, password_hash)
+async def set_password(
+    conn: Connection,
+    *,
+    user_id: int,
+    password_hash: str,
+    actor: Actor | None = None,
+    action: PasswordAction = "user.password_change",
+) -> None:
+    """Store a new hash and end every session of the user (their refresh tokens). With an
+    ``actor``, an ``action`` audit entry commits with it: who and when, no values (never the password).
+
+    Call it inside a transaction: the entry must commit with the change.
+    """
+    email = await conn.fetchval(
+        "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 RETURNING email", user_id, password_hash
+    )
     await conn.execute(
         "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user_id
     )
+    if actor is not None:
+        await record(conn, actor=actor, action=action, entity_type="user", entity_id=user_id, entity_code=email)
 
 
-async def set_user_disabled(*, pool: asyncpg.Pool, redis: Redis, keys: Keys, user_id: int, disabled: bool) -> User:
+async def set_user_disabled(
+    *, pool: asyncpg.Pool, redis: Redis, keys: Keys, user_id: int, disabled: bool, actor: Actor | None = None
+) -> User:
     """Disable or enable an account; its links leave (or return to) the edge.
 
     Disabling also revokes the user's sessions. Postgres commits first; the edge is updated
-    after, and a Redis outage leaves the change committed (the edge reads through).
+    after, and a Redis outage leaves the change committed (the edge reads through). With an
+    ``actor``, a ``user.disable`` or ``user.enable`` audit entry (old and new ``disabled``)
+    commits with the change.
 
     Raises:
         UserNotFound
     """
     async with pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(
-            f"UPDATE users SET disabled = $2, updated_at = now() WHERE id = $1 RETURNING {USER_COLUMNS}",
-            user_id,
-            disabled,
-        )
-        if row is None:
-            raise UserNotFound(user_id)
-        if disabled:
-            await conn.execute(
-                "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user_id
-            )
+        row = await _store_disabled(conn, user_id=user_id, disabled=disabled, actor=actor)
     codes = [r["code"] for r in await pool.fetch("SELECT code FROM links WHERE owner_id = $1", user_id)]
     for start in range(0, len(codes), PUSH_CHUNK):
         # Whatever Postgres now says each link is (tombstones while the owner is disabled); what Redis
@@ -195,6 +252,34 @@ async def set_user_disabled(*, pool: asyncpg.Pool, redis: Redis, keys: Keys, use
         await sync_links(pool=pool, redis=redis, keys=keys, codes=codes[start : start + PUSH_CHUNK])
     logger.info("user %d %s; %d links pushed to the edge", user_id, "disabled" if disabled else "enabled", len(codes))
     return User.from_row(row)
+
+
+async def _store_disabled(conn: Connection, *, user_id: int, disabled: bool, actor: Actor | None) -> Row:
+    """The account's new row; inside the caller's transaction. Raises UserNotFound."""
+    # Locked before the change: the entry's old value is exactly what this update replaced.
+    before = await conn.fetchrow("SELECT disabled, email FROM users WHERE id = $1 FOR UPDATE", user_id)
+    if before is None:
+        raise UserNotFound(user_id)
+    row = await conn.fetchrow(
+        f"UPDATE users SET disabled = $2, updated_at = now() WHERE id = $1 RETURNING {USER_COLUMNS}", user_id, disabled
+    )
+    assert row is not None, "the row is locked"
+    if disabled:
+        await conn.execute(
+            "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user_id
+        )
+    if actor is not None:
+        await record(
+            conn,
+            actor=actor,
+            action="user.disable" if disabled else "user.enable",
+            entity_type="user",
+            entity_id=user_id,
+            entity_code=before["email"],
+            old={"disabled": before["disabled"]},
+            new={"disabled": disabled},
+        )
+    return row
 
 
 def _escape_like(text: str) -> str:

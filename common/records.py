@@ -6,10 +6,11 @@ prefix (``hop:`` by default), which also lets tests isolate themselves.
 - ``{prefix}link:{code}``: orjson link record, or ``NEGATIVE`` for a code Postgres does not
   serve (unknown, disabled, expired, exhausted). Absent means "ask Postgres".
 - ``{prefix}invalidate``: pub/sub channel; each message is a code whose record changed.
-- ``{prefix}clicks:{n}``: click streams; each entry is one packed batch of clicks. Only the
-  worker trims them, up to what it has committed to Postgres.
+- ``{prefix}clicks:{n}``: click streams; each entry is one packed batch of clicks. The edge caps
+  them (MAXLEN ~); otherwise only the worker trims them, up to what it has committed to Postgres.
+- ``{prefix}clicks-trimmed:{n}``: the worker's trim ledger of stream n (see worker/gaps.py).
 - ``{prefix}worker:{host}:{pid}``: a click worker's heartbeat.
-- ``{prefix}throttle:{scope}:{subject}``: admin login-throttling counters.
+- ``{prefix}throttle:{scope}:{subject}``: admin throttling counters (sign-in, reset mail, link creation).
 - ``{prefix}links:complete``: the completeness marker (see common/linksync.py): while it holds a
   ``done:`` generation, every servable link has a record in Redis, so an absent key means unknown.
 - ``{prefix}used:{code}:{link id}``: redirects served of a click-limited link (edge ``INCRBY``).
@@ -67,6 +68,10 @@ class Keys:
 
     def all_click_streams(self, shards: int) -> list[str]:
         return [self.clicks_stream(n) for n in range(shards)]
+
+    def clicks_trim_ledger(self, shard: int) -> str:
+        """The worker's trim ledger of one click stream (outside ``clicks:``, whose names are all streams)."""
+        return f"{self.prefix}clicks-trimmed:{shard}"
 
     def worker_heartbeat(self, name: str) -> str:
         """A click worker's liveness key ("{host}:{pid}"), written with a TTL on every loop turn."""

@@ -212,6 +212,30 @@ class AdminSettings(PublicSettings):
     admin_host: str = Field("127.0.0.1", description="Admin API bind address.")
     admin_port: int = Field(8001, ge=1, le=65535, description="Admin API port.")
     admin_workers: int = Field(1, ge=1, le=64, description="Admin API Granian worker processes.")
+    admin_max_connections: int = Field(
+        2_048,
+        ge=16,
+        le=1_000_000,
+        description="Open connections one admin worker holds; beyond it new ones wait in the listen backlog.",
+    )
+    admin_header_timeout: float = Field(
+        10.0,
+        ge=0.1,
+        le=60,
+        description="Seconds a connection may take to send a request's headers, and may stay idle between requests.",
+    )
+    admin_body_timeout: float = Field(
+        30.0,
+        ge=0.1,
+        le=3_600,
+        description="Seconds a request body may take to arrive in whole, counted from its headers (then 408).",
+    )
+    admin_body_idle_timeout: float = Field(
+        10.0,
+        ge=0.1,
+        le=3_600,
+        description="Seconds a request body may pause between two chunks (then 408).",
+    )
     jwt_secret: str = Field(DEFAULT_JWT_SECRET, min_length=32, description="HS256 key for access tokens, >= 32 bytes.")
     jwt_previous_secret: str | None = Field(
         None,

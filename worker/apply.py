@@ -2,8 +2,8 @@
 
 Inside one transaction: lock and check the shard's cursor, drop batches already applied (by
 batch id), COPY the click rows, upsert the hourly rollups and the daily visitor set, add to the
-links' click_count, record poison entries, and move the cursor. Either all of it commits or
-none of it does, so after a crash at any instant the cursor says exactly what was counted.
+links' click_count and bot_clicks, record poison entries, and move the cursor. Either all of it
+commits or none of it does, so after a crash at any instant the cursor says exactly what was counted.
 """
 
 from __future__ import annotations
@@ -106,6 +106,8 @@ class _Rollups:
     visitors: Counter[HourKey] = field(default_factory=Counter)
     dimensions: Counter[DimensionKey] = field(default_factory=Counter)
     links: Counter[int] = field(default_factory=Counter)
+    # The bots' share of ``links``: links.bot_clicks, so a link shows human and bot clicks apart.
+    bot_links: Counter[int] = field(default_factory=Counter)
 
 
 async def apply_entries(conn: Connection, *, shard: int, expected_cursor: str, entries: list[Entry]) -> Applied:
@@ -135,7 +137,7 @@ async def apply_entries(conn: Connection, *, shard: int, expected_cursor: str, e
             new_visitors = await _new_visitors(conn, visits)
             rollups = _rollups(rows, new_visitors)
             await _upsert_rollups(conn, rollups)
-            result.exhausted_codes = await _count_links(conn, rollups.links)
+            result.exhausted_codes = await _count_links(conn, rollups.links, rollups.bot_links)
         result.failed = await _record_failures(conn, shard=shard, entries=entries)
         await conn.execute(
             "UPDATE stream_cursors SET last_id = $2, applied = applied + $3, updated_at = now() WHERE shard = $1",
@@ -292,6 +294,8 @@ def _sum_combos(combos: Counter[_Combo], first_visits: Counter[_Combo]) -> _Roll
         if visitors:
             rollups.visitors[key] += visitors
         rollups.links[link_id] += count
+        if is_bot:
+            rollups.bot_links[link_id] += count
         dims[DimensionKey(link_id, "country", hour, is_bot, country)] += count
         dims[DimensionKey(link_id, "city", hour, is_bot, f"{country}|{city}" if city else "")] += count
         dims[DimensionKey(link_id, "referrer", hour, is_bot, host)] += count
@@ -330,16 +334,20 @@ async def _upsert_rollups(conn: Connection, rollups: _Rollups) -> None:
     )
 
 
-async def _count_links(conn: Connection, counts: Counter[int]) -> list[str]:
-    """Add the clicks to links.click_count; returns codes this batch took to their max_clicks."""
+async def _count_links(conn: Connection, counts: Counter[int], bots: Counter[int]) -> list[str]:
+    """Add the clicks to links.click_count (all of them: max_clicks counts bots too) and their bots'
+    share to links.bot_clicks; returns codes this batch took to their max_clicks."""
     ids = sorted(counts)
+    # One statement for both columns: they move together, so click_count - bot_clicks is always the
+    # human clicks the rollups hold.
     rows = await conn.fetch(
-        """UPDATE links SET click_count = links.click_count + v.n
-           FROM unnest($1::bigint[], $2::bigint[]) AS v(id, n)
+        """UPDATE links SET click_count = links.click_count + v.n, bot_clicks = links.bot_clicks + v.bots
+           FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(id, n, bots)
            WHERE links.id = v.id
            RETURNING links.code, links.click_count, links.max_clicks, v.n""",
         ids,
         [counts[link_id] for link_id in ids],
+        [bots.get(link_id, 0) for link_id in ids],
     )
     return [
         row["code"]

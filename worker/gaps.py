@@ -16,19 +16,16 @@ to ``click_stream_gaps``.
 from __future__ import annotations
 
 import logging
-import weakref
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import asyncpg
 from redis.asyncio import Redis
 
 from common.records import Keys
+from worker.metrics import WorkerMetrics
 from worker.stream_ids import next_id
-
-if TYPE_CHECKING:
-    from prometheus_client import CollectorRegistry, Counter
 
 logger = logging.getLogger("hop.worker.gaps")
 
@@ -91,50 +88,10 @@ class Gap:
     lost_entries: int | None  # None: unknown
 
 
-@dataclass(frozen=True)
-class GapMetrics:
-    """The gap series, in the worker's registry."""
-
-    gaps: Counter
-    lost_entries: Counter
-
-
-_METRICS: weakref.WeakKeyDictionary[CollectorRegistry, GapMetrics] = weakref.WeakKeyDictionary()
-
-
-def gap_metrics(registry: CollectorRegistry) -> GapMetrics:
-    """The gap series of ``registry``, created on first use (a registry takes each name once)."""
-    found = _METRICS.get(registry)
-    if found is None:
-        from prometheus_client import Counter
-
-        found = GapMetrics(
-            gaps=Counter(
-                "hop_worker_stream_gaps",
-                "Times click stream entries were found removed before the worker applied them.",
-                ["shard"],
-                registry=registry,
-            ),
-            lost_entries=Counter(
-                "hop_worker_stream_entries_lost",
-                "Click stream entries (packed batches) known removed before the worker applied them.",
-                ["shard"],
-                registry=registry,
-            ),
-        )
-        _METRICS[registry] = found
-    return found
-
-
-def ledger_key(keys: Keys, shard: int) -> str:
-    """The trim ledger of one click stream (outside the ``clicks:`` names, which are all streams)."""
-    return f"{keys.prefix}clicks-trimmed:{shard}"
-
-
 class StreamTrims:
     """Trims a click stream after a commit and reports the gaps it finds (see the module doc)."""
 
-    def __init__(self, *, redis: Redis, keys: Keys, metrics: GapMetrics) -> None:
+    def __init__(self, *, redis: Redis, keys: Keys, metrics: WorkerMetrics) -> None:
         self._script = redis.register_script(TRIM_SCRIPT)
         self._keys = keys
         self._metrics = metrics
@@ -147,7 +104,7 @@ class StreamTrims:
         Raises:
             RedisError, OSError: the trim did not happen (the next one covers it).
         """
-        keys = [self._keys.clicks_stream(shard), ledger_key(self._keys, shard)]
+        keys = [self._keys.clicks_stream(shard), self._keys.clicks_trim_ledger(shard)]
         reply = await self._script(keys=keys, args=[previous, applied, next_id(applied), entries])
         outcome, lost = Outcome(int(reply[0])), int(reply[1])
         if outcome is Outcome.UNSUPPORTED and not self._warned_unsupported:
@@ -161,7 +118,7 @@ class StreamTrims:
 
     def _found(self, gap: Gap) -> Gap:
         shard = str(gap.shard)
-        self._metrics.gaps.labels(shard=shard).inc()
+        self._metrics.stream_gaps.labels(shard=shard).inc()
         if gap.lost_entries is None:
             logger.error(
                 "click stream %d lost entries after %s before they were applied (redis lost its data; "
@@ -171,7 +128,7 @@ class StreamTrims:
                 gap.resumed_at,
             )
         else:
-            self._metrics.lost_entries.labels(shard=shard).inc(gap.lost_entries)
+            self._metrics.stream_entries_lost.labels(shard=shard).inc(gap.lost_entries)
             logger.error(
                 "click stream %d: %d entries after %s were trimmed before they were applied "
                 "(HOP_CLICK_STREAM_MAXLEN reached); applying resumed at %s",

@@ -21,6 +21,8 @@ class WorkerMetrics:
     batch_seconds: Histogram
     lag_seconds: Gauge
     entries_failed: Counter
+    stream_gaps: Counter  # see worker/gaps.py
+    stream_entries_lost: Counter
     registry: CollectorRegistry
 
     def applied(self, *, shard: int, clicks: int, seconds: float, lag_seconds: float) -> None:
@@ -62,6 +64,18 @@ def new_worker_metrics() -> WorkerMetrics:
             registry=registry,
         ),
         entries_failed=Counter("hop_worker_entries_failed", "Stream entries recorded as failed.", registry=registry),
+        stream_gaps=Counter(
+            "hop_worker_stream_gaps",
+            "Times click stream entries were found removed before the worker applied them.",
+            ["shard"],
+            registry=registry,
+        ),
+        stream_entries_lost=Counter(
+            "hop_worker_stream_entries_lost",
+            "Click stream entries (packed batches) known removed before the worker applied them.",
+            ["shard"],
+            registry=registry,
+        ),
         registry=registry,
     )
 

@@ -23,7 +23,7 @@ from common.redis import keys_for, redis_url
 from common.settings import WorkerSettings
 from worker import heartbeat
 from worker.enrich import Enricher
-from worker.gaps import StreamTrims, gap_metrics
+from worker.gaps import StreamTrims
 from worker.geoip import GeoIp
 from worker.inet import init_worker_connection
 from worker.metrics import WorkerMetrics, start_worker_metrics, worker_metrics
@@ -134,7 +134,7 @@ async def open_resources(
             geoip=geoip,
             leases=leases,
             partitions=Partitions(),
-            trims=StreamTrims(redis=redis, keys=keys, metrics=gap_metrics(metrics.registry)),
+            trims=StreamTrims(redis=redis, keys=keys, metrics=metrics),
             metrics=metrics,
             metrics_server=metrics_server,
         )

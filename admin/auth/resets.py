@@ -7,6 +7,7 @@ import secrets
 
 import asyncpg
 
+from admin.audit import MAX_CLIENT_IP, Actor
 from admin.auth.passwords import check_password_async, hash_password_async
 from admin.users import USER_COLUMNS, User, get_user_by_email, set_password
 
@@ -33,9 +34,14 @@ async def create_reset_token(*, pool: asyncpg.Pool, email: str, ttl_s: int) -> t
     return user, token
 
 
-async def confirm_reset(*, pool: asyncpg.Pool, token: str, new_password: str) -> User | None:
+async def confirm_reset(
+    *, pool: asyncpg.Pool, token: str, new_password: str, client_ip: str | None = None
+) -> User | None:
     """Set the password if ``token`` is valid, unused and unexpired; spends it and every other
     outstanding reset of the user, and ends the user's sessions. Returns the user, or None for a bad token.
+
+    A ``user.password_reset`` audit entry commits with the new password, as the account's own act
+    (whoever holds the token acts as its owner) from ``client_ip``; it holds no values.
 
     Raises:
         WeakPassword: the new password breaks the policy (the token stays usable).
@@ -61,7 +67,10 @@ async def confirm_reset(*, pool: asyncpg.Pool, token: str, new_password: str) ->
         if user_id is None:
             return None
         await conn.execute("UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL", user_id)
-        await set_password(conn, user_id=user_id, password_hash=password_hash)
+        actor = Actor("user", user_id, (client_ip or "")[:MAX_CLIENT_IP])
+        await set_password(
+            conn, user_id=user_id, password_hash=password_hash, actor=actor, action="user.password_reset"
+        )
     return user
 
 

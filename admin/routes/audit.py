@@ -35,7 +35,12 @@ class AuditEntry(BaseModel):
     actor_id: int | None = Field(description="The user who made the change; null for the command line.")
     actor_kind: ActorKind = Field(description="How: `user` (signed in), `api_key` or `cli`.")
     client_ip: str | None = Field(description="The caller's address (X-Forwarded-For from trusted proxies only).")
-    action: str = Field(description="e.g. link.create, link.update, link.disable, link.delete, user.disable.")
+    action: str = Field(
+        description=(
+            "link.create, link.update, link.disable, link.enable, link.delete, link.bulk_create, link.import; "
+            "user.create, user.disable, user.enable, user.password_change, user.password_reset."
+        )
+    )
     entity_type: EntityType
     entity_id: int | None
     entity_code: str | None = Field(description="A link's short code, or a user's e-mail address.")

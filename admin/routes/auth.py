@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from admin.audit import Actor
 from admin.auth.deps import SettingsDep, StoresDep, optional_user
 from admin.auth.passwords import (
     MAX_PASSWORD_LENGTH,
@@ -108,6 +109,7 @@ def _may_register(settings: AdminSettings, caller: Principal | None) -> None:
 @router.post("/register", status_code=202, response_model=Accepted, responses=problem_responses(403, 413, 422))
 async def register(
     body: UserCreate,
+    request: Request,
     background: BackgroundTasks,
     stores: StoresDep,
     settings: SettingsDep,
@@ -120,8 +122,11 @@ async def register(
     to find out who has an account.
     """
     _may_register(settings, caller)
+    ip = client_ip(request, settings)
+    # Audited as the caller's doing when someone signed in registers the account, else as its own.
+    by = Actor.of(caller, ip) if caller is not None else None
     try:
-        user = await register_user(pool=stores.pool, email=str(body.email), password=body.password)
+        user = await register_user(pool=stores.pool, email=str(body.email), password=body.password, by=by, client_ip=ip)
     except WeakPassword as error:
         raise weak_password_problem(error, "password") from None
     if user is None:
@@ -261,11 +266,15 @@ async def request_password_reset(
 
 
 @router.post("/password-reset/confirm", status_code=204, response_class=Response, responses=problem_responses(400, 422))
-async def confirm_password_reset(body: ResetConfirmIn, stores: StoresDep) -> Response:
+async def confirm_password_reset(
+    body: ResetConfirmIn, request: Request, stores: StoresDep, settings: SettingsDep
+) -> Response:
     """Set a new password with a reset token; every session of the account ends, and so does the
     sign-in throttling of the account (the owner proved they hold its mailbox)."""
     try:
-        user = await confirm_reset(pool=stores.pool, token=body.token, new_password=body.new_password)
+        user = await confirm_reset(
+            pool=stores.pool, token=body.token, new_password=body.new_password, client_ip=client_ip(request, settings)
+        )
     except WeakPassword as error:
         raise weak_password_problem(error, "new_password") from None
     if user is None:

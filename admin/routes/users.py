@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from admin.audit import Actor
 from admin.auth.deps import AdminUser, CurrentUser, SessionUser, SettingsDep, StoresDep
 from admin.auth.passwords import (
     MAX_PASSWORD_LENGTH,
@@ -22,6 +23,7 @@ from admin.auth.passwords import (
 from admin.auth.throttle import Throttle, login_counters
 from admin.client_ip import client_ip
 from admin.problems import Problem, problem_responses
+from admin.routes.audit import RequestActor
 from admin.routes.auth import weak_password_problem
 from admin.text import NO_NUL_PATTERN
 from admin.users import (
@@ -59,7 +61,12 @@ async def me(principal: CurrentUser, stores: StoresDep) -> UserPublic:
     "/me/password", status_code=204, response_class=Response, responses=problem_responses(*AUTH_ERRORS, 422, 429)
 )
 async def change_password(
-    body: PasswordChangeIn, request: Request, principal: SessionUser, stores: StoresDep, settings: SettingsDep
+    body: PasswordChangeIn,
+    request: Request,
+    principal: SessionUser,
+    actor: RequestActor,
+    stores: StoresDep,
+    settings: SettingsDep,
 ) -> Response:
     """Change the caller's password (a session, never an API key); every session of the account ends.
 
@@ -82,18 +89,18 @@ async def change_password(
             errors=[{"loc": ["body", "current_password"], "msg": "wrong password", "type": "wrong_password"}],
         )
     await throttle.give_back(*counters)
-    await _store_new_password(stores, user.id, user.email, body.new_password)
+    await _store_new_password(stores, user.id, user.email, body.new_password, actor)
     return Response(status_code=204)
 
 
-async def _store_new_password(stores: StoresDep, user_id: int, email: str, password: str) -> None:
+async def _store_new_password(stores: StoresDep, user_id: int, email: str, password: str, actor: Actor) -> None:
     try:
         await check_password_async(password, email=email)
     except WeakPassword as error:
         raise weak_password_problem(error, "new_password") from None
     new_hash = await hash_password_async(password)
     async with stores.pool.acquire() as conn, conn.transaction():
-        await set_password(conn, user_id=user_id, password_hash=new_hash)
+        await set_password(conn, user_id=user_id, password_hash=new_hash, actor=actor)
     # The owner proved the password: failures from any address are forgotten.
     await Throttle(stores.redis, stores.keys).clear_account(email)
 
@@ -113,12 +120,12 @@ async def users(
     return UsersPublic(data=[user.public() for user in found], count=count)
 
 
-async def _set_disabled(admin: AdminUser, stores: StoresDep, user_id: int, disabled: bool) -> UserPublic:
+async def _set_disabled(admin: AdminUser, actor: Actor, stores: StoresDep, user_id: int, disabled: bool) -> UserPublic:
     if disabled and user_id == admin.id:
         raise Problem.conflict("an admin cannot disable their own account", code="cannot_disable_self")
     try:
         user = await set_user_disabled(
-            pool=stores.pool, redis=stores.redis, keys=stores.keys, user_id=user_id, disabled=disabled
+            pool=stores.pool, redis=stores.redis, keys=stores.keys, user_id=user_id, disabled=disabled, actor=actor
         )
     except UserNotFound as error:
         raise Problem.not_found(str(error), code=error.error_code) from None
@@ -129,12 +136,12 @@ UserId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 @router.post("/{user_id}/disable", response_model=UserPublic, responses=problem_responses(*AUTH_ERRORS, 404, 409))
-async def disable_user(user_id: UserId, admin: AdminUser, stores: StoresDep) -> UserPublic:
+async def disable_user(user_id: UserId, admin: AdminUser, actor: RequestActor, stores: StoresDep) -> UserPublic:
     """Disable an account (admin only): its sessions end and its links stop redirecting."""
-    return await _set_disabled(admin, stores, user_id, True)
+    return await _set_disabled(admin, actor, stores, user_id, True)
 
 
 @router.post("/{user_id}/enable", response_model=UserPublic, responses=problem_responses(*AUTH_ERRORS, 404))
-async def enable_user(user_id: UserId, admin: AdminUser, stores: StoresDep) -> UserPublic:
+async def enable_user(user_id: UserId, admin: AdminUser, actor: RequestActor, stores: StoresDep) -> UserPublic:
     """Enable an account again (admin only); its links redirect again."""
-    return await _set_disabled(admin, stores, user_id, False)
+    return await _set_disabled(admin, actor, stores, user_id, False)

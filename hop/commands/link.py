@@ -7,7 +7,8 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from admin.links import LinkCreate, LinkError, create_link, delete_link, get_link, prepare_target
+from admin.audit import CLI
+from admin.links import Link, LinkCreate, LinkError, create_link, delete_link, get_link, prepare_target
 from admin.targets import TargetRejected
 from common.settings import AdminSettings
 from common.stores import open_stores
@@ -61,6 +62,7 @@ async def _add(settings: AdminSettings, link_in: LinkCreate) -> str:
             target_url=target,
             owner_id=None,
             code_length=settings.code_length,
+            actor=CLI,
         )
     return f"{settings.short_base}/{link.code} -> {link.target_url} ({link.redirect_status})"
 
@@ -79,7 +81,7 @@ def handle_add(args: argparse.Namespace) -> int:
 
 async def _remove(settings: AdminSettings, code: str) -> None:
     async with open_stores(settings, pool_size=2) as stores:
-        await delete_link(pool=stores.pool, redis=stores.redis, keys=stores.keys, code=code)
+        await delete_link(pool=stores.pool, redis=stores.redis, keys=stores.keys, code=code, actor=CLI)
 
 
 def handle_rm(args: argparse.Namespace) -> int:
@@ -92,10 +94,18 @@ def handle_rm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shown_fields() -> list[str]:
+    """Every column of a link, with human_clicks (computed, not stored) beside bot_clicks."""
+    fields: list[str] = []
+    for name in Link.__slots__:
+        fields += [name, "human_clicks"] if name == "bot_clicks" else [name]
+    return fields
+
+
 async def _show(settings: AdminSettings, code: str) -> str:
     async with open_stores(settings, pool_size=1) as stores:
         link = await get_link(stores.pool, code)
-    return "\n".join(f"{name}: {getattr(link, name)}" for name in link.__slots__)
+    return "\n".join(f"{name}: {getattr(link, name)}" for name in _shown_fields())
 
 
 def handle_show(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ import sys
 
 from pydantic import ValidationError
 
+from admin.audit import CLI
 from admin.auth.passwords import WeakPassword
 from admin.users import EmailTaken, Role, UserCreate, create_user
 from common.settings import AdminSettings
@@ -41,7 +42,9 @@ def _read_password(from_stdin: bool) -> str:
 
 async def _create(settings: AdminSettings, user_in: UserCreate, role: Role) -> str:
     async with open_stores(settings, pool_size=1) as stores:
-        user = await create_user(pool=stores.pool, email=str(user_in.email), password=user_in.password, role=role)
+        user = await create_user(
+            pool=stores.pool, email=str(user_in.email), password=user_in.password, role=role, actor=CLI
+        )
     return f"created {user.role} {user.email} (id {user.id})"
 
 

@@ -1,4 +1,5 @@
-"""The audit log: every link change leaves who, how, from where, old and new values; admins read it."""
+"""The audit log: every link and user change (API or CLI) leaves who, how, from where, old and new
+values, never a password; admins read it."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from admin.audit import CLI, Actor, record
+from admin.auth.resets import create_reset_token
 from admin.links import LinkNotFound, update_link
 from common.settings import Settings
 from common.stores import Stores
-from tests.admin.api import Account, assert_problem
+from harness.processes import run_hop
+from tests.admin.api import PASSWORD, Account, assert_problem, login, register
 from tests.admin.db import sql
 from tests.helpers import add_link
 
@@ -80,7 +83,7 @@ def test_bulk_import_and_api_keys_are_recorded(client: TestClient, alice: Accoun
     )
     assert by_key.status_code == 201, by_key.text
 
-    log = entries(client, root, actor_id=alice.id)
+    log = entries(client, root, actor_id=alice.id, entity_type="link")
     assert [(e["action"], e["entity_code"], e["actor_kind"]) for e in log] == [
         ("link.create", "bykey", "api_key"),
         ("link.import", "imp2", "user"),
@@ -108,7 +111,8 @@ def test_filters_and_keyset_pages(client: TestClient, alice: Account, bob: Accou
     seen: list[str] = []
     cursor: str | None = None
     while True:
-        params: dict[str, Any] = {"actor_id": alice.id, "limit": 2} | ({"cursor": cursor} if cursor else {})
+        params: dict[str, Any] = {"actor_id": alice.id, "entity_type": "link", "limit": 2}
+        params |= {"cursor": cursor} if cursor else {}
         page = client.get(AUDIT, params=params, headers=root.headers).json()
         seen += [e["entity_code"] for e in page["data"]]
         cursor = page["next_cursor"]
@@ -117,7 +121,7 @@ def test_filters_and_keyset_pages(client: TestClient, alice: Account, bob: Accou
     assert seen == [f"page{n}" for n in reversed(range(5))]
     assert [e["actor_id"] for e in entries(client, root, action="link.create")].count(bob.id) == 1
     assert entries(client, root, until="2000-01-01T00:00:00Z") == []
-    assert len(entries(client, root, since="2000-01-01T00:00:00Z")) == 6
+    assert len(entries(client, root, entity_type="link", since="2000-01-01T00:00:00Z")) == 6
     assert_problem(client.get(AUDIT, params={"cursor": "bm9wZQ"}, headers=root.headers), 422, "invalid_cursor")
     assert_problem(client.get(AUDIT, params={"since": "2026-01-01T00:00:00"}, headers=root.headers), 422)
     assert_problem(client.get(AUDIT, params={"entity_type": "api_key"}, headers=root.headers), 422)
@@ -191,3 +195,84 @@ async def test_secrets_never_reach_the_log(stores: Stores) -> None:
         )
     stored = await stores.pool.fetchval("SELECT new_values FROM audit_log")
     assert stored == {"email": "u@example.com", "role": "admin"}
+
+
+def test_disabling_a_user_records_old_and_new_values_and_the_admin(
+    client: TestClient, alice: Account, root: Account
+) -> None:
+    assert client.post(f"/api/v1/users/{alice.id}/disable", headers=root.headers).status_code == 200
+    assert client.post(f"/api/v1/users/{alice.id}/enable", headers=root.headers).status_code == 200
+    assert_problem(client.post("/api/v1/users/999999/disable", headers=root.headers), 404)
+
+    log = entries(client, root, entity_type="user", entity_id=alice.id)
+    assert [e["action"] for e in log] == ["user.enable", "user.disable", "user.create"]
+    enabled, disabled = log[0], log[1]
+    assert {(e["actor_id"], e["actor_kind"], e["client_ip"], e["entity_code"]) for e in (enabled, disabled)} == {
+        (root.id, "user", "testclient", alice.email)
+    }
+    assert (disabled["old_values"], disabled["new_values"]) == ({"disabled": False}, {"disabled": True})
+    assert (enabled["old_values"], enabled["new_values"]) == ({"disabled": True}, {"disabled": False})
+    assert entries(client, root, entity_id=999999) == []
+
+
+def test_registration_records_who_created_the_account(client: TestClient, alice: Account, root: Account) -> None:
+    # Self-registration: the new account is its own actor.
+    [created] = entries(client, root, action="user.create", entity_id=alice.id)
+    assert (created["actor_id"], created["actor_kind"], created["entity_code"]) == (alice.id, "user", alice.email)
+    assert (created["old_values"], created["new_values"]) == (None, {"email": alice.email, "role": "user"})
+    # An admin registering someone is the actor; an address already taken records nothing.
+    made = client.post(
+        "/api/v1/auth/register", json={"email": "made@example.com", "password": PASSWORD}, headers=root.headers
+    )
+    assert made.status_code == 202
+    assert register(client, alice.email).status_code == 202
+    [by_admin] = entries(client, root, action="user.create", entity_code="made@example.com")
+    assert (by_admin["actor_id"], by_admin["actor_kind"]) == (root.id, "user")
+    assert len(entries(client, root, action="user.create", entity_code=alice.email)) == 1
+
+
+def test_hop_commands_record_cli_entries(client: TestClient, root: Account, settings: Settings) -> None:
+    made = run_hop(settings, "user", "create", "cli@example.com", "--password-stdin", stdin=f"{PASSWORD}\n")
+    assert made.returncode == 0, made.stderr
+    added = run_hop(settings, "link", "add", "https://example.com/cli", "--code", "clilink")
+    assert added.returncode == 0, added.stderr
+    removed = run_hop(settings, "link", "rm", "clilink")
+    assert removed.returncode == 0, removed.stderr
+
+    [user] = entries(client, root, entity_type="user", entity_code="cli@example.com")
+    assert (user["action"], user["actor_kind"], user["actor_id"]) == ("user.create", "cli", None)
+    assert user["client_ip"] is None
+    assert user["new_values"] == {"email": "cli@example.com", "role": "user"}
+    links = entries(client, root, entity_type="link", entity_code="clilink")
+    assert [(e["action"], e["actor_kind"], e["actor_id"]) for e in links] == [
+        ("link.delete", "cli", None),
+        ("link.create", "cli", None),
+    ]
+
+
+async def test_password_changes_and_resets_are_recorded_without_the_password(
+    client: TestClient, alice: Account, root: Account, stores: Stores
+) -> None:
+    new_password = "another long passphrase here"
+    changed = client.post(
+        "/api/v1/users/me/password",
+        json={"current_password": PASSWORD, "new_password": new_password},
+        headers=alice.headers,
+    )
+    assert changed.status_code == 204, changed.text
+    reset = await create_reset_token(pool=stores.pool, email=alice.email, ttl_s=600)
+    assert reset is not None
+    confirmed = client.post(
+        "/api/v1/auth/password-reset/confirm", json={"token": reset[1], "new_password": "a third long passphrase"}
+    )
+    assert confirmed.status_code == 204, confirmed.text
+    assert login(client, alice.email, "a third long passphrase").status_code == 200
+
+    log = entries(client, root, entity_type="user", entity_id=alice.id)
+    assert [e["action"] for e in log] == ["user.password_reset", "user.password_change", "user.create"]
+    for entry in log[:2]:
+        assert (entry["actor_id"], entry["actor_kind"], entry["entity_code"]) == (alice.id, "user", alice.email)
+        assert (entry["old_values"], entry["new_values"]) == (None, None)
+    stored = await stores.pool.fetch("SELECT old_values::text, new_values::text FROM audit_log")
+    written = " ".join(str(value) for row in stored for value in row)
+    assert "passphrase" not in written and PASSWORD not in written and "argon2" not in written

@@ -81,7 +81,8 @@ def test_no_input_makes_a_server_error(settings: Settings, admin_factory: Proces
                 if response.status_code >= 500:
                     failures.append(f"{case.method} {case.formatted_path} -> {response.status_code}: {case!r}")
                 elif response.status_code >= 400 and content_type != "application/problem+json":
-                    failures.append(f"{case.method} {case.formatted_path} -> {content_type}: {case!r}")
+                    if not _refused_by_the_http_server(case, response.status_code, response.content):
+                        failures.append(f"{case.method} {case.formatted_path} -> {content_type}: {case!r}")
 
             try:
                 run()
@@ -97,3 +98,13 @@ def test_no_input_makes_a_server_error(settings: Settings, admin_factory: Proces
     assert "Traceback" not in log, log[-3000:]
     assert calls > len(operations) * 2
     assert elapsed < TIME_BUDGET_S * 1.5
+
+
+# Headers that frame the request itself: a malformed one is refused by Granian's HTTP parser with
+# an empty 400 before any application code runs, so there is no problem document to expect.
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "host"})
+
+
+def _refused_by_the_http_server(case: schemathesis.Case[Any], status: int, body: bytes) -> bool:
+    sent = {name.lower() for name in (case.headers or {})}
+    return status == 400 and not body and bool(sent & _FRAMING_HEADERS)

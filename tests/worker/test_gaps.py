@@ -18,7 +18,6 @@ from harness.clicks import xadd_batch
 from tests.conftest import SettingsFactory
 from tests.helpers import add_link
 from tests.worker.test_worker import click, run_burst, stream_items
-from worker.gaps import ledger_key
 from worker.metrics import WorkerMetrics, new_worker_metrics
 
 FLOOD = 1_000
@@ -112,7 +111,7 @@ async def test_a_stream_lost_with_redis_data_is_recorded_with_an_unknown_count(
     cursor = await stores.pool.fetchval("SELECT last_id FROM stream_cursors WHERE shard = 0")
     # Redis restarted without persistence: the unapplied entry, the stream and the ledger are gone.
     await xadd_batch(stores.redis, stores.keys, 0, [click("h")])
-    await stores.redis.delete(stores.keys.clicks_stream(0), ledger_key(stores.keys, 0))
+    await stores.redis.delete(stores.keys.clicks_stream(0), stores.keys.clicks_trim_ledger(0))
     await xadd_batch(stores.redis, stores.keys, 0, [click("h"), click("h")])
 
     metrics = new_worker_metrics()
