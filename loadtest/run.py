@@ -46,7 +46,8 @@ def parse_args(argv: list[str] | None) -> tuple[Run, int, bool]:
 def main(argv: list[str] | None = None) -> int:
     run, links, with_admin = parse_args(argv)
     with stores_for("HOP_LOADTEST", Path(tempfile.mkdtemp(prefix="hop-loadtest-stores-"))) as urls:
-        settings = namespaced(urls, tag="loadtest", environment="test")
+        # All load comes from one address: the edge's per-address 404 budget would answer it 429.
+        settings = namespaced(urls, tag="loadtest", environment="test", edge_not_found_rate=0)
         with tempfile.TemporaryDirectory(prefix="hop-loadtest-") as tmp:
             stack = start_stack(settings, links=links, log_dir=Path(tmp), with_admin=with_admin)
             try:
