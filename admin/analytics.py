@@ -24,6 +24,7 @@ Interval = Literal["hour", "day", "week", "month"]
 Dimension = Literal["country", "city", "referrer", "browser", "os", "device"]
 DIMENSIONS: Final[tuple[Dimension, ...]] = ("referrer", "country", "city", "browser", "os", "device")
 DEFAULT_DAYS: Final = 30
+QUARTER_HOUR: Final = timedelta(minutes=15)
 MAX_RANGE_DAYS: Final = 3 * 366
 MAX_SERIES_POINTS: Final = 10_000  # e.g. hourly over a year is 8,784
 # Ranges stay a year inside Python's calendar (years 1-9999), so that no time zone, rounding to
@@ -97,22 +98,15 @@ def resolve_range(
     """The UTC hours covering a range given in ``tz``.
 
     Dates are whole local days, ``end`` included: 2026-03-01..2026-03-31 is all of March in ``tz``.
-    Datetimes without an offset are local to ``tz``; the start rounds down, the end up, to the hour.
-    The default is the last 30 days up to now.
+    Datetimes without an offset are local to ``tz``. Either bound must fall on a UTC quarter hour;
+    the start then rounds down, the end up, to the hour. The default is the last 30 days up to now.
 
     Raises:
-        InvalidRange: unknown zone, start not before end, longer than MAX_RANGE_DAYS, or outside
-            EARLIEST..LATEST.
+        InvalidRange: unknown zone, a bound off the quarter hour, start not before end, longer than
+            MAX_RANGE_DAYS, or outside EARLIEST..LATEST.
     """
     zone_info = zone(tz)
-    now = now or datetime.now(UTC)
-    end_utc = _instant(end, zone_info, end_of_day=True) if end is not None else now
-    if start is not None:
-        start_utc = _instant(start, zone_info)
-    elif end_utc - EARLIEST < timedelta(days=DEFAULT_DAYS):
-        raise InvalidRange(f"to must be after {EARLIEST.date().isoformat()}")
-    else:
-        start_utc = end_utc - timedelta(days=DEFAULT_DAYS)
+    start_utc, end_utc = _bounds(start, end, zone_info, now or datetime.now(UTC))
     start_utc = start_utc.replace(minute=0, second=0, microsecond=0)
     if end_utc.minute or end_utc.second or end_utc.microsecond:
         end_utc = end_utc.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
@@ -121,6 +115,38 @@ def resolve_range(
     if end_utc - start_utc > timedelta(days=MAX_RANGE_DAYS):
         raise InvalidRange(f"a range spans at most {MAX_RANGE_DAYS} days")
     return TimeRange(start=start_utc, end=end_utc, tz=zone_info)
+
+
+def _bounds(
+    start: date | datetime | None, end: date | datetime | None, tz: ZoneInfo, now: datetime
+) -> tuple[datetime, datetime]:
+    """The given bounds in UTC, each checked to lie on a quarter hour, or the defaults."""
+    # Up, not down: a default end rounded down would leave out the last minutes' clicks.
+    end_utc = _on_quarter_hour("to", _instant(end, tz, end_of_day=True)) if end is not None else _ceil_quarter(now)
+    if start is not None:
+        return _on_quarter_hour("from", _instant(start, tz)), end_utc
+    if end_utc - EARLIEST < timedelta(days=DEFAULT_DAYS):
+        raise InvalidRange(f"to must be after {EARLIEST.date().isoformat()}")
+    return end_utc - timedelta(days=DEFAULT_DAYS), end_utc
+
+
+def _on_quarter_hour(name: str, value: datetime) -> datetime:
+    """``value`` (UTC) if it lies on a quarter hour, else InvalidRange naming the bound.
+
+    Every UTC offset in use is a whole number of quarter hours, so a local quarter hour is one in
+    UTC too; finer bounds would promise an exactness the hourly rollups cannot give.
+    """
+    if value.minute % 15 or value.second or value.microsecond:
+        raise InvalidRange(
+            f"{name} must fall on a quarter hour in UTC (minute 0, 15, 30 or 45, no seconds): "
+            f"{value.isoformat()} does not"
+        )
+    return value
+
+
+def _ceil_quarter(value: datetime) -> datetime:
+    floor = value.replace(minute=value.minute - value.minute % 15, second=0, microsecond=0)
+    return floor if floor == value else floor + QUARTER_HOUR
 
 
 def _instant(value: date | datetime, tz: ZoneInfo, *, end_of_day: bool = False) -> datetime:

@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime
 from typing import Final
 
 import asyncpg
+import orjson
 
 from common.db import Connection
+from worker.entries import Entry, Failure
 
 logger = logging.getLogger("hop.worker.partitions")
 
@@ -25,6 +27,37 @@ def month_start(day: date) -> date:
 def add_months(month: date, count: int) -> date:
     index = month.year * 12 + month.month - 1 + count
     return date(index // 12, index % 12 + 1, 1)
+
+
+def oldest_kept(retention_months: int, *, today: date | None = None) -> date:
+    """The first month inside the retention window (the current month counts as one)."""
+    return add_months(month_start(today or datetime.now(UTC).date()), -(retention_months - 1))
+
+
+def fail_expired(entries: list[Entry], *, retention_months: int, today: date | None = None) -> set[date]:
+    """Turn clicks older than the retention window into failures; returns the months the rest need.
+
+    Such a click would get a partition only for housekeeping to drop it with the click, unseen:
+    recorded as failed instead, it stays visible in failed_click_entries.
+    """
+    first = oldest_kept(retention_months, today=today)
+    months: set[date] = set()
+    for entry in entries:
+        kept = []
+        for position, code, click in entry.clicks:
+            month = month_start(click.clicked_at.date())
+            if month >= first:
+                months.add(month)
+                kept.append((position, code, click))
+                continue
+            error = (
+                f"click {position}: clicked at {click.clicked_at.isoformat()}, older than the retention window "
+                f"(HOP_CLICK_RETENTION_MONTHS={retention_months} keeps {first.isoformat()} onwards)"
+            )
+            payload = orjson.dumps({"code": code, "clicked_at": click.clicked_at})
+            entry.failures.append(Failure(error, payload))
+        entry.clicks = kept
+    return months
 
 
 def partition_name(month: date) -> str:
@@ -71,12 +104,12 @@ class Partitions:
 
         With retention 25 in 2026-11, months before 2024-11 are dropped (the current month counts).
         """
-        oldest_kept = add_months(month_start(today or datetime.now(UTC).date()), -(retention_months - 1))
+        first = oldest_kept(retention_months, today=today)
         dropped = []
         async with pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", PARTITION_LOCK_ID)
             for month in sorted(await _existing(conn)):
-                if month < oldest_kept:
+                if month < first:
                     await conn.execute(f"DROP TABLE IF EXISTS {partition_name(month)}")
                     self._known.discard(month)
                     dropped.append(partition_name(month))

@@ -35,7 +35,7 @@ from worker.apply import Applied, CursorMoved, apply_entries, record_poison
 from worker.entries import Entry, read_entry
 from worker.gaps import Gap, record_gap
 from worker.metrics import WorkerMetrics
-from worker.partitions import month_start
+from worker.partitions import fail_expired
 from worker.resources import WorkerResources, open_resources
 
 logger = logging.getLogger("hop.worker")
@@ -288,7 +288,8 @@ class Worker:
             self._cursors.update({row["shard"]: row["last_id"] for row in rows})
 
     async def _apply_shard(self, shard: int, entries: list[Entry]) -> bool:
-        months = {month_start(click.clicked_at.date()) for entry in entries for _, _, click in entry.clicks}
+        # Every month a click needs gets its partition, however old, unless retention would drop it.
+        months = fail_expired(entries, retention_months=self.settings.click_retention_months)
         await self._res.partitions.ensure(self._res.pool, months)
         for group in _groups(entries):
             if not await self._apply_group(shard, group):

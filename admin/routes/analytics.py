@@ -32,11 +32,21 @@ AUTH = (401, 403)
 Code = Annotated[str, Path(pattern=CODE_PATTERN, description="The short code.")]
 From = Annotated[
     date | datetime | None,
-    Query(alias="from", description="Start: a local date (whole day) or ISO datetime. Default: 30 days ago."),
+    Query(
+        alias="from",
+        description="Start: a local date (whole day) or ISO datetime on a quarter hour (:00, :15, :30 or :45, "
+        "no seconds; else 422 invalid_range). Counts are per UTC hour: the start rounds down to the hour. "
+        "Default: 30 days before the end.",
+    ),
 ]
 To = Annotated[
     date | datetime | None,
-    Query(alias="to", description="End: a local date (included) or ISO datetime (excluded). Default: now."),
+    Query(
+        alias="to",
+        description="End: a local date (included) or ISO datetime (excluded) on a quarter hour (:00, :15, :30 or "
+        ":45, no seconds; else 422 invalid_range). Counts are per UTC hour: the end rounds up to the hour. "
+        "Default: now.",
+    ),
 ]
 Tz = Annotated[str, Query(max_length=64, description="IANA time zone of the dates and buckets, e.g. Europe/Berlin.")]
 IncludeBots = Annotated[bool, Query(description="Count clicks from crawlers and bots too.")]

@@ -189,3 +189,24 @@ def test_ranges_outside_the_calendar_are_422_problems(client: TestClient, alice:
             "/api/v1/links/edges/analytics", params=ranges[-1] | {"interval": interval}, headers=alice.headers
         )
         assert response.status_code == 200, response.text
+
+
+def test_range_bounds_must_fall_on_a_quarter_hour(client: TestClient, alice: Account) -> None:
+    create(client, alice, "quarter")
+    path = "/api/v1/links/quarter/analytics"
+    for params, bound in [
+        ({"from": "2026-05-01T10:07:00Z", "to": "2026-05-02T00:00:00Z"}, "from"),
+        ({"from": "2026-05-01T10:00:00Z", "to": "2026-05-02T00:00:30+02:00"}, "to"),
+    ]:
+        response = client.get(path, params=params, headers=alice.headers)
+        assert_problem(response, 422, "invalid_range")
+        assert response.json()["detail"].startswith(f"{bound} must fall on a quarter hour in UTC")
+    # Offsets of a quarter hour's multiple (Nepal is +05:45) keep local quarter hours valid.
+    for params in [
+        {"from": "2026-05-01T10:15:00Z", "to": "2026-05-02T10:45:00Z"},
+        {"from": "2026-05-01T10:45:00+05:45", "to": "2026-05-02", "tz": "Asia/Kathmandu"},
+        {},  # the defaults round themselves
+    ]:
+        for url in (path, "/api/v1/analytics/overview", "/api/v1/links/quarter/clicks.csv"):
+            response = client.get(url, params=params, headers=alice.headers)
+            assert response.status_code == 200, (url, params, response.text)

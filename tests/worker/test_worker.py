@@ -21,7 +21,7 @@ from tests.conftest import SettingsFactory
 from tests.helpers import add_link
 from worker import Worker, WorkerStats, open_worker_pool
 from worker.metrics import WorkerMetrics, new_worker_metrics
-from worker.partitions import Partitions, partition_name
+from worker.partitions import Partitions, add_months, month_start, partition_name
 
 Drain = Callable[[], Awaitable[int]]
 StreamItems = list[tuple[bytes, dict[bytes, bytes]]]
@@ -303,3 +303,31 @@ async def test_the_worker_replays_link_changes_that_never_reached_redis(
     await drain()
     assert await stores.redis.get(stores.keys.link("q")) == NEGATIVE
     assert await stores.pool.fetchval("SELECT count(*) FROM edge_sync_pending") == 0
+
+
+def _mid_month_ms(months_from_now: int) -> int:
+    """Noon on the 15th, ``months_from_now`` calendar months from the current UTC month."""
+    month = add_months(month_start(datetime.now(UTC).date()), months_from_now)
+    return int(datetime(month.year, month.month, 15, 12, tzinfo=UTC).timestamp() * 1000)
+
+
+async def test_clicks_of_any_month_within_retention_get_their_partition_and_older_ones_fail(
+    stores: Stores, settings: Settings, drain: Drain
+) -> None:
+    # A click buffered across a month boundary, an import with history, a clock running ahead:
+    # each needs a partition the housekeeping never created.
+    await add_link(stores, settings, "https://example.com/a", code="a")
+    expired = -settings.click_retention_months
+    clicks = [click("a", ms=_mid_month_ms(months)) for months in (-14, -3, 1, expired)]
+    await xadd_batch(stores.redis, stores.keys, 0, clicks)
+    assert await drain() == 3
+    assert await stores.pool.fetchval("SELECT click_count FROM links WHERE code = 'a'") == 3
+    assert await stores.pool.fetchval("SELECT count(*) FROM clicks") == 3
+    assert await stores.pool.fetchval("SELECT sum(clicks) FROM click_rollups") == 3
+    errors = await stores.pool.fetch("SELECT error FROM failed_click_entries")
+    assert len(errors) == 1
+    assert errors[0]["error"].startswith("click 3: clicked at ")
+    assert "older than the retention window" in errors[0]["error"]
+    # No partition is created only to be dropped by the next housekeeping.
+    old = partition_name(add_months(month_start(datetime.now(UTC).date()), expired))
+    assert await stores.pool.fetchval("SELECT to_regclass($1)", old) is None
