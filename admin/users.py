@@ -24,7 +24,7 @@ PasswordAction = Literal["user.password_change", "user.password_reset"]
 # Codes pushed to Redis per pipeline when a user's links change state together.
 PUSH_CHUNK = 1_000
 Password = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
-USER_COLUMNS = "id, email, password_hash, role, disabled, created_at, updated_at"
+USER_COLUMNS = "id, email, password_hash, role, disabled, created_at, updated_at, password_changed_at"
 
 
 class UserError(Exception):
@@ -77,6 +77,9 @@ class User:
     disabled: bool
     created_at: datetime
     updated_at: datetime
+    # When a change or a reset last set the password (None: not since migration 0009); access
+    # tokens issued before it are refused (admin/auth/deps.py).
+    password_changed_at: datetime | None
 
     @classmethod
     def from_row(cls, row: Row) -> User:
@@ -215,13 +218,20 @@ async def set_password(
     actor: Actor | None = None,
     action: PasswordAction = "user.password_change",
 ) -> None:
-    """Store a new hash and end every session of the user (their refresh tokens). With an
+    """Store a new hash and end every session of the user: their refresh tokens are revoked, and
+    their access tokens refused from now on (``password_changed_at``, checked in
+    admin/auth/deps.py). With an
     ``actor``, an ``action`` audit entry commits with it: who and when, no values (never the password).
 
     Call it inside a transaction: the entry must commit with the change.
     """
+    # clock_timestamp(), not now(): the time of this statement, not of the transaction's start, so
+    # that a token issued while the transaction was under way is refused too.
     email = await conn.fetchval(
-        "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1 RETURNING email", user_id, password_hash
+        """UPDATE users SET password_hash = $2, updated_at = now(), password_changed_at = clock_timestamp()
+           WHERE id = $1 RETURNING email""",
+        user_id,
+        password_hash,
     )
     await conn.execute(
         "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user_id

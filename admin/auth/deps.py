@@ -6,12 +6,15 @@ Routes declare who may call them with the annotated types at the end of this mod
 and passwords) and ``AdminUser`` (an admin's session: managing users). Either an
 ``Authorization: Bearer <access JWT>`` or an ``X-API-Key`` header authenticates; the user is
 re-read from Postgres on every request, so disabling an account or demoting an admin takes
-effect at once, not when the token expires.
+effect at once, not when the token expires. That row also ends the access tokens of a password
+change or reset: one issued before the user's ``password_changed_at`` is refused (401
+``invalid_token``), without a query of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from functools import cache
 from typing import Annotated, Any
 
@@ -20,7 +23,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from admin.apikeys import KeyGrant, grant_for_key
 from admin.auth.principal import Principal, Scope
-from admin.auth.tokens import InvalidToken, decode_access_token
+from admin.auth.tokens import AccessClaims, InvalidToken, decode_access_claims
 from admin.problems import Problem
 from admin.users import get_user
 from common.settings import AdminSettings
@@ -60,8 +63,10 @@ async def optional_user(
 ) -> Principal | None:
     """The caller, or None when no credentials were sent. Bad credentials are always a 401."""
     grant: KeyGrant | None = None
+    claims: AccessClaims | None = None
     if bearer is not None:
-        user_id = _access_token_user(get_settings(request), bearer)
+        claims = _access_token_claims(get_settings(request), bearer)
+        user_id = claims.user_id
     elif api_key is not None:
         grant = await _api_key_grant(get_stores(request), api_key)
         user_id = grant.user_id
@@ -70,17 +75,30 @@ async def optional_user(
     user = await get_user(get_stores(request).pool, user_id)
     if user is None:
         raise Problem.unauthorized("the account no longer exists", code="invalid_token")
+    if claims is not None and _issued_before_password_change(claims, user.password_changed_at):
+        raise Problem.unauthorized("the password has changed since this token was issued", code="invalid_token")
     if user.disabled:
         raise Problem.forbidden("this account is disabled", code="account_disabled")
     scopes = grant.scopes if grant is not None else None
     return Principal(id=user.id, email=user.email, is_admin=user.is_admin, scopes=scopes)
 
 
-def _access_token_user(settings: AdminSettings, bearer: HTTPAuthorizationCredentials) -> int:
+def _access_token_claims(settings: AdminSettings, bearer: HTTPAuthorizationCredentials) -> AccessClaims:
     try:
-        return decode_access_token(settings, bearer.credentials)
+        return decode_access_claims(settings, bearer.credentials)
     except InvalidToken as error:
         raise Problem.unauthorized(str(error), code="invalid_token") from None
+
+
+def _issued_before_password_change(claims: AccessClaims, changed_at: datetime | None) -> bool:
+    """Whether the token may predate the user's last password change or reset.
+
+    Both times are to the microsecond (tokens carry a fractional ``iat``), so a sign-in in the same
+    second as the change, but after it, keeps its token. A whole-second ``iat`` (a token of an older
+    release) was issued at that second or later within it: compared as it is, it is refused unless
+    its whole second follows the change, so it can never outlive one.
+    """
+    return changed_at is not None and claims.issued_at <= changed_at.timestamp()
 
 
 async def _api_key_grant(stores: Stores, api_key: str) -> KeyGrant:

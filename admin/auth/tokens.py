@@ -4,6 +4,11 @@ Each token names the key that signed it in its ``kid`` header: a short hash of t
 the key. Tokens of HOP_JWT_SECRET verify, and so do those of HOP_JWT_PREVIOUS_SECRET while it is
 set, so that a rotation can be graceful; any other ``kid``, or none, is refused. Refresh tokens
 record the same key id (admin/auth/refresh.py).
+
+``iat`` is the issuing time to the microsecond (a JSON number with a fraction, which RFC 7519's
+NumericDate allows), not whole seconds: a password change refuses every access token issued
+before it (admin/auth/deps.py), and a token issued in the same second but after the change (a
+sign-in with the new password) must still work.
 """
 
 from __future__ import annotations
@@ -61,14 +66,22 @@ class AccessToken:
     expires_in: int
 
 
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """What a valid access token says: whose it is, and when it was issued (Unix seconds)."""
+
+    user_id: int
+    issued_at: float
+
+
 def issue_access_token(settings: AdminSettings, *, user_id: int, now: float | None = None) -> AccessToken:
-    issued = int(now if now is not None else time.time())
+    issued = round(now if now is not None else time.time(), 6)
     claims = {
         "sub": str(user_id),
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "iat": issued,
-        "exp": issued + settings.access_token_ttl,
+        "exp": int(issued) + settings.access_token_ttl,
         "jti": secrets.token_urlsafe(12),
     }
     token = jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM, headers={"kid": current_key_id(settings)})
@@ -76,7 +89,16 @@ def issue_access_token(settings: AdminSettings, *, user_id: int, now: float | No
 
 
 def decode_access_token(settings: AdminSettings, token: str) -> int:
-    """The user id of a valid access token.
+    """The user id of a valid access token (see decode_access_claims).
+
+    Raises:
+        InvalidToken: with a short reason safe to show the caller.
+    """
+    return decode_access_claims(settings, token).user_id
+
+
+def decode_access_claims(settings: AdminSettings, token: str) -> AccessClaims:
+    """The user id and issuing time of a valid access token.
 
     Only HS256 is accepted (never ``none`` or an algorithm the header picks), the ``kid`` must
     name the current or the previous key, and exp, iat, iss, aud and sub must all be present and right.
@@ -104,7 +126,10 @@ def decode_access_token(settings: AdminSettings, token: str) -> int:
         raise InvalidToken("the access token has expired") from None
     except jwt.PyJWTError:
         raise InvalidToken("the access token is invalid") from None
-    subject = claims["sub"]
+    subject, issued_at = claims["sub"], claims["iat"]
     if not isinstance(subject, str) or not subject.isdigit():
         raise InvalidToken("the access token is invalid")
-    return int(subject)
+    # PyJWT also takes a numeric string for iat; only a JSON number is one.
+    if not isinstance(issued_at, int | float) or isinstance(issued_at, bool):
+        raise InvalidToken("the access token is invalid")
+    return AccessClaims(user_id=int(subject), issued_at=float(issued_at))
