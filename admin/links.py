@@ -20,8 +20,7 @@ from admin.auth.principal import Principal
 from admin.targets import normalize_target, short_domain
 from admin.text import PlainText, no_control_characters
 from common.db import Executor, Row
-from common.edge_sync import push_records, sync_links
-from common.linkstore import record_from_row
+from common.edge_sync import sync_links
 from common.records import Keys
 from common.settings import RedirectStatus
 
@@ -276,11 +275,6 @@ def check_code(code: str) -> None:
         raise CodeReserved(code)
 
 
-async def sync_to_edge(redis: Redis, keys: Keys, links: list[Link]) -> bool:
-    """Write-through of links just committed; a link that must not redirect becomes a tombstone."""
-    return await push_records(redis, keys, {link.code: record_from_row(_as_row(link)) for link in links})
-
-
 # What the audit log keeps of a link (admin/audit.py): what its owner set, not counters or versions.
 AUDITED_COLUMNS = (
     "code",
@@ -298,10 +292,6 @@ AUDITED_COLUMNS = (
 
 def audit_values(link: Link) -> dict[str, Any]:
     return {column: getattr(link, column) for column in AUDITED_COLUMNS}
-
-
-def _as_row(link: Link) -> dict[str, Any]:
-    return {field: getattr(link, field) for field in Link.__slots__}
 
 
 async def create_link(

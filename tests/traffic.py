@@ -7,6 +7,7 @@ does one thing (GET/HEAD with keep-alive over many connections) and tells what c
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Sequence
 from urllib.parse import urlsplit
@@ -53,3 +54,43 @@ async def send_requests(
     lanes = [paths[lane::concurrency] for lane in range(concurrency)]
     await asyncio.gather(*(_connection(host, port, lane, method, statuses) for lane in lanes if lane))
     return statuses
+
+
+# --- raw connections, for slow-client tests: held open, timed, watched until the server closes them
+
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def open_held(url: str, payloads: list[bytes]) -> list[Connection]:
+    """One connection per payload, each sent and then held open (nothing more is ever written)."""
+    parts = urlsplit(url)
+    connections = []
+    for payload in payloads:
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        writer.write(payload)
+        connections.append((reader, writer))
+    await asyncio.gather(*(writer.drain() for _, writer in connections))
+    return connections
+
+
+async def timed_request(url: str, request: bytes, timeout: float) -> tuple[bytes, float]:
+    """``request`` on a new connection: the status line, and seconds until it came."""
+    parts = urlsplit(url)
+    started = time.monotonic()
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    try:
+        writer.write(request)
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
+    finally:
+        writer.close()
+    return head.split(b"\r\n", 1)[0], time.monotonic() - started
+
+
+async def answer_until_closed(connection: Connection, started: float, timeout: float) -> tuple[bytes, float]:
+    """All the server sent before it closed ``connection`` (EOF), and when it closed, from ``started``."""
+    reader, writer = connection
+    try:
+        answer = await asyncio.wait_for(reader.read(), timeout)
+    finally:
+        writer.close()
+    return answer, time.monotonic() - started

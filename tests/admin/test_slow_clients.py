@@ -21,6 +21,7 @@ import pytest
 from common.settings import Settings
 from harness.processes import Process
 from tests.conftest import ProcessFactory
+from tests.traffic import Connection, answer_until_closed, open_held, timed_request
 
 pytestmark = pytest.mark.e2e
 
@@ -32,8 +33,6 @@ HALF_SENT_HEAD = b"GET /healthz HTTP/1.1\r\nHost: admin.test\r\nUser-Agent: slow
 HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: admin.test\r\n\r\n"
 H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 LOGIN_BODY = b'{"email": "nobody@example.com", "password": "not the password"}'
-
-Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
 def login_head(content_type: str, length: int = len(LOGIN_BODY)) -> bytes:
@@ -56,40 +55,6 @@ def start_admin(settings: Settings, admin_factory: ProcessFactory, **overrides: 
         "admin_body_idle_timeout": TIMEOUT,
     }
     return admin_factory(settings, workers=1, **(limits | overrides))
-
-
-async def open_held(url: str, payloads: list[bytes]) -> list[Connection]:
-    parts = urlsplit(url)
-    connections = []
-    for payload in payloads:
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-        writer.write(payload)
-        connections.append((reader, writer))
-    await asyncio.gather(*(writer.drain() for _, writer in connections))
-    return connections
-
-
-async def timed_request(url: str, request: bytes, timeout: float) -> tuple[bytes, float]:
-    """``request`` on a new connection: the status line, and seconds until it came."""
-    parts = urlsplit(url)
-    started = time.monotonic()
-    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-    try:
-        writer.write(request)
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
-    finally:
-        writer.close()
-    return head.split(b"\r\n", 1)[0], time.monotonic() - started
-
-
-async def answer_until_closed(connection: Connection, started: float, timeout: float) -> tuple[bytes, float]:
-    """All the server sent before it closed ``connection`` (EOF), and when it closed, from ``started``."""
-    reader, writer = connection
-    try:
-        answer = await asyncio.wait_for(reader.read(), timeout)
-    finally:
-        writer.close()
-    return answer, time.monotonic() - started
 
 
 def watch_closing(connections: list[Connection], started: float) -> asyncio.Future[list[tuple[bytes, float]]]:

@@ -19,53 +19,24 @@ from common.settings import Settings
 from common.stores import open_stores
 from tests.conftest import ProcessFactory, SettingsFactory
 from tests.helpers import add_link
+from tests.traffic import Connection, answer_until_closed, open_held, timed_request
 
 pytestmark = pytest.mark.e2e
 
 HALF_SENT = b"GET /slow HTTP/1.1\r\nHost: short.test\r\nUser-Agent: slowloris\r\n"  # no blank line: never ends
 WHOLE = b"GET /slow HTTP/1.1\r\nHost: short.test\r\n\r\n"
 
-Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+async def seconds_until_closed(connection: Connection, started: float, timeout: float) -> float:
+    """When the server closed ``connection``, from ``started``; it must have sent nothing (no request to answer)."""
+    answer, seconds = await answer_until_closed(connection, started, timeout)
+    assert answer == b""
+    return seconds
 
 
 async def add_one_link(settings: Settings) -> None:
     async with open_stores(settings) as stores:
         await add_link(stores, settings, "https://example.com/", code="slow")
-
-
-async def open_half_sent(url: str, count: int) -> list[Connection]:
-    parts = urlsplit(url)
-    connections = []
-    for _ in range(count):
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-        writer.write(HALF_SENT)
-        connections.append((reader, writer))
-    await asyncio.gather(*(writer.drain() for _, writer in connections))
-    return connections
-
-
-async def timed_redirect(url: str, timeout: float) -> tuple[bytes, float]:
-    """A whole request on a new connection: the status line, and seconds until it came."""
-    parts = urlsplit(url)
-    started = time.monotonic()
-    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-    try:
-        writer.write(WHOLE)
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
-    finally:
-        writer.close()
-    return head.split(b"\r\n", 1)[0], time.monotonic() - started
-
-
-async def seconds_until_closed(connection: Connection, started: float, timeout: float) -> float:
-    """When the server closed ``connection`` (EOF), counted from ``started``."""
-    reader, writer = connection
-    try:
-        rest = await asyncio.wait_for(reader.read(), timeout)
-    finally:
-        writer.close()
-    assert rest == b""  # closed without an answer: there was no request to answer
-    return time.monotonic() - started
 
 
 @pytest.mark.slow
@@ -78,10 +49,10 @@ async def test_half_sent_heads_beyond_the_limit_are_closed_and_a_normal_client_s
     edge = edge_factory(settings, workers=1)
 
     started = time.monotonic()
-    slow = await open_half_sent(edge.url, half_open)
+    slow = await open_held(edge.url, [HALF_SENT] * half_open)
     # Queued behind 48 half-open connections, 16 at a time, each held for one header timeout.
     rounds = math.ceil((half_open + 1) / limit) - 1
-    status, waited = await timed_redirect(edge.url, timeout=rounds * header_timeout + 5)
+    status, waited = await timed_request(edge.url, WHOLE, timeout=rounds * header_timeout + 5)
     closed = await asyncio.gather(*(seconds_until_closed(c, started, timeout=10) for c in slow))
 
     assert status == b"HTTP/1.1 302 Found"
@@ -100,9 +71,9 @@ async def test_two_thousand_one_hundred_half_sent_heads_do_not_stall_the_edge_at
     # (Granian's backlog // workers) and leave a visitor unanswered for Granian's 30 s header timeout.
     await add_one_link(settings)
     edge = edge_factory(settings, workers=1)
-    slow = await open_half_sent(edge.url, 2_100)
+    slow = await open_held(edge.url, [HALF_SENT] * 2_100)
     try:
-        status, waited = await timed_redirect(edge.url, timeout=10)
+        status, waited = await timed_request(edge.url, WHOLE, timeout=10)
     finally:
         for _, writer in slow:
             writer.close()
