@@ -1,6 +1,19 @@
 # Hop: one image for every process (`hop edge`, `hop admin`, `hop worker`, `hop migrate`).
 # Build: docker build -t hop:latest .   Run: see docker-compose.yml.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# --- dashboard: the web dashboard's static build (its API types are committed: no Python needed here)
+FROM ${NODE_IMAGE} AS dashboard
+ENV npm_config_update_notifier=false \
+    npm_config_fund=false \
+    npm_config_audit=false
+WORKDIR /dashboard
+# Packages first, so that a source change reuses the cached install layer.
+COPY dashboard/package.json dashboard/package-lock.json ./
+RUN npm ci
+COPY dashboard ./
+RUN npm run build
 
 # --- build: a virtualenv with Hop and its dependencies (all of them ship wheels: no compiler needed)
 FROM ${PYTHON_IMAGE} AS build
@@ -35,6 +48,9 @@ ENV PATH=/opt/hop/bin:$PATH \
 RUN groupadd --system --gid 10001 hop \
     && useradd --system --uid 10001 --gid hop --home-dir /home/hop --create-home --shell /usr/sbin/nologin hop
 COPY --from=build /opt/hop /opt/hop
+# Served by `hop admin` at / (HOP_ADMIN_DASHBOARD_DIR); the other processes ignore it.
+COPY --from=dashboard /dashboard/dist /opt/hop/dashboard
+ENV HOP_ADMIN_DASHBOARD_DIR=/opt/hop/dashboard
 USER 10001:10001
 WORKDIR /home/hop
 # edge, admin; metrics of edge, admin, worker (keep the metrics ports private)

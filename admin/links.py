@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -75,6 +76,14 @@ class CodeReserved(LinkError):
         self.code = code
 
 
+class TooManyTags(LinkError):
+    error_code = "too_many_tags"
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"the link {code!r} would have more than {MAX_TAGS} tags")
+        self.code = code
+
+
 class LinkNotFound(LinkError):
     error_code = "link_not_found"
 
@@ -95,7 +104,8 @@ def _check_expiry(value: datetime | None, *, hint: str) -> datetime | None:
     return value
 
 
-def _clean_tags(value: list[str] | None) -> list[str] | None:
+def clean_tags(value: list[str] | None) -> list[str] | None:
+    """Tags as stored: stripped, lower case, sorted, unique. Raises ValueError."""
     if value is None:
         return None
     cleaned = sorted({no_control_characters(tag).strip().lower() for tag in value if tag.strip()})
@@ -129,7 +139,7 @@ class LinkCreate(BaseModel):
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: list[str]) -> list[str]:
-        return _clean_tags(value) or []
+        return clean_tags(value) or []
 
 
 # Fields a PATCH may set to null (clearing them); the others need a value when present.
@@ -160,7 +170,7 @@ class LinkUpdate(BaseModel):
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: list[str] | None) -> list[str] | None:
-        return _clean_tags(value)
+        return clean_tags(value)
 
     @model_validator(mode="before")
     @classmethod
@@ -412,32 +422,34 @@ async def sync_codes(*, pool: asyncpg.Pool, redis: Redis, keys: Keys, codes: lis
     return await sync_links(pool=pool, redis=redis, keys=keys, codes=codes)
 
 
+# What update_link applies: column -> value, or a function of the link as it is (its row locked)
+# that returns them, for changes that depend on the current values (adding tags).
+Changes = dict[str, Any] | Callable[[Link], dict[str, Any]]
+
+
 async def update_link(
     *,
     pool: asyncpg.Pool,
     redis: Redis,
     keys: Keys,
     code: str,
-    changes: dict[str, Any],
+    changes: Changes,
     principal: Principal | None,
     actor: Actor | None = None,
     action: str = "link.update",
 ) -> Link:
     """Apply ``changes`` (column -> value; target_url already normalised), bump the version,
     then update the edge. With an ``actor``, an ``action`` audit entry with the old and new values
-    of what changed commits with the change.
+    of what changed commits with the change. No changes: the link as it is, untouched.
 
     Raises:
         LinkNotFound: no such link, or not one ``principal`` may change.
+        LinkError: whatever a ``changes`` function raises (nothing is then changed).
     """
-    unknown = set(changes) - UPDATABLE_COLUMNS
-    if unknown:
-        raise ValueError(f"cannot update {sorted(unknown)}")
-    if not changes:
-        if principal is None:
-            return await get_link(pool, code)
-        return await get_owned_link(pool, code, principal)
-    assignments = ", ".join(f"{column} = ${n}" for n, column in enumerate(changes, start=2))
+    if isinstance(changes, dict):
+        _check_updatable(changes)
+        if not changes:
+            return await get_link(pool, code) if principal is None else await get_owned_link(pool, code, principal)
     async with pool.acquire() as conn, conn.transaction():
         # The row as it was, locked: the audit entry's old values are exactly what this update replaced.
         before = await conn.fetchrow(
@@ -447,28 +459,70 @@ async def update_link(
         )
         if before is None:
             raise LinkNotFound(code)
-        row = await conn.fetchrow(
-            f"""UPDATE links SET {assignments}, version = version + 1, updated_at = now()
-                WHERE id = $1 RETURNING {LINK_COLUMNS}""",
-            before["id"],
-            *changes.values(),
-        )
-        assert row is not None, "the row is locked"
-        link = Link.from_row(row)
-        if actor is not None:
-            old, new = changed(audit_values(Link.from_row(before)), audit_values(link))
-            await record(
-                conn,
-                actor=actor,
-                action=action,
-                entity_type="link",
-                entity_id=link.id,
-                entity_code=code,
-                old=old,
-                new=new,
-            )
+        wanted = changes(Link.from_row(before)) if callable(changes) else changes
+        if not wanted:
+            return Link.from_row(before)
+        _check_updatable(wanted)
+        link = await _store_update(conn, before, wanted, actor=actor, action=action)
     await sync_codes(pool=pool, redis=redis, keys=keys, codes=[code])
     return link
+
+
+def _check_updatable(changes: dict[str, Any]) -> None:
+    unknown = set(changes) - UPDATABLE_COLUMNS
+    if unknown:
+        raise ValueError(f"cannot update {sorted(unknown)}")
+
+
+async def _store_update(
+    conn: Executor, before: Row, changes: dict[str, Any], *, actor: Actor | None, action: str
+) -> Link:
+    """The changed link; inside the caller's transaction, with ``before`` locked."""
+    assignments = ", ".join(f"{column} = ${n}" for n, column in enumerate(changes, start=2))
+    row = await conn.fetchrow(
+        f"""UPDATE links SET {assignments}, version = version + 1, updated_at = now()
+            WHERE id = $1 RETURNING {LINK_COLUMNS}""",
+        before["id"],
+        *changes.values(),
+    )
+    assert row is not None, "the row is locked"
+    link = Link.from_row(row)
+    if actor is not None:
+        old, new = changed(audit_values(Link.from_row(before)), audit_values(link))
+        await record(
+            conn,
+            actor=actor,
+            action=action,
+            entity_type="link",
+            entity_id=link.id,
+            entity_code=link.code,
+            old=old,
+            new=new,
+        )
+    return link
+
+
+def with_tags(added: list[str]) -> Callable[[Link], dict[str, Any]]:
+    """update_link changes that add ``added`` to a link's tags (nothing when it has them all).
+    The function raises TooManyTags when the link would have more than MAX_TAGS."""
+
+    def tagged(link: Link) -> dict[str, Any]:
+        tags = sorted(set(link.tags) | set(added))
+        if len(tags) > MAX_TAGS:
+            raise TooManyTags(link.code)
+        return {"tags": tags} if tags != sorted(link.tags) else {}
+
+    return tagged
+
+
+def without_tags(removed: list[str]) -> Callable[[Link], dict[str, Any]]:
+    """update_link changes that remove ``removed`` from a link's tags (nothing when it has none of them)."""
+
+    def untagged(link: Link) -> dict[str, Any]:
+        tags = [tag for tag in link.tags if tag not in removed]
+        return {"tags": tags} if len(tags) != len(link.tags) else {}
+
+    return untagged
 
 
 UPDATABLE_COLUMNS = frozenset(

@@ -1,4 +1,4 @@
-"""Listing links: filters (search, tag, owner), sorting, and cursor or page pagination.
+"""Listing links: filters (search, tag, owner), sorting, and cursor or page pagination; and their tags.
 
 Cursor pagination is keyset pagination on (sort column, id): stable while links are added
 or removed, and as fast on page 1,000 as on page 1. Page numbers (OFFSET) are offered for
@@ -142,3 +142,26 @@ async def list_links(
         last = links[-1]
         next_cursor = encode_cursor(sort, getattr(last, column), last.id)
     return LinkPage(links=links, count=count, next_cursor=next_cursor)
+
+
+MAX_TAGS_LISTED = 500
+
+
+@dataclass(frozen=True, slots=True)
+class TagCount:
+    tag: str
+    links: int
+
+
+async def tag_counts(pool: asyncpg.Pool, *, principal: Principal, limit: int = MAX_TAGS_LISTED) -> list[TagCount]:
+    """The tags of the links ``principal`` may see (as list_links: their own, an admin's all), with
+    how many of those links carry each: most used first, then by name."""
+    owner = None if principal.is_admin else principal.id
+    rows = await pool.fetch(
+        """SELECT tag, count(*) AS links FROM links CROSS JOIN LATERAL unnest(tags) AS tag
+           WHERE $1::bigint IS NULL OR owner_id = $1
+           GROUP BY tag ORDER BY links DESC, tag LIMIT $2""",
+        owner,
+        limit,
+    )
+    return [TagCount(tag=row["tag"], links=int(row["links"])) for row in rows]

@@ -1,4 +1,8 @@
-"""The users service: accounts, roles, passwords and disabling (which takes their links off the edge)."""
+"""The users service: accounts, roles, passwords, sessions and disabling (which takes their links off the edge).
+
+Also the first run: ``create_first_admin`` makes the instance's first account, an admin, only while
+there is no account at all (GET /instance says whether that is still so).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from redis.asyncio import Redis
 
 from admin.audit import MAX_CLIENT_IP, Actor, record
 from admin.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, check_password_async, hash_password_async
+from admin.auth.refresh import revoke_user_refresh_tokens
 from common.db import Connection, Executor, Row
 from common.edge_sync import sync_links
 from common.records import Keys
@@ -24,7 +29,9 @@ PasswordAction = Literal["user.password_change", "user.password_reset"]
 # Codes pushed to Redis per pipeline when a user's links change state together.
 PUSH_CHUNK = 1_000
 Password = Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)
-USER_COLUMNS = "id, email, password_hash, role, disabled, created_at, updated_at, password_changed_at"
+USER_COLUMNS = (
+    "id, email, password_hash, role, disabled, created_at, updated_at, password_changed_at, sessions_revoked_at"
+)
 
 
 class UserError(Exception):
@@ -44,6 +51,20 @@ class UserNotFound(UserError):
     def __init__(self, user_id: int) -> None:
         super().__init__(f"no user with id {user_id}")
         self.user_id = user_id
+
+
+class SetupDone(UserError):
+    error_code = "setup_done"
+
+    def __init__(self) -> None:
+        super().__init__("this instance is set up already: it has accounts; sign in instead")
+
+
+class LastAdmin(UserError):
+    error_code = "last_admin"
+
+    def __init__(self) -> None:
+        super().__init__("this would leave no enabled admin; make another account an admin first")
 
 
 class UserCreate(BaseModel):
@@ -80,6 +101,9 @@ class User:
     # When a change or a reset last set the password (None: not since migration 0009); access
     # tokens issued before it are refused (admin/auth/deps.py).
     password_changed_at: datetime | None
+    # When the account last signed out everywhere (None: never since migration 0010); access and
+    # refresh tokens issued before it are refused, as for a password change.
+    sessions_revoked_at: datetime | None
 
     @classmethod
     def from_row(cls, row: Row) -> User:
@@ -110,28 +134,67 @@ async def create_user(
     """
     await check_password_async(password, email=email)
     password_hash = await hash_password_async(password)
+    async with pool.acquire() as conn, conn.transaction():
+        user = await _insert_user(conn, email=email, password_hash=password_hash, role=role)
+        if actor is not None:
+            await _record_created(conn, user, actor)
+    return user
+
+
+async def _insert_user(conn: Connection, *, email: str, password_hash: str, role: Role) -> User:
+    """Raises EmailTaken (and the caller's transaction is then aborted)."""
     try:
-        async with pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(
-                f"INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING {USER_COLUMNS}",
-                email,
-                password_hash,
-                role,
-            )
-            assert row is not None, "INSERT ... RETURNING returns the inserted row"
-            user = User.from_row(row)
-            if actor is not None:
-                await record(
-                    conn,
-                    actor=actor,
-                    action="user.create",
-                    entity_type="user",
-                    entity_id=user.id,
-                    entity_code=user.email,
-                    new=created_values(user),
-                )
+        row = await conn.fetchrow(
+            f"INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING {USER_COLUMNS}",
+            email,
+            password_hash,
+            role,
+        )
     except asyncpg.UniqueViolationError:
         raise EmailTaken() from None
+    assert row is not None, "INSERT ... RETURNING returns the inserted row"
+    return User.from_row(row)
+
+
+async def _record_created(conn: Connection, user: User, actor: Actor) -> None:
+    await record(
+        conn,
+        actor=actor,
+        action="user.create",
+        entity_type="user",
+        entity_id=user.id,
+        entity_code=user.email,
+        new=created_values(user),
+    )
+
+
+async def setup_required(conn: Executor) -> bool:
+    """Whether the instance has no account yet: then the first-run setup may create its first admin."""
+    return not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM users)")
+
+
+async def create_first_admin(*, pool: asyncpg.Pool, email: str, password: str, client_ip: str | None) -> User:
+    """The instance's first account, an admin, audited (``user.create``) as its own doing from
+    ``client_ip``. Only while there is no account at all: of two concurrent calls, one succeeds.
+
+    Raises:
+        SetupDone: the instance has an account already (checked before hashing, so that calls
+            after the setup cost nothing).
+        WeakPassword
+    """
+    if not await setup_required(pool):
+        raise SetupDone()
+    await check_password_async(password, email=email)
+    password_hash = await hash_password_async(password)
+    async with pool.acquire() as conn, conn.transaction():
+        # Taken before looking: a second setup (or a registration) waits here for this transaction,
+        # then sees its account. Only writers wait, and only for this short transaction.
+        await conn.execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+        if not await setup_required(conn):
+            raise SetupDone()
+        user = await _insert_user(conn, email=email, password_hash=password_hash, role="admin")
+        await _record_created(conn, user, Actor("user", user.id, (client_ip or "")[:MAX_CLIENT_IP]))
+    logger.info("first-run setup: admin %d created", user.id)
     return user
 
 
@@ -233,11 +296,75 @@ async def set_password(
         user_id,
         password_hash,
     )
-    await conn.execute(
-        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user_id
-    )
+    await revoke_user_refresh_tokens(conn, user_id)
     if actor is not None:
         await record(conn, actor=actor, action=action, entity_type="user", entity_id=user_id, entity_code=email)
+
+
+async def end_sessions(*, pool: asyncpg.Pool, user_id: int, actor: Actor | None = None) -> None:
+    """Sign the user out everywhere: every refresh token revoked, and every access token issued until
+    now refused from now on (``sessions_revoked_at``, checked in admin/auth/deps.py). API keys stay.
+    With an ``actor``, a ``user.sessions_revoke`` audit entry commits with it.
+
+    Raises:
+        UserNotFound
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        # clock_timestamp(), as in set_password: the time of this statement, not of the transaction's start.
+        email = await conn.fetchval(
+            "UPDATE users SET sessions_revoked_at = clock_timestamp() WHERE id = $1 RETURNING email", user_id
+        )
+        if email is None:
+            raise UserNotFound(user_id)
+        await revoke_user_refresh_tokens(conn, user_id)
+        if actor is not None:
+            await record(
+                conn,
+                actor=actor,
+                action="user.sessions_revoke",
+                entity_type="user",
+                entity_id=user_id,
+                entity_code=email,
+            )
+
+
+async def set_user_role(*, pool: asyncpg.Pool, user_id: int, role: Role, actor: Actor | None = None) -> User:
+    """Make the account an admin or a plain user; takes effect on its next request (the role is read
+    on every one). With an ``actor``, a ``user.role_change`` audit entry (old and new role) commits
+    with the change; setting the role it already has changes nothing and records nothing.
+
+    Raises:
+        UserNotFound
+        LastAdmin: the change would leave no enabled admin.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        # Every enabled admin locked, in id order: of two admins demoting each other at once, the
+        # second waits and then counts one admin fewer, so it cannot leave none.
+        rows = await conn.fetch("SELECT id FROM users WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE")
+        admins = {row["id"] for row in rows}
+        before = await conn.fetchrow(f"SELECT {USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE", user_id)
+        if before is None:
+            raise UserNotFound(user_id)
+        if before["role"] == role:
+            return User.from_row(before)
+        if role != "admin" and admins <= {user_id}:
+            raise LastAdmin()
+        row = await conn.fetchrow(
+            f"UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING {USER_COLUMNS}", user_id, role
+        )
+        assert row is not None, "the row is locked"
+        if actor is not None:
+            await record(
+                conn,
+                actor=actor,
+                action="user.role_change",
+                entity_type="user",
+                entity_id=user_id,
+                entity_code=row["email"],
+                old={"role": before["role"]},
+                new={"role": role},
+            )
+    return User.from_row(row)
 
 
 async def set_user_disabled(
@@ -275,9 +402,7 @@ async def _store_disabled(conn: Connection, *, user_id: int, disabled: bool, act
     )
     assert row is not None, "the row is locked"
     if disabled:
-        await conn.execute(
-            "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user_id
-        )
+        await revoke_user_refresh_tokens(conn, user_id)
     if actor is not None:
         await record(
             conn,

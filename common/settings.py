@@ -27,6 +27,8 @@ RedirectStatus = Literal[301, 302, 307, 308]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9:_.-]{1,64}$")
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# The dashboard a checkout builds (`make dashboard`); an installed package has none next to it.
+REPOSITORY_DASHBOARD = Path(__file__).resolve().parent.parent / "dashboard" / "dist"
 
 
 def _split_csv(value: object) -> object:
@@ -270,6 +272,12 @@ class AdminSettings(PublicSettings):
     admin_docs: bool = Field(
         True, description="Serve the interactive API docs at /docs and /redoc (turn off in production)."
     )
+    admin_dashboard_dir: Path | None = Field(
+        None,
+        validate_default=True,
+        description="Directory of the built dashboard (index.html and assets/) the admin serves at `/`. Unset: the "
+        "checkout's dashboard/dist when it is built; empty: no dashboard.",
+    )
     link_create_per_minute: int = Field(
         1_000, ge=0, le=1_000_000, description="Links one user may create per minute (bulk items count); 0: no limit."
     )
@@ -287,6 +295,24 @@ class AdminSettings(PublicSettings):
     def _domains_canonical(cls, value: list[str]) -> list[str]:
         # Matched against canonical target hosts, so `Blocked.Example.` must mean blocked.example.
         return list(dict.fromkeys(canonical_domain(entry) for entry in value))
+
+    @field_validator("admin_dashboard_dir", mode="before")
+    @classmethod
+    def _dashboard_default(cls, value: object) -> object:
+        if value is None:
+            return REPOSITORY_DASHBOARD if (REPOSITORY_DASHBOARD / "index.html").is_file() else None
+        return None if value == "" else value
+
+    @field_validator("admin_dashboard_dir")
+    @classmethod
+    def _dashboard_built(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        if not value.is_dir():
+            raise ValueError(f"{value} is not a directory")
+        if not (value / "index.html").is_file():
+            raise ValueError(f"{value} holds no index.html: not a built dashboard (`make dashboard` builds one)")
+        return value.resolve()
 
     @model_validator(mode="after")
     def _admin_secrets(self) -> AdminSettings:
@@ -362,6 +388,9 @@ class Settings(EdgeSettings, AdminSettings, WorkerSettings):
         le=65535,
         description="Port of the embedded Valkey `hop dev` starts: fixed, so the URL in data_dir/dev-stores.json "
         "(which other `hop` commands read) stays the same between runs.",
+    )
+    dev_dashboard_port: int = Field(
+        5173, ge=1, le=65535, description="Port of the Vite dev server `hop dev --hmr` starts (dashboard with HMR)."
     )
 
 

@@ -30,6 +30,7 @@ COMMANDS: dict[str, Command] = {
     ),
     "link": Command("hop.commands.link", "create, show and remove short links"),
     "user": Command("hop.commands.user", "manage user accounts"),
+    "openapi": Command("hop.commands.openapi", "print the admin API's OpenAPI document (for the dashboard's types)"),
 }
 
 

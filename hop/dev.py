@@ -1,15 +1,21 @@
-"""`hop dev`: everything on one machine, with embedded Valkey and Postgres when none is configured."""
+"""`hop dev`: everything on one machine, with embedded Valkey and Postgres when none is configured.
+
+The admin serves the dashboard when it is built (`make dashboard`); ``--hmr`` also runs Vite's dev
+server on the dashboard's sources (hot reload), which proxies /api to the admin.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg
 
@@ -31,7 +37,7 @@ class DevProcess:
         if self.name == "edge":
             return f"{settings.short_base}/"
         if self.name == "admin":
-            return f"http://{settings.admin_host}:{settings.admin_port}/docs"
+            return f"{admin_url(settings)}/docs"
         return None
 
 
@@ -46,20 +52,36 @@ def _hop(*args: str) -> list[str]:
     return [sys.executable, "-m", "hop", *args]
 
 
-FIRST_ADMIN_HINT = (
-    "No admin yet: create one with `hop user create --admin you@example.com` (in another terminal, from this "
-    "directory: it finds these stores by itself; `.venv/bin/hop` outside the virtualenv)."
+# The dashboard's sources: `hop dev --hmr` runs from a checkout, where hop/ sits beside dashboard/.
+DASHBOARD_SOURCES = Path(__file__).resolve().parent.parent / "dashboard"
+CLI_ADMIN = (
+    "`hop user create --admin you@example.com` (in another terminal, from this directory: it finds these stores "
+    "by itself; `.venv/bin/hop` outside the virtualenv)"
 )
+FIRST_ADMIN_HINT = f"No admin yet: create one with {CLI_ADMIN}."
+NOT_BUILT = "the dashboard is not built: `make dashboard` builds it (Node.js 20 and npm), then restart `hop dev`"
 
 
-def run_dev(settings: Settings) -> int:
-    """Start stores (embedded when unset), migrate, run every process until Ctrl-C or SIGTERM.
+def admin_url(settings: Settings) -> str:
+    return f"http://{settings.admin_host}:{settings.admin_port}"
+
+
+def vite_url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.dev_dashboard_port}/"
+
+
+def run_dev(settings: Settings, *, hmr: bool = False) -> int:
+    """Start stores (embedded when unset), migrate, run every process until Ctrl-C or SIGTERM;
+    with ``hmr``, Vite's dev server on the dashboard's sources too.
 
     While it runs, ``{data_dir}/dev-stores.json`` tells other `hop` commands which stores it uses.
     """
     running = read_live_state(settings.data_dir)
     if running is not None:
         print(f"hop: `hop dev` is already running (pid {running.pid}) with {settings.data_dir}", file=sys.stderr)
+        return 1
+    if hmr and (problem := _prepare_vite()) is not None:
+        print(f"hop: `hop dev --hmr`: {problem}", file=sys.stderr)
         return 1
     services = EmbeddedServices(data_dir=settings.data_dir, redis_port=settings.dev_redis_port)
     children: list[subprocess.Popen[bytes]] = []
@@ -72,9 +94,12 @@ def run_dev(settings: Settings) -> int:
         _record_stores(settings, redis_url, database_url)
         for process in DEV_PROCESSES:
             children.append(subprocess.Popen(_hop(*process.argv)))
-        _announce(settings, redis_url, database_url)
-        if not asyncio.run(_has_admin(settings)):
-            print(FIRST_ADMIN_HINT + "\n", flush=True)
+        if hmr:
+            children.append(_start_vite(settings))
+        _announce(settings, redis_url, database_url, hmr=hmr)
+        hint = first_admin_hint(settings, *asyncio.run(_accounts(settings)), hmr=hmr)
+        if hint:
+            print(hint + "\n", flush=True)
         return _wait(children)
     finally:
         _stop(children)
@@ -104,19 +129,61 @@ def _record_stores(settings: Settings, redis_url: str, database_url: str) -> Non
     logger.info("stores recorded in %s for other hop commands", path)
 
 
-async def _has_admin(settings: Settings) -> bool:
+async def _accounts(settings: Settings) -> tuple[bool, bool]:
+    """Whether any user exists, and whether an admin does."""
     conn = await asyncpg.connect(**connect_kwargs(settings))
     try:
-        found: bool = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')")
+        users: bool = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM users)")
+        admins: bool = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')")
     finally:
         await conn.close()
-    return found
+    return users, admins
 
 
-def _announce(settings: Settings, redis_url: str, database_url: str) -> None:
-    lines = [f"  {p.name:<7} {p.url(settings)}" for p in DEV_PROCESSES if p.url(settings)]
-    print("\nHop is running:\n" + "\n".join(lines), flush=True)
+def first_admin_hint(settings: Settings, users: bool, admins: bool, *, hmr: bool) -> str | None:
+    """How to create the first admin: the dashboard's first-run page while no user exists, else the CLI."""
+    if admins:
+        return None
+    if users:  # the dashboard's set-up page is for an empty instance only
+        return FIRST_ADMIN_HINT
+    if hmr:
+        return f"No users yet: open {vite_url(settings)} to create the first admin, or use {CLI_ADMIN}."
+    if settings.admin_dashboard_dir is None:
+        return f"No users yet: create the first admin with {CLI_ADMIN}, or build the dashboard and open it."
+    return f"No users yet: open {admin_url(settings)}/ to create the first admin, or use {CLI_ADMIN}."
+
+
+def _announce(settings: Settings, redis_url: str, database_url: str, *, hmr: bool) -> None:
+    lines = [f"Hop is running. Open the dashboard: {admin_url(settings)}/"]
+    if settings.admin_dashboard_dir is None:
+        lines.append(f"  ({NOT_BUILT})")
+    if hmr:
+        lines.append(f"  dashboard with hot reload (Vite): {vite_url(settings)}")
+    lines += [f"  {p.name:<7} {p.url(settings)}" for p in DEV_PROCESSES if p.url(settings)]
+    print("\n" + "\n".join(lines), flush=True)
     print(f"  redis   {redis_url}\n  pg      {database_url}\nCtrl-C stops everything.\n", flush=True)
+
+
+def _prepare_vite() -> str | None:
+    """Install the dashboard's packages when they are missing; why Vite's dev server cannot run, or None."""
+    if not (DASHBOARD_SOURCES / "package.json").is_file():
+        return f"the dashboard's sources are not here ({DASHBOARD_SOURCES}): run it from a checkout"
+    if shutil.which("npm") is None:
+        return "npm is not on PATH (the dashboard needs Node.js 20 and npm)"
+    if not (DASHBOARD_SOURCES / "node_modules").is_dir():
+        if subprocess.run(["npm", "ci"], cwd=DASHBOARD_SOURCES).returncode != 0:
+            return f"`npm ci` failed in {DASHBOARD_SOURCES}"
+    return None
+
+
+def _start_vite(settings: Settings) -> subprocess.Popen[bytes]:
+    """`npm run dev` in dashboard/, in a process group of its own so that stopping it stops the Vite
+    server npm started too (and Ctrl-C reaches it through `hop dev`, like the others)."""
+    port = str(settings.dev_dashboard_port)
+    # vite.config.ts proxies /api to HOP_ADMIN_URL.
+    env = os.environ | {"HOP_ADMIN_URL": admin_url(settings)}
+    argv = ["npm", "run", "dev", "--", "--host", "127.0.0.1", "--port", port, "--strictPort"]
+    return subprocess.Popen(argv, cwd=DASHBOARD_SOURCES, env=env, process_group=0)
 
 
 def _wait(children: list[subprocess.Popen[bytes]]) -> int:
@@ -141,9 +208,20 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
     # SIGTERM lets the edge flush its clicks and the worker finish its transaction.
     for child in children:
         if child.poll() is None:
-            child.terminate()
+            _signal(child, signal.SIGTERM)
     for child in children:
         try:
             child.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            child.kill()
+            _signal(child, signal.SIGKILL)
+
+
+def _signal(child: subprocess.Popen[bytes], signum: signal.Signals) -> None:
+    """Signal a child, or its whole process group when it leads one (npm and the Vite server under it)."""
+    try:
+        if os.getpgid(child.pid) == child.pid:
+            os.killpg(child.pid, signum)
+        else:
+            child.send_signal(signum)
+    except ProcessLookupError:
+        pass  # it has just exited

@@ -7,8 +7,9 @@ and passwords) and ``AdminUser`` (an admin's session: managing users). Either an
 ``Authorization: Bearer <access JWT>`` or an ``X-API-Key`` header authenticates; the user is
 re-read from Postgres on every request, so disabling an account or demoting an admin takes
 effect at once, not when the token expires. That row also ends the access tokens of a password
-change or reset: one issued before the user's ``password_changed_at`` is refused (401
-``invalid_token``), without a query of its own.
+change or reset, and of signing out everywhere: one issued before the user's
+``password_changed_at`` or ``sessions_revoked_at`` is refused (401 ``invalid_token``), without a
+query of its own.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from admin.apikeys import KeyGrant, grant_for_key
 from admin.auth.principal import Principal, Scope
 from admin.auth.tokens import AccessClaims, InvalidToken, decode_access_claims
 from admin.problems import Problem
-from admin.users import get_user
+from admin.users import User, get_user
 from common.settings import AdminSettings
 from common.stores import Stores
 
@@ -75,8 +76,8 @@ async def optional_user(
     user = await get_user(get_stores(request).pool, user_id)
     if user is None:
         raise Problem.unauthorized("the account no longer exists", code="invalid_token")
-    if claims is not None and _issued_before_password_change(claims, user.password_changed_at):
-        raise Problem.unauthorized("the password has changed since this token was issued", code="invalid_token")
+    if claims is not None:
+        _refuse_ended_session(claims, user)
     if user.disabled:
         raise Problem.forbidden("this account is disabled", code="account_disabled")
     scopes = grant.scopes if grant is not None else None
@@ -90,15 +91,25 @@ def _access_token_claims(settings: AdminSettings, bearer: HTTPAuthorizationCrede
         raise Problem.unauthorized(str(error), code="invalid_token") from None
 
 
-def _issued_before_password_change(claims: AccessClaims, changed_at: datetime | None) -> bool:
-    """Whether the token may predate the user's last password change or reset.
+def _refuse_ended_session(claims: AccessClaims, user: User) -> None:
+    """A 401 for an access token issued before the user's sessions ended: by a new password, or by
+    signing out everywhere (whichever came last, both are checked)."""
+    if _issued_before(claims, user.password_changed_at):
+        raise Problem.unauthorized("the password has changed since this token was issued", code="invalid_token")
+    if _issued_before(claims, user.sessions_revoked_at):
+        raise Problem.unauthorized("the account was signed out everywhere since this token was issued", "invalid_token")
+
+
+def _issued_before(claims: AccessClaims, ended_at: datetime | None) -> bool:
+    """Whether the token may predate ``ended_at`` (the user's last password change or reset, or
+    their last sign-out everywhere).
 
     Both times are to the microsecond (tokens carry a fractional ``iat``), so a sign-in in the same
     second as the change, but after it, keeps its token. A whole-second ``iat`` (a token of an older
     release) was issued at that second or later within it: compared as it is, it is refused unless
     its whole second follows the change, so it can never outlive one.
     """
-    return changed_at is not None and claims.issued_at <= changed_at.timestamp()
+    return ended_at is not None and claims.issued_at <= ended_at.timestamp()
 
 
 async def _api_key_grant(stores: Stores, api_key: str) -> KeyGrant:

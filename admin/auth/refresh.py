@@ -7,6 +7,10 @@ revoked, so both the thief and the victim must log in again (OAuth 2.0 Security 
 Every token records the id of the JWT key it was issued under (admin/auth/tokens.py). A token
 whose key is neither the current nor the previous one is refused and its family revoked: that
 is how rotating HOP_JWT_SECRET ends sessions. Its successor is issued under the current key.
+
+A token created before the user's sessions ended (a new password, or signing out everywhere:
+``users.password_changed_at``, ``users.sessions_revoked_at``) is refused too, family and all. Those
+changes revoke every token they see; this catches the successor of a rotation that raced them.
 """
 
 from __future__ import annotations
@@ -68,6 +72,10 @@ def _refusal(row: Row, accepted_key_ids: tuple[str, ...]) -> RefreshRejected | N
         return RefreshRejected("refresh_token_reused", "the refresh token was already used; sign in again")
     if row["key_id"] not in accepted_key_ids:
         return RefreshRejected("invalid_refresh_token", "the session ended when the signing key was rotated")
+    if row["ended"]:
+        return RefreshRejected(
+            "invalid_refresh_token", "the session ended with a new password or a sign-out everywhere"
+        )
     return None
 
 
@@ -88,7 +96,8 @@ async def rotate_refresh_token(
         # FOR UPDATE: two concurrent uses of one token are serialised, the second is a reuse.
         row = await conn.fetchrow(
             """SELECT t.id, t.user_id, t.family_id, t.used_at, t.revoked_at, t.expires_at <= now() AS expired,
-                      t.key_id, u.disabled
+                      t.key_id, u.disabled,
+                      coalesce(t.created_at <= greatest(u.password_changed_at, u.sessions_revoked_at), false) AS ended
                FROM refresh_tokens t JOIN users u ON u.id = t.user_id
                WHERE t.token_hash = $1 FOR UPDATE OF t""",
             _hash(token),
@@ -122,6 +131,13 @@ async def revoke_refresh_token(pool: asyncpg.Pool, *, token: str) -> bool:
             return False
         await _revoke_family(conn, family)
     return True
+
+
+async def revoke_user_refresh_tokens(conn: Executor, user_id: int) -> None:
+    """Revoke every live refresh token of the user (a new password, signing out everywhere, disabling)."""
+    await conn.execute(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", user_id
+    )
 
 
 async def _revoke_family(conn: Connection, family_id: uuid.UUID) -> None:

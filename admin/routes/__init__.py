@@ -18,6 +18,10 @@ ROUTE_MODULES = (
     "admin.routes.links",
     "admin.routes.analytics",
     "admin.routes.audit",
+    "admin.routes.tags",
+    "admin.routes.instance",
+    # Last: its sign-out-everywhere route ends the caller's tokens (see the module).
+    "admin.routes.session",
 )
 
 

@@ -38,7 +38,9 @@ class AuditEntry(BaseModel):
     action: str = Field(
         description=(
             "link.create, link.update, link.disable, link.enable, link.delete, link.bulk_create, link.import; "
-            "user.create, user.disable, user.enable, user.password_change, user.password_reset."
+            "user.create, user.disable, user.enable, user.role_change, user.password_change, user.password_reset, "
+            "user.sessions_revoke (signed out everywhere). POST /links/actions records each link's entry as its "
+            "single-link endpoint does (tagging as link.update)."
         )
     )
     entity_type: EntityType

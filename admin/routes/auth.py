@@ -1,5 +1,8 @@
 """/auth: register, login, refresh, logout and password reset.
 
+Browser sessions (the refresh token in a cookie) are admin/routes/session.py; they sign in through
+``authenticate`` here, with the same throttling and answers as /auth/login.
+
 Registration answers the same 202 whether or not the address already has an account; sign-in
 is throttled per (account, address) with a per-account backstop; mail links are built from
 HOP_PUBLIC_ADMIN_URL, never from the request. docs/security.md, "Accounts and sessions".
@@ -38,8 +41,9 @@ from admin.client_ip import client_ip
 from admin.mail import admin_link, send_mail
 from admin.problems import Problem, problem_responses
 from admin.text import NO_NUL_PATTERN
-from admin.users import Password, UserCreate, get_user_by_email, register_user
+from admin.users import Password, User, UserCreate, get_user_by_email, register_user
 from common.settings import AdminSettings
+from common.stores import Stores
 
 logger = logging.getLogger("hop.admin.auth")
 
@@ -136,7 +140,8 @@ async def register(
     return Accepted(detail=REGISTERED)
 
 
-async def _token_pair(stores: StoresDep, settings: AdminSettings, user_id: int) -> TokenPair:
+async def token_pair(stores: Stores, settings: AdminSettings, user_id: int) -> TokenPair:
+    """A new session of the user: an access token, and the first refresh token of a new family."""
     access = issue_access_token(settings, user_id=user_id)
     refresh = await issue_refresh_token(
         stores.pool, user_id=user_id, ttl_s=settings.refresh_token_ttl, key_id=current_key_id(settings)
@@ -151,6 +156,17 @@ async def login(body: LoginIn, request: Request, stores: StoresDep, settings: Se
     An unknown address and a wrong password get the same answer after the same work. Each attempt
     takes a slot per (account, client address), per account and per address before its password is
     checked; a full one answers 429 with Retry-After, even to the right password.
+    """
+    user = await authenticate(body, request, stores, settings)
+    return await token_pair(stores, settings, user.id)
+
+
+async def authenticate(body: LoginIn, request: Request, stores: Stores, settings: AdminSettings) -> User:
+    """The enabled account whose e-mail and password ``body`` holds, checked under the sign-in
+    throttle; every sign-in (/auth/login, /auth/session) goes through here.
+
+    Raises:
+        Problem: 429 (throttled), 401 ``invalid_credentials``, 403 ``account_disabled``.
     """
     throttle = Throttle(stores.redis, stores.keys)
     counters = login_counters(body.email, client_ip(request, settings))
@@ -168,7 +184,7 @@ async def login(body: LoginIn, request: Request, stores: StoresDep, settings: Se
         # The hashing parameters changed since this hash was made: upgrade it while we have the password.
         new_hash = await hash_password_async(body.password)
         await stores.pool.execute("UPDATE users SET password_hash = $2 WHERE id = $1", user.id, new_hash)
-    return await _token_pair(stores, settings, user.id)
+    return user
 
 
 @router.post("/refresh", response_model=TokenPair, responses=problem_responses(401, 422))
@@ -176,15 +192,24 @@ async def refresh(body: RefreshIn, stores: StoresDep, settings: SettingsDep) -> 
     """Spend a refresh token for a new pair. Reusing a spent token revokes its whole family, and so
     does a token issued under a JWT key that is no longer current or previous."""
     try:
-        rotated = await rotate_refresh_token(
-            stores.pool,
-            token=body.refresh_token,
-            ttl_s=settings.refresh_token_ttl,
-            key_id=current_key_id(settings),
-            accepted_key_ids=accepted_key_ids(settings),
-        )
+        return await rotated_pair(stores, settings, body.refresh_token)
     except RefreshRejected as error:
         raise Problem.unauthorized(str(error), code=error.code) from None
+
+
+async def rotated_pair(stores: Stores, settings: AdminSettings, refresh_token: str) -> TokenPair:
+    """Spend ``refresh_token`` for a new access token and its successor (/auth/refresh, /auth/session/refresh).
+
+    Raises:
+        RefreshRejected
+    """
+    rotated = await rotate_refresh_token(
+        stores.pool,
+        token=refresh_token,
+        ttl_s=settings.refresh_token_ttl,
+        key_id=current_key_id(settings),
+        accepted_key_ids=accepted_key_ids(settings),
+    )
     access = issue_access_token(settings, user_id=rotated.user_id)
     return TokenPair(access_token=access.token, refresh_token=rotated.token, expires_in=access.expires_in)
 

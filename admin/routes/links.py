@@ -17,24 +17,27 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from redis.exceptions import RedisError
 
 from admin.auth.deps import LinksRead, LinksWrite, SettingsDep, StoresDep
 from admin.auth.principal import Principal
 from admin.links import (
     CODE_PATTERN,
+    MAX_TAGS,
     Link,
     LinkCreate,
     LinkPublic,
     LinksPublic,
     LinkUpdate,
+    clean_tags,
     create_link,
     delete_link,
     get_owned_link,
     prepare_target,
     update_link,
 )
+from admin.links_actions import MAX_ACTION_CODES, LinkAction, apply_link_action
 from admin.links_bulk import MAX_BULK, ItemFailure, create_links_bulk
 from admin.links_csv import MAX_IMPORT_ROWS, CsvInvalid, export_links, parse_import
 from admin.links_list import DEFAULT_SORT, LinkFilter, SortKey, list_links
@@ -79,6 +82,62 @@ class BulkResult(BaseModel):
     created: int
     failed: int
     results: list[BulkItemResult]
+
+
+TAGGING_ACTIONS = ("tag", "untag")
+
+
+class LinkActionsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    codes: list[Annotated[str, Field(pattern=CODE_PATTERN)]] = Field(
+        min_length=1,
+        max_length=MAX_ACTION_CODES,
+        json_schema_extra={"uniqueItems": True},
+        description=f"The short codes to act on: 1 to {MAX_ACTION_CODES}, each once.",
+    )
+    action: LinkAction
+    tags: list[str] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_TAGS,
+        validate_default=True,
+        description="The tags to add (tag) or remove (untag); required for those two, refused for the others.",
+    )
+
+    @field_validator("codes")
+    @classmethod
+    def _unique(cls, codes: list[str]) -> list[str]:
+        if len(set(codes)) != len(codes):
+            raise ValueError("each code may appear only once")
+        return codes
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_fit_the_action(cls, tags: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if "action" not in info.data:  # the action itself was refused; that error says enough
+            return tags
+        action = info.data["action"]
+        if action not in TAGGING_ACTIONS:
+            if tags is not None:
+                raise ValueError("tags go only with the tag and untag actions")
+            return None
+        cleaned = clean_tags(tags)
+        if not cleaned:
+            raise ValueError(f"the {action} action needs at least one tag")
+        return cleaned
+
+
+class LinkActionResult(BaseModel):
+    code: str
+    ok: bool
+    error: ItemError | None = None
+
+
+class LinkActionsResult(BaseModel):
+    results: list[LinkActionResult] = Field(description="One per code, in the order sent.")
+    succeeded: int
+    failed: int
 
 
 # Atomically, in one round trip: grant as many of ARGV[1] creations as every window still allows,
@@ -259,6 +318,38 @@ async def bulk_create(
         actor=actor,
     )
     return _bulk_result(outcomes + refused, settings)
+
+
+@router.post("/actions", response_model=LinkActionsResult, responses=problem_responses(*AUTH, 413, 422))
+async def link_actions(
+    body: LinkActionsIn, principal: LinksWrite, actor: RequestActor, stores: StoresDep
+) -> LinkActionsResult:
+    """Disable, enable, delete, tag or untag up to 500 links; each code gets its own result.
+
+    Each code goes through what its single-link endpoint does (ownership, the edge, the audit
+    log); an unknown code, or another user's, fails alone with ``link_not_found``. Tagging never
+    gives a link more than 32 tags (``too_many_tags``).
+    """
+    outcomes = await apply_link_action(
+        pool=stores.pool,
+        redis=stores.redis,
+        keys=stores.keys,
+        codes=body.codes,
+        action=body.action,
+        tags=body.tags or [],
+        principal=principal,
+        actor=actor,
+    )
+    results = [
+        LinkActionResult(code=code, ok=failure is None, error=_item_error(failure))
+        for code, failure in zip(body.codes, outcomes, strict=True)
+    ]
+    succeeded = sum(result.ok for result in results)
+    return LinkActionsResult(results=results, succeeded=succeeded, failed=len(results) - succeeded)
+
+
+def _item_error(failure: ItemFailure | None) -> ItemError | None:
+    return None if failure is None else ItemError(code=failure.code, detail=failure.detail)
 
 
 @router.get(

@@ -27,7 +27,9 @@ from admin.routes.audit import RequestActor
 from admin.routes.auth import weak_password_problem
 from admin.text import NO_NUL_PATTERN
 from admin.users import (
+    LastAdmin,
     Password,
+    Role,
     UserNotFound,
     UserPublic,
     UsersPublic,
@@ -35,11 +37,18 @@ from admin.users import (
     list_users,
     set_password,
     set_user_disabled,
+    set_user_role,
 )
 
 router = APIRouter(prefix="/users", tags=["users"])
 
 AUTH_ERRORS = (401, 403)
+
+
+class RoleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
 
 
 class PasswordChangeIn(BaseModel):
@@ -145,3 +154,18 @@ async def disable_user(user_id: UserId, admin: AdminUser, actor: RequestActor, s
 async def enable_user(user_id: UserId, admin: AdminUser, actor: RequestActor, stores: StoresDep) -> UserPublic:
     """Enable an account again (admin only); its links redirect again."""
     return await _set_disabled(admin, actor, stores, user_id, False)
+
+
+@router.put("/{user_id}/role", response_model=UserPublic, responses=problem_responses(*AUTH_ERRORS, 404, 409, 413, 422))
+async def change_role(
+    user_id: UserId, body: RoleIn, admin: AdminUser, actor: RequestActor, stores: StoresDep
+) -> UserPublic:
+    """Make an account an admin or a plain user (admin only), from its next request on. 409
+    ``last_admin`` when that would leave no enabled admin (an admin may step down while another remains)."""
+    try:
+        user = await set_user_role(pool=stores.pool, user_id=user_id, role=body.role, actor=actor)
+    except UserNotFound as error:
+        raise Problem.not_found(str(error), code=error.error_code) from None
+    except LastAdmin as error:
+        raise Problem.conflict(str(error), code=error.error_code) from None
+    return user.public()

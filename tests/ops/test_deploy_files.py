@@ -89,8 +89,21 @@ def test_actionlint_passes_the_workflow_and_catches_faults(tmp_path: Path) -> No
 
 def test_the_image_runs_granian_through_hop_as_a_non_root_user() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert dockerfile.count("FROM ") == 2  # build stage, runtime stage
+    assert dockerfile.count("FROM ") == 3  # dashboard stage, build stage, runtime stage
     runtime = dockerfile.split("AS runtime", 1)[1]
     assert "USER 10001" in runtime
     assert 'ENTRYPOINT ["hop"]' in runtime
     assert "pip install" not in runtime and "apt-get" not in runtime  # nothing built in the final image
+    assert "npm" not in runtime
+
+
+def test_the_image_serves_the_dashboard_built_in_a_node_stage() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    dashboard = dockerfile.split("AS dashboard", 1)[1].split("FROM ", 1)[0]
+    assert "RUN npm ci" in dashboard and "RUN npm run build" in dashboard  # the bundle budget included
+    runtime = dockerfile.split("AS runtime", 1)[1]
+    assert "COPY --from=dashboard /dashboard/dist /opt/hop/dashboard" in runtime
+    assert "HOP_ADMIN_DASHBOARD_DIR=/opt/hop/dashboard" in runtime
+    # The build context holds the dashboard's sources, never a local node_modules or build.
+    ignored = (ROOT / ".dockerignore").read_text().splitlines()
+    assert "!dashboard/" in ignored and {"dashboard/node_modules", "dashboard/dist"} <= set(ignored)

@@ -10,20 +10,16 @@ import asyncio
 import logging
 import re
 from collections.abc import Iterator
-from email import message_from_bytes
 from email.message import Message
 
 import asyncpg
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from httpx2 import Response
 from redis.asyncio import Redis
 from starlette.testclient import TestClient
 
 from admin.auth.throttle import ACCOUNT_LIMIT, PAIR_LIMIT, REGISTER_NOTICE_LIMIT, RESET_LIMIT, account_subject
 from common.settings import Settings
-from harness.processes import free_port
 from harness.stores import run_sync
 from tests.admin.api import PASSWORD, assert_problem, login, register, sign_up
 from tests.admin.asgi import in_process_admin
@@ -31,47 +27,17 @@ from tests.admin.conftest import ClientFactory
 from tests.admin.db import sql
 from tests.conftest import SettingsFactory
 from tests.helpers import wait_until, wait_until_in_loop
+from tests.mail import Inbox, mail_text, smtp_sink
 
 NEW_PASSWORD = "a brand new passphrase"
 PUBLIC_ADMIN_URL = "https://admin.hop.example/console"
 TOKEN_RE = re.compile(r"/reset-password#token=([A-Za-z0-9_-]{40,})\r?$", re.MULTILINE)
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[Envelope, Message]] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        assert isinstance(envelope.content, bytes)
-        self.messages.append((envelope, message_from_bytes(envelope.content)))
-        return "250 OK"
-
-    def recipients(self) -> list[list[str]]:
-        return [envelope.rcpt_tos for envelope, _ in self.messages]
-
-    def wait(self, count: int = 1) -> list[tuple[Envelope, Message]]:
-        """The mails received, once there are at least ``count``."""
-        return wait_until(lambda: list(self.messages), lambda mails: len(mails) >= count, what=f"{count} mail(s)")
-
-    def wait_for_mail_to(self, address: str) -> list[tuple[Envelope, Message]]:
-        """The mails received, once one of them is for ``address``."""
-        return wait_until(
-            lambda: list(self.messages),
-            lambda mails: any(envelope.rcpt_tos == [address] for envelope, _ in mails),
-            what=f"a mail to {address}",
-        )
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+    with smtp_sink() as sink:
+        yield sink
 
 
 @pytest.fixture
@@ -89,15 +55,9 @@ def mailing_client(
     return client_factory(settings), inbox, settings
 
 
-def _text(message: Message) -> str:
-    payload = message.get_payload(decode=True)
-    assert isinstance(payload, bytes)
-    return payload.decode()
-
-
 def _token(message: Message) -> str:
-    match = TOKEN_RE.search(_text(message))
-    assert match, _text(message)
+    match = TOKEN_RE.search(mail_text(message))
+    assert match, mail_text(message)
     return match[1]
 
 
@@ -211,7 +171,7 @@ def test_the_mail_links_to_the_public_admin_url_whatever_the_host_header(
     sign_up(client, "victim@example.com")
     spoofed = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "Forwarded": "host=evil.example"}
     assert client.post("/api/v1/auth/password-reset", json={"email": "victim@example.com"}, headers=spoofed).is_success
-    text = _text(inbox.wait(1)[0][1])
+    text = mail_text(inbox.wait(1)[0][1])
     assert "evil.example" not in text
     # A link to the dashboard's page, the token in the fragment (which browsers never send on).
     assert f"    {PUBLIC_ADMIN_URL}/reset-password#token={_token(inbox.messages[0][1])}" in text.splitlines()
@@ -286,6 +246,6 @@ def test_registering_a_taken_address_notifies_its_owner(mailing_client: tuple[Te
     client.post("/api/v1/auth/password-reset", json={"email": "taken@example.com"})
     mails = inbox.wait(REGISTER_NOTICE_LIMIT.max_failures + 1)
     assert sql(settings, "SELECT * FROM users") == before
-    notices = [message for envelope, message in mails if "already has one" in _text(message)]
+    notices = [message for envelope, message in mails if "already has one" in mail_text(message)]
     assert len(notices) == REGISTER_NOTICE_LIMIT.max_failures
-    assert f"    {PUBLIC_ADMIN_URL}/" in _text(notices[0]).splitlines()
+    assert f"    {PUBLIC_ADMIN_URL}/" in mail_text(notices[0]).splitlines()

@@ -1,0 +1,86 @@
+import { Link, useParams } from "react-router";
+import { ApiError } from "../../api/problem";
+import { PageHeader } from "../../components/Card";
+import { CopyButton } from "../../components/CopyButton";
+import { DownloadButton } from "../../components/DownloadButton";
+import { EmptyState } from "../../components/States";
+import { formatNumber } from "../../lib/format";
+import { AnalyticsBody, NoClicks } from "./AnalyticsBody";
+import { DateRangePicker } from "./DateRangePicker";
+import { type LinkPublic, clicksCsvUrl, useLinkAnalytics, useLinkHeader, useRecentClicks } from "./queries";
+import { RecentClicksTable } from "./RecentClicksTable";
+import { UpdatedNote } from "./UpdatedNote";
+import { type RangeState, useRangeParams } from "./useRangeParams";
+import { LinkNotFound } from "../links/LinkNotFound";
+
+const isNotFound = (error: unknown) => error instanceof ApiError && error.status === 404;
+
+function ExportCsvButton({ code, range }: { code: string; range: RangeState }) {
+  return (
+    <DownloadButton
+      url={clicksCsvUrl(code, range.selection, range.tz)}
+      filename={`clicks-${code}.csv`}
+      disabled={!range.valid}
+      title="Every click in the range, bots included and flagged"
+    >
+      Export CSV
+    </DownloadButton>
+  );
+}
+
+function LinkDescription({ code, link, allTime }: { code: string; link: LinkPublic | undefined; allTime: number | undefined }) {
+  return (
+    <span className="flex flex-wrap items-center gap-x-3 gap-y-1">
+      {link ? (
+        <>
+          <a href={link.short_url} target="_blank" rel="noreferrer" className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+            {link.short_url}
+          </a>
+          <CopyButton text={link.short_url} label="Copy short URL" />
+        </>
+      ) : (
+        <span>/{code}</span>
+      )}
+      {allTime !== undefined && <span>{formatNumber(allTime)} {allTime === 1 ? "click" : "clicks"} all time</span>}
+      <Link to={`/links/${encodeURIComponent(code)}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+        Link details
+      </Link>
+    </span>
+  );
+}
+
+/** /links/:code/analytics: one link's clicks, recent clicks and raw CSV export. */
+export default function LinkAnalyticsPage() {
+  const code = useParams().code ?? "";
+  const range = useRangeParams();
+  const header = useLinkHeader(code);
+  const analytics = useLinkAnalytics(code, range.selection, range.tz, range.valid);
+  const recent = useRecentClicks(code, range.selection.includeBots);
+  if (isNotFound(header.error) || isNotFound(analytics.error)) return <LinkNotFound code={code} />;
+  const link = header.data;
+  const allTime = analytics.data?.click_count ?? link?.click_count;
+  const updatedAt = Math.max(analytics.dataUpdatedAt, recent.dataUpdatedAt);
+  return (
+    <>
+      <PageHeader
+        title={`Analytics: ${link?.title || code}`}
+        description={<LinkDescription code={code} link={link} allTime={allTime ?? undefined} />}
+        actions={
+          <div className="flex flex-wrap items-start gap-3">
+            <UpdatedNote updatedAt={updatedAt} fetching={analytics.isFetching || recent.isFetching} />
+            <ExportCsvButton code={code} range={range} />
+          </div>
+        }
+      />
+      <DateRangePicker range={range} />
+      <div className="space-y-6">
+        {range.valid ? (
+          <AnalyticsBody query={analytics} selection={range.selection} allTime={allTime} empty={<NoClicks>This link has no clicks in this range. Choose a longer range, or share it and come back.</NoClicks>} />
+        ) : (
+          <EmptyState title="Choose a valid range">Correct the dates above to see the numbers.</EmptyState>
+        )}
+        <RecentClicksTable clicks={recent.data} error={recent.data ? null : recent.error} onRetry={() => void recent.refetch()} includeBots={range.selection.includeBots} />
+      </div>
+    </>
+  );
+}

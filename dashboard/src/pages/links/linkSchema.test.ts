@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { toLocalInput } from "../../lib/format";
+import { EMPTY_LINK, type LinkFormValues, codeProblem, createBody, linkFormSchema, targetProblem, updateBody, valuesFromLink } from "./linkSchema";
+import type { Link } from "./queries";
+
+const NOW = new Date("2026-06-01T12:00:00Z");
+const schema = linkFormSchema({ now: () => NOW });
+
+function errorsOf(values: Partial<LinkFormValues>, options: Parameters<typeof linkFormSchema>[0] = { now: () => NOW }) {
+  const result = linkFormSchema(options).safeParse({ ...EMPTY_LINK, target_url: "https://example.com", ...values });
+  return result.success ? {} : Object.fromEntries(result.error.issues.map((issue) => [String(issue.path[0]), issue.message]));
+}
+
+const LINK: Link = {
+  code: "spring",
+  short_url: "https://hop.example/spring",
+  target_url: "https://example.com/",
+  redirect_status: 302,
+  expires_at: "2026-01-01T00:00:00Z",
+  max_clicks: null,
+  forward_query: false,
+  disabled: false,
+  title: "Spring",
+  tags: ["b", "a"],
+  click_count: 3,
+  human_clicks: 2,
+  bot_clicks: 1,
+  owner_id: 1,
+  created_at: "2025-01-01T00:00:00Z",
+  updated_at: "2025-01-01T00:00:00Z",
+};
+
+describe("targetProblem", () => {
+  it("accepts http and https URLs", () => {
+    expect(targetProblem("https://example.com/a?b=c")).toBeNull();
+    expect(targetProblem("  HTTP://example.com ")).toBeNull();
+  });
+
+  it("refuses other schemes, bare hosts and credentials", () => {
+    expect(targetProblem("")).toMatch(/Enter the URL/);
+    expect(targetProblem("example.com")).toMatch(/http:\/\/ or https:\/\//);
+    expect(targetProblem("javascript:alert(1)")).toMatch(/http:\/\/ or https:\/\//);
+    expect(targetProblem("ftp://example.com")).toMatch(/http:\/\/ or https:\/\//);
+    expect(targetProblem("https://user:pw@example.com")).toMatch(/user name or password/);
+    expect(targetProblem(`https://example.com/${"a".repeat(2048)}`)).toMatch(/longer than/);
+  });
+});
+
+describe("codeProblem", () => {
+  it("accepts an empty code (random) and the API's pattern", () => {
+    expect(codeProblem("")).toBeNull();
+    expect(codeProblem("Spring_sale-2026")).toBeNull();
+    expect(codeProblem("x".repeat(64))).toBeNull();
+  });
+
+  it("refuses other characters, long codes and reserved words", () => {
+    expect(codeProblem("a b")).toMatch(/letters, digits/);
+    expect(codeProblem("a.b")).toMatch(/letters, digits/);
+    expect(codeProblem("x".repeat(65))).toMatch(/letters, digits/);
+    expect(codeProblem("API")).toMatch(/reserved/);
+  });
+});
+
+describe("linkFormSchema", () => {
+  it("accepts a minimal link", () => {
+    expect(schema.safeParse({ ...EMPTY_LINK, target_url: "https://example.com" }).success).toBe(true);
+  });
+
+  it("wants a future expiry", () => {
+    expect(errorsOf({ expires_at: "2026-06-01T11:00" })).toHaveProperty("expires_at");
+    expect(errorsOf({ expires_at: "2027-01-01T00:00" })).toEqual({});
+  });
+
+  it("lets an expiry the link already had stay, even in the past", () => {
+    const past = toLocalInput("2026-01-01T00:00:00Z");
+    expect(errorsOf({ expires_at: past }, { now: () => NOW, originalExpiry: past })).toEqual({});
+  });
+
+  it("wants a positive whole number of clicks", () => {
+    for (const bad of ["0", "-1", "1.5", "ten", "99999999999999999999"]) expect(errorsOf({ max_clicks: bad })).toHaveProperty("max_clicks");
+    expect(errorsOf({ max_clicks: " 100 " })).toEqual({});
+  });
+
+  it("refuses long titles, control characters and too many tags", () => {
+    expect(errorsOf({ title: "x".repeat(501) })).toHaveProperty("title");
+    expect(errorsOf({ title: "a\nb" })).toHaveProperty("title");
+    expect(errorsOf({ tags: Array.from({ length: 33 }, (_, i) => `t${i}`) })).toHaveProperty("tags");
+    expect(errorsOf({ tags: Array.from({ length: 32 }, (_, i) => `t${i}`) })).toEqual({});
+  });
+});
+
+describe("createBody", () => {
+  it("leaves empty optional fields out", () => {
+    expect(createBody({ ...EMPTY_LINK, target_url: " https://example.com " })).toEqual({
+      target_url: "https://example.com",
+      redirect_status: 302,
+      forward_query: false,
+      tags: [],
+    });
+  });
+
+  it("sends every field that is set", () => {
+    const body = createBody({
+      target_url: "https://example.com",
+      code: " spring ",
+      redirect_status: "301",
+      expires_at: "2027-01-01T00:00",
+      max_clicks: "10",
+      forward_query: true,
+      title: " Spring ",
+      tags: ["a"],
+    });
+    expect(body).toMatchObject({ code: "spring", redirect_status: 301, max_clicks: 10, forward_query: true, title: "Spring", tags: ["a"] });
+    expect(new Date(body.expires_at ?? "").getTime()).toBe(new Date("2027-01-01T00:00").getTime());
+  });
+});
+
+describe("updateBody", () => {
+  it("is empty when nothing changed (a passed expiry is not sent again)", () => {
+    expect(updateBody(valuesFromLink(LINK), LINK)).toEqual({});
+    expect(updateBody({ ...valuesFromLink(LINK), tags: ["a", "b"] }, LINK)).toEqual({});
+  });
+
+  it("sends only what changed", () => {
+    expect(updateBody({ ...valuesFromLink(LINK), title: "Summer", redirect_status: "308" }, LINK)).toEqual({ title: "Summer", redirect_status: 308 });
+  });
+
+  it("clears emptied expiry, limit and title with null", () => {
+    const link = { ...LINK, max_clicks: 5 };
+    expect(updateBody({ ...valuesFromLink(link), expires_at: "", max_clicks: "", title: "" }, link)).toEqual({ expires_at: null, max_clicks: null, title: null });
+  });
+});

@@ -1,0 +1,212 @@
+/**
+ * The link form: its values (strings, as inputs hold them), what the browser can check before
+ * sending (admin/links.py LinkCreate/LinkUpdate and admin/targets.py are the truth), and the
+ * bodies of POST /links (create) and PATCH /links/{code} (only what changed).
+ */
+import { z } from "zod";
+import type { components } from "../../api/schema";
+import { fromLocalInput, toLocalInput } from "../../lib/format";
+import { CONTROL_CHARACTERS, MAX_TAGS, sameTags, tagProblem } from "./tags";
+
+type Link = components["schemas"]["LinkPublic"];
+export type LinkCreateBody = components["schemas"]["LinkCreate"];
+export type LinkUpdateBody = components["schemas"]["LinkUpdate"];
+
+// admin/links.py CODE_PATTERN and RESERVED_CODES.
+export const CODE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const RESERVED_CODES: ReadonlySet<string> = new Set([
+  "api",
+  "admin",
+  "docs",
+  "redoc",
+  "openapi.json",
+  "healthz",
+  "readyz",
+  "metrics",
+  "robots.txt",
+  "favicon.ico",
+  "login",
+  "logout",
+  "static",
+  "assets",
+  "well-known",
+  ".well-known",
+]);
+// admin/targets.py MAX_TARGET_LENGTH (of the normalised URL; the raw one rarely differs much).
+export const MAX_TARGET_LENGTH = 2048;
+export const MAX_TITLE_LENGTH = 500;
+
+export const REDIRECT_STATUSES = [
+  { value: "302", label: "302 Found", hint: "Temporary (the default): search engines keep showing the short URL." },
+  { value: "301", label: "301 Moved Permanently", hint: "Permanent: search engines index the target instead of the short URL." },
+  { value: "307", label: "307 Temporary Redirect", hint: "Like 302, but the browser resends the same method and body (forms, APIs)." },
+  { value: "308", label: "308 Permanent Redirect", hint: "Like 301, but the browser resends the same method and body (forms, APIs)." },
+] as const;
+export type RedirectStatusValue = (typeof REDIRECT_STATUSES)[number]["value"];
+
+export type LinkFormValues = {
+  target_url: string;
+  code: string;
+  redirect_status: RedirectStatusValue;
+  expires_at: string;
+  max_clicks: string;
+  forward_query: boolean;
+  title: string;
+  tags: string[];
+};
+export type LinkField = keyof LinkFormValues;
+export const LINK_FIELDS: readonly LinkField[] = ["target_url", "code", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags"];
+
+export const EMPTY_LINK: LinkFormValues = {
+  target_url: "",
+  code: "",
+  redirect_status: "302",
+  expires_at: "",
+  max_clicks: "",
+  forward_query: false,
+  title: "",
+  tags: [],
+};
+
+/** The problem with a target URL the browser can see, or null: the API checks the rest (blocked domains, loops). */
+export function targetProblem(value: string): string | null {
+  const url = value.trim();
+  if (!url) return "Enter the URL the short link leads to.";
+  if (url.length > MAX_TARGET_LENGTH) return `The URL is longer than ${MAX_TARGET_LENGTH.toLocaleString()} characters.`;
+  if (!/^https?:\/\//i.test(url)) return "Enter a full URL starting with http:// or https://.";
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return "This is not a valid URL.";
+  }
+  if (!parsed.hostname) return "The URL needs a host name (such as example.com).";
+  if (parsed.username || parsed.password) return "URLs with a user name or password are refused.";
+  return null;
+}
+
+export function codeProblem(value: string): string | null {
+  const code = value.trim();
+  if (!code) return null;
+  if (!CODE_PATTERN.test(code)) return "Use 1 to 64 letters, digits, hyphens (-) or underscores (_).";
+  if (RESERVED_CODES.has(code.toLowerCase())) return `“${code}” is reserved; choose another code.`;
+  return null;
+}
+
+function maxClicksProblem(value: string): string | null {
+  const text = value.trim();
+  if (!text) return null;
+  if (!/^\d+$/.test(text) || Number(text) < 1) return "Enter a whole number of clicks, 1 or more (or leave empty for no limit).";
+  if (Number(text) > Number.MAX_SAFE_INTEGER) return `Enter at most ${Number.MAX_SAFE_INTEGER.toLocaleString()}.`;
+  return null;
+}
+
+function expiryProblem(value: string, original: string, now: Date): string | null {
+  if (!value) return null;
+  const iso = fromLocalInput(value);
+  if (iso === null) return "Enter a date and time.";
+  // An expiry the link already had may lie in the past; only a new one must be in the future.
+  if (value !== original && new Date(iso) <= now) return "Choose a moment in the future, or leave empty for no expiry.";
+  return null;
+}
+
+function titleProblem(value: string): string | null {
+  if (value.trim().length > MAX_TITLE_LENGTH) return `The title is longer than ${MAX_TITLE_LENGTH} characters.`;
+  if (CONTROL_CHARACTERS.test(value)) return "The title cannot contain line breaks or control characters.";
+  return null;
+}
+
+function tagsProblem(tags: string[]): string | null {
+  if (tags.length > MAX_TAGS) return `A link has at most ${MAX_TAGS} tags.`;
+  for (const tag of tags) {
+    const problem = tagProblem(tag);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+type SchemaOptions = {
+  /** The expiry the link has now, as a datetime-local value ("" for a new link or none). */
+  originalExpiry?: string;
+  now?: () => Date;
+};
+
+function check(problem: (value: string) => string | null) {
+  return z.string().superRefine((value, context) => {
+    const message = problem(value);
+    if (message) context.addIssue({ code: "custom", message });
+  });
+}
+
+/** What the browser checks before sending; the API's answer is still the last word. */
+export function linkFormSchema({ originalExpiry = "", now = () => new Date() }: SchemaOptions = {}) {
+  return z.object({
+    target_url: check(targetProblem),
+    code: check(codeProblem),
+    redirect_status: z.enum(["301", "302", "307", "308"], { message: "Choose a redirect type." }),
+    expires_at: check((value) => expiryProblem(value, originalExpiry, now())),
+    max_clicks: check(maxClicksProblem),
+    forward_query: z.boolean(),
+    title: check(titleProblem),
+    tags: z.array(z.string()).superRefine((tags, context) => {
+      const message = tagsProblem(tags);
+      if (message) context.addIssue({ code: "custom", message });
+    }),
+  });
+}
+
+export function valuesFromLink(link: Link): LinkFormValues {
+  const status = String(link.redirect_status);
+  return {
+    target_url: link.target_url,
+    code: link.code,
+    redirect_status: REDIRECT_STATUSES.find((option) => option.value === status)?.value ?? "302",
+    expires_at: toLocalInput(link.expires_at),
+    max_clicks: link.max_clicks === null ? "" : String(link.max_clicks),
+    forward_query: link.forward_query,
+    title: link.title ?? "",
+    tags: [...link.tags],
+  };
+}
+
+function redirectStatus(value: RedirectStatusValue): LinkCreateBody["redirect_status"] {
+  return Number(value) as LinkCreateBody["redirect_status"];
+}
+
+/** The POST /links body: empty optional fields are left out (a random code, no expiry, no limit). */
+export function createBody(values: LinkFormValues): LinkCreateBody {
+  const body: LinkCreateBody = {
+    target_url: values.target_url.trim(),
+    redirect_status: redirectStatus(values.redirect_status),
+    forward_query: values.forward_query,
+    tags: values.tags,
+  };
+  const code = values.code.trim();
+  const expiresAt = fromLocalInput(values.expires_at);
+  const title = values.title.trim();
+  if (code) body.code = code;
+  if (expiresAt) body.expires_at = expiresAt;
+  if (values.max_clicks.trim()) body.max_clicks = Number(values.max_clicks.trim());
+  if (title) body.title = title;
+  return body;
+}
+
+/**
+ * The PATCH /links/{code} body: only the fields that differ from ``link``, so that saving a title
+ * does not resend an expiry that has meanwhile passed. Emptied expiry, limit and title become null.
+ */
+export function updateBody(values: LinkFormValues, link: Link): LinkUpdateBody {
+  const before = valuesFromLink(link);
+  const body: LinkUpdateBody = {};
+  const target = values.target_url.trim();
+  if (target !== before.target_url) body.target_url = target;
+  if (values.redirect_status !== before.redirect_status) body.redirect_status = redirectStatus(values.redirect_status);
+  if (values.expires_at !== before.expires_at) body.expires_at = fromLocalInput(values.expires_at);
+  const maxClicks = values.max_clicks.trim();
+  if (maxClicks !== before.max_clicks) body.max_clicks = maxClicks ? Number(maxClicks) : null;
+  if (values.forward_query !== before.forward_query) body.forward_query = values.forward_query;
+  const title = values.title.trim();
+  if (title !== before.title) body.title = title || null;
+  if (!sameTags(values.tags, before.tags)) body.tags = values.tags;
+  return body;
+}

@@ -1,0 +1,134 @@
+/**
+ * The links area's server state: TanStack Query hooks over /api/v1/links and /api/v1/tags.
+ * Keys start with "links"; every mutation invalidates ["links"] (lists, details, tags and QR codes).
+ */
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, authorizedFetch, unwrap } from "../../api/client";
+import type { components } from "../../api/schema";
+import type { BulkResult } from "./csvImport";
+import type { LinkCreateBody, LinkUpdateBody } from "./linkSchema";
+import { type ListParams, apiQuery } from "./listParams";
+
+export type Link = components["schemas"]["LinkPublic"];
+export type LinkAction = components["schemas"]["LinkActionsIn"]["action"];
+export type LinkActionsResult = components["schemas"]["LinkActionsResult"];
+
+export const linkKeys = {
+  all: ["links"] as const,
+  list: (params: ListParams) => ["links", "list", params] as const,
+  detail: (code: string) => ["links", "detail", code] as const,
+  qr: (code: string) => ["links", "qr", code] as const,
+  tags: ["links", "tags"] as const,
+};
+
+export function useLinks(params: ListParams) {
+  return useQuery({
+    queryKey: linkKeys.list(params),
+    queryFn: () => unwrap(api.GET("/api/v1/links", { params: { query: apiQuery(params) } })),
+    // The old page stays on screen (dimmed) while the next one loads, instead of a spinner flash.
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useTags() {
+  return useQuery({ queryKey: linkKeys.tags, queryFn: () => unwrap(api.GET("/api/v1/tags")), staleTime: 60_000 });
+}
+
+export function useLink(code: string, { enabled = true }: { enabled?: boolean } = {}) {
+  return useQuery({
+    queryKey: linkKeys.detail(code),
+    enabled,
+    queryFn: () => unwrap(api.GET("/api/v1/links/{code}", { params: { path: { code } } })),
+  });
+}
+
+/** The QR code as an SVG blob (the page shows it through an object URL: img-src allows blob:). */
+export function useQrCode(code: string) {
+  return useQuery({
+    queryKey: linkKeys.qr(code),
+    queryFn: async () => (await authorizedFetch(`/api/v1/links/${encodeURIComponent(code)}/qr?format=svg`)).blob(),
+    staleTime: Infinity,
+  });
+}
+
+// A QR code never changes for a code: refetching it after every change would be waste.
+const notQr = (query: { queryKey: readonly unknown[] }) => query.queryKey[1] !== "qr";
+
+function useInvalidateLinks() {
+  const client = useQueryClient();
+  return () => client.invalidateQueries({ queryKey: linkKeys.all, predicate: notQr });
+}
+
+export function useCreateLink() {
+  const invalidate = useInvalidateLinks();
+  return useMutation({
+    mutationFn: (body: LinkCreateBody) => unwrap(api.POST("/api/v1/links", { body })),
+    onSuccess: () => invalidate(),
+  });
+}
+
+function useStoreLink() {
+  const client = useQueryClient();
+  return async (link: Link) => {
+    client.setQueryData(linkKeys.detail(link.code), link);
+    // The detail is fresh from the answer; lists and tag counts may have changed.
+    await client.invalidateQueries({ queryKey: linkKeys.all, predicate: (query) => notQr(query) && query.queryKey[1] !== "detail" });
+  };
+}
+
+export function useUpdateLink(code: string) {
+  const store = useStoreLink();
+  return useMutation({
+    mutationFn: (body: LinkUpdateBody) => unwrap(api.PATCH("/api/v1/links/{code}", { params: { path: { code } }, body })),
+    onSuccess: store,
+  });
+}
+
+export function useSetDisabled(code: string) {
+  const store = useStoreLink();
+  return useMutation({
+    mutationFn: (disabled: boolean) => {
+      const options = { params: { path: { code } } };
+      return unwrap(disabled ? api.POST("/api/v1/links/{code}/disable", options) : api.POST("/api/v1/links/{code}/enable", options));
+    },
+    onSuccess: store,
+  });
+}
+
+export function useDeleteLink(code: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => unwrap(api.DELETE("/api/v1/links/{code}", { params: { path: { code } } })),
+    onSuccess: async () => {
+      // Gone: asking for it again would only answer 404 on the page being left.
+      client.removeQueries({ queryKey: linkKeys.detail(code) });
+      client.removeQueries({ queryKey: linkKeys.qr(code) });
+      await client.invalidateQueries({ queryKey: linkKeys.all, predicate: notQr });
+    },
+  });
+}
+
+export type BulkActionInput = { codes: string[]; action: LinkAction; tags?: string[] };
+
+export function useBulkAction() {
+  const invalidate = useInvalidateLinks();
+  return useMutation({
+    mutationFn: ({ codes, action, tags }: BulkActionInput) =>
+      unwrap(api.POST("/api/v1/links/actions", { body: { codes, action, ...(tags ? { tags } : {}) } })),
+    onSettled: () => invalidate(),
+  });
+}
+
+/** Upload a CSV as the multipart field `file` (admin/routes/links.py IMPORT_FIELD). */
+export function useImportCsv() {
+  const invalidate = useInvalidateLinks();
+  return useMutation({
+    mutationFn: async (file: File): Promise<BulkResult> => {
+      const form = new FormData();
+      form.append("file", file, file.name);
+      const response = await authorizedFetch("/api/v1/links/import.csv", { method: "POST", body: form });
+      return (await response.json()) as BulkResult;
+    },
+    onSuccess: () => invalidate(),
+  });
+}
