@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench bench-dashboard loadtest clean dashboard dashboard-check dashboard-types dashboard-types-check chromium
+.PHONY: dev test lint format bench bench-dashboard bench-analytics loadtest clean dashboard dashboard-check dashboard-types dashboard-types-check chromium
 
 # A recipe that fails leaves no target behind (a half-built dashboard is not "up to date").
 .DELETE_ON_ERROR:
@@ -115,6 +115,10 @@ bench: $(STAMP)
 # The dashboard's first render of /links with 10,000 links, in Chromium (budget 1 s).
 bench-dashboard: $(STAMP) dashboard chromium
 	$(BIN)/python -m bench.dashboard_bench
+
+# Analytics latency (p95 budget 50 ms) and rollup storage with 10 million clicks over 1,000 links and a year.
+bench-analytics: $(STAMP)
+	$(BIN)/python -m bench.analytics_bench
 
 # Locust, headless, with thresholds that set the exit code; report under loadtest/reports/.
 loadtest: $(STAMP)

@@ -1,8 +1,15 @@
 """Click analytics queries: totals, time series, breakdowns, recent clicks and CSV export.
 
-Totals, series and breakdowns read the hourly rollups (click_rollups, click_dimension_rollups),
-so their cost grows with hours and distinct values in the range, not with raw clicks. Recent
-clicks and the CSV export read the clicks table through its (link_id, clicked_at) index.
+Totals, series and breakdowns read the rollups (click_rollups, click_dimension_rollups), kept per
+UTC quarter hour, so their cost grows with quarter hours and distinct values in the range, not with
+raw clicks. Recent clicks and the CSV export read the clicks table through its (link_id, clicked_at)
+index.
+
+Every answer is exact in every time zone. Every UTC offset in use is a whole number of quarter
+hours, so a range given in any zone, [from, to) with both bounds on a quarter hour, is a set of
+whole rollup rows; and so is every local hour, day, week and month, across DST changes too (Lord
+Howe's half hour, the Chatham Islands' +12:45/+13:45). A series is those local buckets, made here
+with zoneinfo, each summing the whole rows it holds.
 
 A ``Scope`` says whose clicks: one link, or every link of one owner. Callers check ownership
 (admin.links.get_owned_link) before building a link scope.
@@ -10,7 +17,7 @@ A ``Scope`` says whose clicks: one link, or every link of one owner. Callers che
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, Literal
@@ -27,8 +34,8 @@ DEFAULT_DAYS: Final = 30
 QUARTER_HOUR: Final = timedelta(minutes=15)
 MAX_RANGE_DAYS: Final = 3 * 366
 MAX_SERIES_POINTS: Final = 10_000  # e.g. hourly over a year is 8,784
-# Ranges stay a year inside Python's calendar (years 1-9999), so that no time zone, rounding to
-# the hour, default start or week/month bucket can step outside it (OverflowError, once a 500).
+# Ranges stay a year inside Python's calendar (years 1-9999), so that no time zone, default start
+# or hour/week/month bucket can step outside it (OverflowError, once a 500).
 EARLIEST: Final = datetime(2, 1, 1, tzinfo=UTC)
 LATEST: Final = datetime(9999, 1, 1, tzinfo=UTC)
 EXPORT_BATCH: Final = 1_000
@@ -73,7 +80,7 @@ class Scope:
 
 @dataclass(frozen=True, slots=True)
 class TimeRange:
-    """[start, end) in UTC, aligned to whole hours (the rollups' grain), and the zone to show it in."""
+    """[start, end) in UTC, both on a quarter hour (the rollups' grain), and the zone to show it in."""
 
     start: datetime
     end: datetime
@@ -95,11 +102,12 @@ def zone(name: str) -> ZoneInfo:
 def resolve_range(
     *, start: date | datetime | None, end: date | datetime | None, tz: str = "UTC", now: datetime | None = None
 ) -> TimeRange:
-    """The UTC hours covering a range given in ``tz``.
+    """The exact range [start, end) given in ``tz``, in UTC.
 
     Dates are whole local days, ``end`` included: 2026-03-01..2026-03-31 is all of March in ``tz``.
-    Datetimes without an offset are local to ``tz``. Either bound must fall on a UTC quarter hour;
-    the start then rounds down, the end up, to the hour. The default is the last 30 days up to now.
+    A datetime ``end`` is excluded; datetimes without an offset are local to ``tz``. Either bound
+    must fall on a UTC quarter hour, and is used as it is. The default is the 30 days up to now,
+    rounded up to the quarter hour.
 
     Raises:
         InvalidRange: unknown zone, a bound off the quarter hour, start not before end, longer than
@@ -107,9 +115,6 @@ def resolve_range(
     """
     zone_info = zone(tz)
     start_utc, end_utc = _bounds(start, end, zone_info, now or datetime.now(UTC))
-    start_utc = start_utc.replace(minute=0, second=0, microsecond=0)
-    if end_utc.minute or end_utc.second or end_utc.microsecond:
-        end_utc = end_utc.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     if start_utc >= end_utc:
         raise InvalidRange("from must be before to")
     if end_utc - start_utc > timedelta(days=MAX_RANGE_DAYS):
@@ -134,7 +139,7 @@ def _on_quarter_hour(name: str, value: datetime) -> datetime:
     """``value`` (UTC) if it lies on a quarter hour, else InvalidRange naming the bound.
 
     Every UTC offset in use is a whole number of quarter hours, so a local quarter hour is one in
-    UTC too; finer bounds would promise an exactness the hourly rollups cannot give.
+    UTC too; a finer bound would split a rollup row, and could not be answered exactly.
     """
     if value.minute % 15 or value.second or value.microsecond:
         raise InvalidRange(
@@ -191,7 +196,7 @@ async def totals(pool: asyncpg.Pool, scope: Scope, rng: TimeRange, *, include_bo
     row = await pool.fetchrow(
         f"""SELECT {_counts("$4")},
                    coalesce(sum(visitors) FILTER (WHERE $4 OR NOT is_bot), 0) AS visitors
-            FROM click_rollups WHERE {condition} AND hour >= $2 AND hour < $3""",
+            FROM click_rollups WHERE {condition} AND bucket >= $2 AND bucket < $3""",
         subject,
         rng.start,
         rng.end,
@@ -205,56 +210,107 @@ async def totals(pool: asyncpg.Pool, scope: Scope, rng: TimeRange, *, include_bo
 async def time_series(
     pool: asyncpg.Pool, scope: Scope, rng: TimeRange, *, interval: Interval, include_bots: bool
 ) -> list[dict[str, Any]]:
-    """One point per bucket of the range, empty buckets included, labelled in the range's zone.
+    """One point per local bucket of the range (see ``local_buckets``), empty buckets included.
 
-    Days, weeks (from Monday) and months follow the local calendar, so across a DST change a day
-    has 23 or 25 hours. Hours are UTC hours shown in local time (zones with half-hour offsets see
-    their hours start at :30). Each point has the counts of ``totals`` but ``total_clicks``.
+    ``start`` labels a point with its bucket's first instant in local time, ISO 8601 with the
+    offset: 2026-11-01T01:00:00-04:00 then 2026-11-01T01:00:00-05:00 for New York's repeated hour.
+    The first bucket may begin before the range; it counts only what the range holds. Each point
+    has the counts of ``totals`` but ``total_clicks``.
 
     Raises InvalidRange when there would be more than MAX_SERIES_POINTS points.
     """
-    buckets = _buckets(rng, interval)
+    starts = local_buckets(rng, interval)
     condition, subject = scope.where()
-    bucket_sql = "hour" if interval == "hour" else "date_trunc($5, hour, $6)"
-    params: list[Any] = [subject, rng.start, rng.end, include_bots]
-    if interval != "hour":
-        params += [interval, rng.tz_name]
+    # Postgres only sorts whole quarter-hour rows into the buckets made here (width_bucket: the
+    # number of the last start at or before the row), so the points and their counts cannot
+    # disagree, even where Postgres's time zone database is not the one zoneinfo reads.
     rows = await pool.fetch(
-        f"""SELECT {bucket_sql} AS bucket, {_counts("$4")},
+        f"""SELECT width_bucket(bucket, $5::timestamptz[]) AS point, {_counts("$4")},
                    coalesce(sum(visitors) FILTER (WHERE $4 OR NOT is_bot), 0) AS visitors
-            FROM click_rollups WHERE {condition} AND hour >= $2 AND hour < $3
+            FROM click_rollups WHERE {condition} AND bucket >= $2 AND bucket < $3
             GROUP BY 1""",
-        *params,
+        subject,
+        rng.start,
+        rng.end,
+        include_bots,
+        starts,
     )
-    found = {row["bucket"].timestamp(): row for row in rows}
+    found = {row["point"]: row for row in rows}
     zero = {"clicks": 0, "human_clicks": 0, "bot_clicks": 0, "visitors": 0}
     points = []
-    for bucket in buckets:
-        row = found.get(bucket.timestamp())
+    for number, start in enumerate(starts, start=1):
+        row = found.get(number)
         counts = _split(row) | {"visitors": int(row["visitors"])} if row else zero
-        points.append({"start": bucket.astimezone(rng.tz).isoformat(), **counts})
+        points.append({"start": start.astimezone(rng.tz).isoformat(), **counts})
     return points
 
 
-def _buckets(rng: TimeRange, interval: Interval) -> list[datetime]:
-    """Bucket starts (UTC) covering the range; local-calendar steps for day, week and month."""
-    if interval == "hour":
-        hours = int((rng.end - rng.start).total_seconds() // 3600)
-        if hours > MAX_SERIES_POINTS:
+def local_buckets(rng: TimeRange, interval: Interval) -> list[datetime]:
+    """The first instants (UTC) of the local hours, days, weeks (from Monday) or months the range
+    touches, in order; the first may lie before ``rng.start``.
+
+    A local hour is a wall-clock hour at one UTC offset: across a DST change the repeated hour is
+    two buckets and the skipped one none, so a day has 23 or 25 of them (Lord Howe's half-hour
+    change gives a half hour). Each bucket starts on a UTC quarter hour, like the rollup rows.
+
+    Raises InvalidRange past MAX_SERIES_POINTS buckets.
+    """
+    every_start = _hour_starts(rng) if interval == "hour" else _calendar_starts(rng, interval)
+    starts: list[datetime] = []
+    start = next(every_start)
+    while start < rng.end:
+        if len(starts) == MAX_SERIES_POINTS:
             raise InvalidRange("too many points: choose a larger interval")
-        return [rng.start + timedelta(hours=n) for n in range(hours)]
-    local = rng.start.astimezone(rng.tz)
-    day = local.date()
+        starts.append(start)
+        start = next(every_start)
+    return starts
+
+
+def _hour_starts(rng: TimeRange) -> Iterator[datetime]:
+    start = rng.start
+    key = _local_hour(start, rng.tz)
+    while _local_hour(start - QUARTER_HOUR, rng.tz) == key:  # back to the first quarter of its hour
+        start -= QUARTER_HOUR
+    while True:
+        yield start
+        start = _next_hour_start(start, rng.tz)
+
+
+def _local_hour(instant: datetime, tz: ZoneInfo) -> tuple[datetime, timedelta | None]:
+    """The local hour holding ``instant``: the wall-clock hour, and the UTC offset that tells a
+    repeated hour's two passes apart."""
+    local = instant.astimezone(tz)
+    return local.replace(minute=0, second=0, microsecond=0, tzinfo=None), local.utcoffset()
+
+
+def _next_hour_start(start: datetime, tz: ZoneInfo) -> datetime:
+    local = start.astimezone(tz)
+    following = start + timedelta(minutes=60 - local.minute)
+    # The next :00 on the wall clock, unless the offset changes before it (once an hour at most,
+    # on a quarter hour): then the next hour starts at the change.
+    if (following - QUARTER_HOUR).astimezone(tz).utcoffset() == local.utcoffset():
+        return following
+    key = _local_hour(start, tz)
+    following = start + QUARTER_HOUR
+    while _local_hour(following, tz) == key:
+        following += QUARTER_HOUR
+    return following
+
+
+def _calendar_starts(rng: TimeRange, interval: Interval) -> Iterator[datetime]:
+    day = rng.start.astimezone(rng.tz).date()
     if interval == "week":
         day -= timedelta(days=day.weekday())
     elif interval == "month":
         day = day.replace(day=1)
-    buckets: list[datetime] = []
+    previous: datetime | None = None
     while True:
+        # fold=0: a midnight that happens twice is the first; one a DST change skips is read with
+        # the offset before the change, which is the instant the day begins.
         start = datetime(day.year, day.month, day.day, tzinfo=rng.tz).astimezone(UTC)
-        if start >= rng.end:
-            return buckets
-        buckets.append(start)
+        if start != previous:  # a local date a zone skipped whole (Samoa's 2011-12-30) has no bucket
+            yield start
+        previous = start
         if interval == "day":
             day += timedelta(days=1)
         elif interval == "week":
@@ -271,7 +327,7 @@ async def top_values(
     condition, subject = scope.where()
     rows = await pool.fetch(
         f"""SELECT value, {_counts("$6")} FROM click_dimension_rollups
-            WHERE {condition} AND dimension = $4 AND hour >= $2 AND hour < $3
+            WHERE {condition} AND dimension = $4 AND bucket >= $2 AND bucket < $3
             GROUP BY value HAVING sum(clicks) FILTER (WHERE $6 OR NOT is_bot) > 0
             ORDER BY clicks DESC, value LIMIT $5""",
         subject,
@@ -308,7 +364,7 @@ async def top_links(
         f"""SELECT l.code, l.title, l.target_url, l.click_count, {_counts("$5", "r.")},
                    coalesce(sum(r.visitors) FILTER (WHERE $5 OR NOT r.is_bot), 0) AS visitors
             FROM click_rollups r JOIN links l ON l.id = r.link_id
-            WHERE l.owner_id = $1 AND r.hour >= $2 AND r.hour < $3
+            WHERE l.owner_id = $1 AND r.bucket >= $2 AND r.bucket < $3
             GROUP BY l.id HAVING sum(r.clicks) FILTER (WHERE $5 OR NOT r.is_bot) > 0
             ORDER BY clicks DESC, l.code LIMIT $4""",
         owner_id,

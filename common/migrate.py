@@ -47,8 +47,11 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
 LATEST_VERSION = len(discover())
 
 
-async def migrate(conn: Connection, *, schema: str) -> list[Migration]:
-    """Apply every pending migration, each in its own transaction; returns the ones applied."""
+async def migrate(conn: Connection, *, schema: str, until: int | None = None) -> list[Migration]:
+    """Apply every pending migration, each in its own transaction; returns the ones applied.
+
+    ``until`` stops after that version: a test of a data migration fills the schema as it was before.
+    """
     # Session-level lock, taken first: concurrent `hop migrate` runs (several containers starting)
     # queue here, and even CREATE SCHEMA IF NOT EXISTS races without it.
     await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
@@ -64,7 +67,7 @@ async def migrate(conn: Connection, *, schema: str) -> list[Migration]:
         current = await schema_version(conn)
         applied = []
         for migration in discover():
-            if migration.version <= current:
+            if migration.version <= current or (until is not None and migration.version > until):
                 continue
             async with conn.transaction():
                 await conn.execute(migration.sql())

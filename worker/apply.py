@@ -1,7 +1,7 @@
 """One Postgres transaction per group of stream entries: the heart of exactly-once counting.
 
 Inside one transaction: lock and check the shard's cursor, drop batches already applied (by
-batch id), COPY the click rows, upsert the hourly rollups and the daily visitor set, add to the
+batch id), COPY the click rows, upsert the quarter-hour rollups and the daily visitor set, add to the
 links' click_count and bot_clicks, record poison entries, and move the cursor. Either all of it
 commits or none of it does, so after a crash at any instant the cursor says exactly what was counted.
 """
@@ -46,16 +46,21 @@ CLICK_COLUMNS: Final = ClickRow._fields
 # (link id, UTC day, visitor hash): a row of link_visitors. A plain tuple, not a NamedTuple: one is
 # built for every click (in _click_rows, again in _rollups), and tuple literals are several times cheaper.
 Visit = tuple[int, date, bytes]
-# (link id, hour, is_bot, country, city, referrer host, browser, os, device): clicks alike in every
+# (link id, bucket, is_bot, country, city, referrer host, browser, os, device): clicks alike in every
 # rollup; a plain tuple for the same reason.
 _Combo = tuple[int, datetime, bool, str, str, str, str, str, str]
 
 
-class HourKey(NamedTuple):
-    """The key of a click_rollups row."""
+# Rollup rows are per UTC quarter hour: every UTC offset in use is a whole number of quarter hours,
+# so every local hour, day, week and month is a union of whole rows (admin/analytics.py).
+BUCKET_SECONDS: Final = 15 * 60
+
+
+class BucketKey(NamedTuple):
+    """The key of a click_rollups row; ``bucket`` is the start of the click's UTC quarter hour."""
 
     link_id: int
-    hour: datetime
+    bucket: datetime
     is_bot: bool
 
 
@@ -64,7 +69,7 @@ class DimensionKey(NamedTuple):
 
     link_id: int
     dimension: str
-    hour: datetime
+    bucket: datetime
     is_bot: bool
     value: str
 
@@ -102,8 +107,8 @@ class Applied:
 
 @dataclass(slots=True)
 class _Rollups:
-    clicks: Counter[HourKey] = field(default_factory=Counter)
-    visitors: Counter[HourKey] = field(default_factory=Counter)
+    clicks: Counter[BucketKey] = field(default_factory=Counter)
+    visitors: Counter[BucketKey] = field(default_factory=Counter)
     dimensions: Counter[DimensionKey] = field(default_factory=Counter)
     links: Counter[int] = field(default_factory=Counter)
     # The bots' share of ``links``: links.bot_clicks, so a link shows human and bot clicks apart.
@@ -260,7 +265,8 @@ async def _new_visitors(conn: Connection, visits: list[Visit]) -> set[Visit]:
 
 
 def _rollups(rows: list[ClickRow], new_visitors: set[Visit]) -> _Rollups:
-    hours: dict[int, datetime] = {}
+    # One bucket datetime per quarter hour of the batch, not one per click.
+    buckets: dict[int, datetime] = {}
     # Clicks alike in every rollup are counted together first: one Counter update per click
     # instead of one per dimension (this loop is the worker's hottest).
     combos: Counter[_Combo] = Counter()
@@ -268,11 +274,11 @@ def _rollups(rows: list[ClickRow], new_visitors: set[Visit]) -> _Rollups:
     for row in rows:
         link_id = row.link_id
         clicked_at = row.clicked_at
-        hour_number = int(clicked_at.timestamp()) // 3600
-        hour = hours.get(hour_number)
-        if hour is None:
-            hour = hours[hour_number] = clicked_at.replace(minute=0, second=0, microsecond=0)
-        combo = (link_id, hour, row.is_bot, row.country, row.city, row.referrer_host, row.browser, row.os, row.device)
+        bucket_number = int(clicked_at.timestamp()) // BUCKET_SECONDS
+        bucket = buckets.get(bucket_number)
+        if bucket is None:
+            bucket = buckets[bucket_number] = quarter_hour(clicked_at)
+        combo = (link_id, bucket, row.is_bot, row.country, row.city, row.referrer_host, row.browser, row.os, row.device)
         combos[combo] += 1
         if new_visitors:
             visit = (link_id, clicked_at.date(), row.visitor_hash)
@@ -282,13 +288,18 @@ def _rollups(rows: list[ClickRow], new_visitors: set[Visit]) -> _Rollups:
     return _sum_combos(combos, first_visits)
 
 
+def quarter_hour(instant: datetime) -> datetime:
+    """The start of the UTC quarter hour holding ``instant`` (a UTC datetime): its rollup bucket."""
+    return instant.replace(minute=instant.minute - instant.minute % 15, second=0, microsecond=0)
+
+
 def _sum_combos(combos: Counter[_Combo], first_visits: Counter[_Combo]) -> _Rollups:
     """Spread the clicks (and first visits) counted per combination over the rollup rows."""
     rollups = _Rollups()
     dims = rollups.dimensions
     for combo, count in combos.items():
-        link_id, hour, is_bot, country, city, host, browser, os_name, device = combo
-        key = HourKey(link_id, hour, is_bot)
+        link_id, bucket, is_bot, country, city, host, browser, os_name, device = combo
+        key = BucketKey(link_id, bucket, is_bot)
         rollups.clicks[key] += count
         visitors = first_visits.get(combo)
         if visitors:
@@ -296,38 +307,38 @@ def _sum_combos(combos: Counter[_Combo], first_visits: Counter[_Combo]) -> _Roll
         rollups.links[link_id] += count
         if is_bot:
             rollups.bot_links[link_id] += count
-        dims[DimensionKey(link_id, "country", hour, is_bot, country)] += count
-        dims[DimensionKey(link_id, "city", hour, is_bot, f"{country}|{city}" if city else "")] += count
-        dims[DimensionKey(link_id, "referrer", hour, is_bot, host)] += count
-        dims[DimensionKey(link_id, "browser", hour, is_bot, browser)] += count
-        dims[DimensionKey(link_id, "os", hour, is_bot, os_name)] += count
-        dims[DimensionKey(link_id, "device", hour, is_bot, device)] += count
+        dims[DimensionKey(link_id, "country", bucket, is_bot, country)] += count
+        dims[DimensionKey(link_id, "city", bucket, is_bot, f"{country}|{city}" if city else "")] += count
+        dims[DimensionKey(link_id, "referrer", bucket, is_bot, host)] += count
+        dims[DimensionKey(link_id, "browser", bucket, is_bot, browser)] += count
+        dims[DimensionKey(link_id, "os", bucket, is_bot, os_name)] += count
+        dims[DimensionKey(link_id, "device", bucket, is_bot, device)] += count
     return rollups
 
 
 async def _upsert_rollups(conn: Connection, rollups: _Rollups) -> None:
     keys = sorted(rollups.clicks)
     await conn.execute(
-        """INSERT INTO click_rollups (link_id, hour, is_bot, clicks, visitors)
+        """INSERT INTO click_rollups (link_id, bucket, is_bot, clicks, visitors)
            SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::boolean[], $4::bigint[], $5::bigint[])
-           ON CONFLICT (link_id, hour, is_bot) DO UPDATE
+           ON CONFLICT (link_id, bucket, is_bot) DO UPDATE
            SET clicks = click_rollups.clicks + EXCLUDED.clicks,
                visitors = click_rollups.visitors + EXCLUDED.visitors""",
         [key.link_id for key in keys],
-        [key.hour for key in keys],
+        [key.bucket for key in keys],
         [key.is_bot for key in keys],
         [rollups.clicks[key] for key in keys],
         [rollups.visitors.get(key, 0) for key in keys],
     )
     dims = sorted(rollups.dimensions)
     await conn.execute(
-        """INSERT INTO click_dimension_rollups (link_id, dimension, hour, is_bot, value, clicks)
+        """INSERT INTO click_dimension_rollups (link_id, dimension, bucket, is_bot, value, clicks)
            SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::boolean[], $5::text[], $6::bigint[])
-           ON CONFLICT (link_id, dimension, hour, is_bot, value) DO UPDATE
+           ON CONFLICT (link_id, dimension, bucket, is_bot, value) DO UPDATE
            SET clicks = click_dimension_rollups.clicks + EXCLUDED.clicks""",
         [key.link_id for key in dims],
         [key.dimension for key in dims],
-        [key.hour for key in dims],
+        [key.bucket for key in dims],
         [key.is_bot for key in dims],
         [key.value for key in dims],
         [rollups.dimensions[key] for key in dims],

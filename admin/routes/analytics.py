@@ -4,6 +4,9 @@ Same rules as /links: a user reads only their own links' analytics (another user
 404, as for the link itself); admins read any link's. The per-user overview covers the caller's
 own links.
 
+Ranges and series are exact in every time zone: [from, to) is taken as given (on a quarter hour),
+and the series is made of the zone's local hours, days, weeks or months, DST changes included.
+
 Counts come in three everywhere: ``clicks`` (humans only unless ``include_bots``, as ordering
 and the visitors count use it), ``human_clicks`` and ``bot_clicks`` (always both). Clicks from
 curl, scripts and crawlers are bots; they are never hidden from the split, so a link's
@@ -13,11 +16,11 @@ curl, scripts and crawlers are bots; they are never hidden from the split, so a 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter
 
 from admin import analytics
 from admin.analytics import Interval, InvalidRange, Scope, TimeRange
@@ -30,25 +33,55 @@ router = APIRouter(tags=["analytics"])
 
 AUTH = (401, 403)
 Code = Annotated[str, Path(pattern=CODE_PATTERN, description="The short code.")]
+_DATETIME: Final = TypeAdapter(datetime)
+_DATE_LENGTH: Final = len("2026-03-01")
+
+
+def _time_part_means_datetime(value: object) -> object:
+    """A bound written with a time part is a datetime, also at midnight.
+
+    Pydantic would read 2026-03-02T00:00:00Z as the date 2026-03-02, a whole day: as ``to`` it
+    would then reach a day further than asked. Anything longer than a date carries a time part.
+    """
+    if isinstance(value, str) and len(value) > _DATE_LENGTH:
+        return _DATETIME.validate_python(value)
+    return value
+
+
 From = Annotated[
     date | datetime | None,
+    BeforeValidator(_time_part_means_datetime),
     Query(
         alias="from",
-        description="Start: a local date (whole day) or ISO datetime on a quarter hour (:00, :15, :30 or :45, "
-        "no seconds; else 422 invalid_range). Counts are per UTC hour: the start rounds down to the hour. "
-        "Default: 30 days before the end.",
+        description="Start, included: a local date (from its first instant) or an ISO datetime (without an "
+        "offset: local to tz) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range), "
+        "used exactly as given. Default: 30 days before the end.",
     ),
 ]
 To = Annotated[
     date | datetime | None,
+    BeforeValidator(_time_part_means_datetime),
     Query(
         alias="to",
-        description="End: a local date (included) or ISO datetime (excluded) on a quarter hour (:00, :15, :30 or "
-        ":45, no seconds; else 422 invalid_range). Counts are per UTC hour: the end rounds up to the hour. "
-        "Default: now.",
+        description="End: a local date (included: up to the next local midnight) or an ISO datetime (excluded; "
+        "without an offset: local to tz) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 "
+        "invalid_range), used exactly as given. Default: now, rounded up to the quarter hour.",
     ),
 ]
-Tz = Annotated[str, Query(max_length=64, description="IANA time zone of the dates and buckets, e.g. Europe/Berlin.")]
+Tz = Annotated[
+    str,
+    Query(
+        max_length=64,
+        description="IANA time zone of the dates and of the series' local hours, days, weeks and months, "
+        "e.g. Europe/Berlin.",
+    ),
+]
+IntervalOf = Annotated[
+    Interval,
+    Query(
+        description="The series' buckets: local hours, days, weeks (from Monday) or months in tz, DST changes included."
+    ),
+]
 IncludeBots = Annotated[bool, Query(description="Count clicks from crawlers and bots too.")]
 Top = Annotated[int, Query(ge=1, le=100, description="Entries per breakdown.")]
 
@@ -62,7 +95,11 @@ class Counts(BaseModel):
 
 
 class SeriesPoint(Counts):
-    start: str
+    start: str = Field(
+        description="The bucket's first instant in local time, ISO 8601 with its UTC offset; the offset tells "
+        "the two passes of an hour repeated by a DST change apart (2026-11-01T01:00:00-04:00, then "
+        "2026-11-01T01:00:00-05:00 in America/New_York)."
+    )
     visitors: int
 
 
@@ -159,7 +196,7 @@ async def link_analytics(
     start: From = None,
     end: To = None,
     tz: Tz = "UTC",
-    interval: Interval = "day",
+    interval: IntervalOf = "day",
     include_bots: IncludeBots = False,
     top: Top = 10,
 ) -> dict[str, Any]:
@@ -213,7 +250,7 @@ async def overview(
     start: From = None,
     end: To = None,
     tz: Tz = "UTC",
-    interval: Interval = "day",
+    interval: IntervalOf = "day",
     include_bots: IncludeBots = False,
     top: Top = 10,
 ) -> dict[str, Any]:

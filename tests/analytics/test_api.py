@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from starlette.testclient import TestClient
 
@@ -210,3 +210,46 @@ def test_range_bounds_must_fall_on_a_quarter_hour(client: TestClient, alice: Acc
         for url in (path, "/api/v1/analytics/overview", "/api/v1/links/quarter/clicks.csv"):
             response = client.get(url, params=params, headers=alice.headers)
             assert response.status_code == 200, (url, params, response.text)
+
+
+async def test_a_bound_with_a_time_part_is_a_datetime_even_at_midnight(
+    client: TestClient, alice: Account, stores: Stores, settings: Settings
+) -> None:
+    create(client, alice, "midnight")
+    await apply_clicks(stores, settings, "midnight", [AT])  # 2026-05-05 10:00 UTC
+    path = "/api/v1/links/midnight/analytics"
+
+    def read(params: dict[str, str]) -> tuple[str, str, int]:
+        response = client.get(path, params=params, headers=alice.headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return body["range"]["start"], body["range"]["end"], body["clicks"]
+
+    # A date is a whole local day, the end included ...
+    assert read({"from": "2026-05-04", "to": "2026-05-05"}) == ("2026-05-04T00:00:00Z", "2026-05-06T00:00:00Z", 1)
+    # ... a datetime at midnight is that instant, the end excluded: not the day after it.
+    for to in ("2026-05-05T00:00:00Z", "2026-05-05T00:00:00+00:00", "2026-05-05T00:00:00", "2026-05-05T00:00"):
+        assert read({"from": "2026-05-04", "to": to}) == ("2026-05-04T00:00:00Z", "2026-05-05T00:00:00Z", 0), to
+    berlin = {"from": "2026-05-05T00:00:00", "to": "2026-05-06T00:00:00", "tz": "Europe/Berlin"}
+    assert read(berlin) == ("2026-05-04T22:00:00Z", "2026-05-05T22:00:00Z", 1)
+    assert_problem(client.get(path, params={"to": "2026-05-05T25:00:00Z"}, headers=alice.headers), 422)
+
+
+async def test_bounds_are_exact_to_the_quarter_hour(
+    client: TestClient, alice: Account, stores: Stores, settings: Settings
+) -> None:
+    create(client, alice, "exact")
+    await apply_clicks(stores, settings, "exact", [AT + timedelta(minutes=14), AT + timedelta(minutes=15)])
+    path = "/api/v1/links/exact/analytics"
+
+    def clicks(start: str, end: str) -> int:
+        response = client.get(path, params={"from": start, "to": end}, headers=alice.headers)
+        assert response.status_code == 200, response.text
+        assert (response.json()["range"]["start"], response.json()["range"]["end"]) == (start, end)
+        count: int = response.json()["clicks"]
+        return count
+
+    assert clicks("2026-05-05T10:00:00Z", "2026-05-05T10:15:00Z") == 1
+    assert clicks("2026-05-05T10:15:00Z", "2026-05-05T10:30:00Z") == 1
+    assert clicks("2026-05-05T10:15:00Z", "2026-05-05T11:00:00Z") == 1
+    assert clicks("2026-05-05T09:45:00Z", "2026-05-05T10:30:00Z") == 2

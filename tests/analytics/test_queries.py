@@ -125,12 +125,18 @@ async def test_owner_scope_and_top_links(stores: Stores, settings: Settings) -> 
     assert [(t["code"], t["clicks"]) for t in top] == [("mine2", 3), ("mine1", 1)]
 
 
-def test_ranges() -> None:
+def test_ranges_are_exact() -> None:
     now = utc(2026, 6, 1, 12, 34)
     default = analytics.resolve_range(start=None, end=None, now=now)
-    assert (default.start, default.end) == (utc(2026, 5, 2, 12), utc(2026, 6, 1, 13))
+    # The default end rounds up to the quarter hour (so the last minutes' clicks are in); nothing
+    # else rounds.
+    assert (default.start, default.end) == (utc(2026, 5, 2, 12, 45), utc(2026, 6, 1, 12, 45))
     local = analytics.resolve_range(start=datetime(2026, 6, 1, 9, 15), end=None, tz="Europe/Berlin", now=now)
-    assert local.start == utc(2026, 6, 1, 7)
+    assert local.start == utc(2026, 6, 1, 7, 15)
+    quarter = analytics.resolve_range(start=utc(2026, 6, 1, 10, 45), end=utc(2026, 6, 1, 11, 15))
+    assert (quarter.start, quarter.end) == (utc(2026, 6, 1, 10, 45), utc(2026, 6, 1, 11, 15))
+    nepal = analytics.resolve_range(start=date(2026, 6, 1), end=date(2026, 6, 1), tz="Asia/Kathmandu")
+    assert (nepal.start, nepal.end) == (utc(2026, 5, 31, 18, 15), utc(2026, 6, 1, 18, 15))
     with pytest.raises(InvalidRange):
         analytics.resolve_range(start=date(2026, 6, 2), end=date(2026, 6, 1))
     with pytest.raises(InvalidRange):

@@ -1342,7 +1342,10 @@ export interface components {
              * @description Clicks from browsers (whatever include_bots says).
              */
             human_clicks: number;
-            /** Start */
+            /**
+             * Start
+             * @description The bucket's first instant in local time, ISO 8601 with its UTC offset; the offset tells the two passes of an hour repeated by a DST change apart (2026-11-01T01:00:00-04:00, then 2026-11-01T01:00:00-05:00 in America/New_York).
+             */
             start: string;
             /** Visitors */
             visitors: number;
@@ -1504,12 +1507,13 @@ export interface operations {
     overview_api_v1_analytics_overview_get: {
         parameters: {
             query?: {
-                /** @description Start: a local date (whole day) or ISO datetime on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range). Counts are per UTC hour: the start rounds down to the hour. Default: 30 days before the end. */
+                /** @description Start, included: a local date (from its first instant) or an ISO datetime (without an offset: local to tz) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range), used exactly as given. Default: 30 days before the end. */
                 from?: string | null;
-                /** @description End: a local date (included) or ISO datetime (excluded) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range). Counts are per UTC hour: the end rounds up to the hour. Default: now. */
+                /** @description End: a local date (included: up to the next local midnight) or an ISO datetime (excluded; without an offset: local to tz) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range), used exactly as given. Default: now, rounded up to the quarter hour. */
                 to?: string | null;
-                /** @description IANA time zone of the dates and buckets, e.g. Europe/Berlin. */
+                /** @description IANA time zone of the dates and of the series' local hours, days, weeks and months, e.g. Europe/Berlin. */
                 tz?: string;
+                /** @description The series' buckets: local hours, days, weeks (from Monday) or months in tz, DST changes included. */
                 interval?: "hour" | "day" | "week" | "month";
                 /** @description Count clicks from crawlers and bots too. */
                 include_bots?: boolean;
@@ -1566,11 +1570,11 @@ export interface operations {
     top_links_api_v1_analytics_top_links_get: {
         parameters: {
             query?: {
-                /** @description Start: a local date (whole day) or ISO datetime on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range). Counts are per UTC hour: the start rounds down to the hour. Default: 30 days before the end. */
+                /** @description Start, included: a local date (from its first instant) or an ISO datetime (without an offset: local to tz) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range), used exactly as given. Default: 30 days before the end. */
                 from?: string | null;
-                /** @description End: a local date (included) or ISO datetime (excluded) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range). Counts are per UTC hour: the end rounds up to the hour. Default: now. */
+                /** @description End: a local date (included: up to the next local midnight) or an ISO datetime (excluded; without an offset: local to tz) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range), used exactly as given. Default: now, rounded up to the quarter hour. */
                 to?: string | null;
-                /** @description IANA time zone of the dates and buckets, e.g. Europe/Berlin. */
+                /** @description IANA time zone of the dates and of the series' local hours, days, weeks and months, e.g. Europe/Berlin. */
                 tz?: string;
                 /** @description Count clicks from crawlers and bots too. */
                 include_bots?: boolean;
@@ -2987,12 +2991,13 @@ export interface operations {
     link_analytics_api_v1_links__code__analytics_get: {
         parameters: {
             query?: {
-                /** @description Start: a local date (whole day) or ISO datetime on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range). Counts are per UTC hour: the start rounds down to the hour. Default: 30 days before the end. */
+                /** @description Start, included: a local date (from its first instant) or an ISO datetime (without an offset: local to tz) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range), used exactly as given. Default: 30 days before the end. */
                 from?: string | null;
-                /** @description End: a local date (included) or ISO datetime (excluded) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range). Counts are per UTC hour: the end rounds up to the hour. Default: now. */
+                /** @description End: a local date (included: up to the next local midnight) or an ISO datetime (excluded; without an offset: local to tz) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range), used exactly as given. Default: now, rounded up to the quarter hour. */
                 to?: string | null;
-                /** @description IANA time zone of the dates and buckets, e.g. Europe/Berlin. */
+                /** @description IANA time zone of the dates and of the series' local hours, days, weeks and months, e.g. Europe/Berlin. */
                 tz?: string;
+                /** @description The series' buckets: local hours, days, weeks (from Monday) or months in tz, DST changes included. */
                 interval?: "hour" | "day" | "week" | "month";
                 /** @description Count clicks from crawlers and bots too. */
                 include_bots?: boolean;
@@ -3129,11 +3134,11 @@ export interface operations {
     link_clicks_csv_api_v1_links__code__clicks_csv_get: {
         parameters: {
             query?: {
-                /** @description Start: a local date (whole day) or ISO datetime on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range). Counts are per UTC hour: the start rounds down to the hour. Default: 30 days before the end. */
+                /** @description Start, included: a local date (from its first instant) or an ISO datetime (without an offset: local to tz) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range), used exactly as given. Default: 30 days before the end. */
                 from?: string | null;
-                /** @description End: a local date (included) or ISO datetime (excluded) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range). Counts are per UTC hour: the end rounds up to the hour. Default: now. */
+                /** @description End: a local date (included: up to the next local midnight) or an ISO datetime (excluded; without an offset: local to tz) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range), used exactly as given. Default: now, rounded up to the quarter hour. */
                 to?: string | null;
-                /** @description IANA time zone of the dates and buckets, e.g. Europe/Berlin. */
+                /** @description IANA time zone of the dates and of the series' local hours, days, weeks and months, e.g. Europe/Berlin. */
                 tz?: string;
             };
             header?: never;

@@ -1,0 +1,202 @@
+"""Analytics latency and rollup storage at a size: 10 million clicks over 1,000 links and a year.
+
+    .venv/bin/python -m bench.analytics_bench [--clicks 10000000] [--links 1000] [--days 365] [--requests 100]
+
+Seeds one account's links and the rollups those clicks make (quarter-hour rows per link, and per
+link and dimension value: what the worker writes), generated in Postgres from synthetic clicks
+(skewed over links, spread over the year, 10 % bots, realistic spreads of countries, cities, referrers,
+browsers, OS and devices). The raw clicks table is not filled: the analytics endpoints measured here
+read only the rollups. Then a real `hop admin` answers ``--requests`` calls of each endpoint for the
+last 30 days, in time zones with whole- and part-hour offsets, and the script prints p50/p95/max
+latency next to the 50 ms p95 budget, and the rollup tables' rows and sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from common.db import connect_kwargs
+from common.settings import Settings
+from harness.processes import start_admin
+from harness.stores import create_namespace, drop_namespace, namespaced, run_sync, stores_for
+
+BUDGET_P95_MS = 50.0
+EMAIL = "bench@example.com"
+PASSWORD = "correct horse battery staple"
+ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns")
+RANGE_DAYS = 30
+
+# One synthetic click per row: link skewed towards the first links (a few hot, a long tail), time
+# spread evenly over the days, 10 % bots, and each dimension drawn from a skewed list of values.
+SYNTHETIC_CLICKS = """
+CREATE UNLOGGED TABLE bench_clicks AS
+SELECT
+    (SELECT min(id) FROM links) + floor($2::float8 * power(random(), 3))::bigint AS link_id,
+    $3::timestamptz - make_interval(secs => random() * $4::float8 * 86400) AS clicked_at,
+    random() < 0.1 AS is_bot,
+    (ARRAY['US','DE','IN','GB','FR','BR','NP','CA','AU','JP','NZ','ES','IT','NL','SE','PL','MX','KR','ZA',''])
+        [1 + floor(20 * power(random(), 2))::int] AS country,
+    'City ' || floor(200 * power(random(), 3))::int AS city,
+    (ARRAY['','google.com','t.co','facebook.com','news.ycombinator.com','reddit.com','linkedin.com',
+           'bing.com','duckduckgo.com','mail.example'])[1 + floor(10 * power(random(), 2))::int] AS referrer_host,
+    (ARRAY['Chrome','Safari','Firefox','Edge','Samsung Internet','Opera','Googlebot','curl'])
+        [1 + floor(8 * power(random(), 2))::int] AS browser,
+    (ARRAY['Windows','iOS','Android','macOS','Linux','ChromeOS'])[1 + floor(6 * power(random(), 2))::int] AS os,
+    (ARRAY['desktop','mobile','tablet'])[1 + floor(3 * power(random(), 2))::int] AS device
+FROM generate_series(1, $1::bigint)
+"""
+ROLLUPS = """
+INSERT INTO click_rollups (link_id, bucket, is_bot, clicks, visitors)
+SELECT link_id, date_bin('15 minutes', clicked_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), is_bot, count(*),
+       count(*) * 4 / 5
+FROM bench_clicks GROUP BY 1, 2, 3
+"""
+DIMENSION_ROLLUPS = """
+INSERT INTO click_dimension_rollups (link_id, dimension, bucket, is_bot, value, clicks)
+SELECT c.link_id, v.dimension, date_bin('15 minutes', c.clicked_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'),
+       c.is_bot, v.value, count(*)
+FROM bench_clicks c
+CROSS JOIN LATERAL (VALUES
+    ('country', c.country), ('city', CASE WHEN c.country <> '' THEN c.country || '|' || c.city ELSE '' END),
+    ('referrer', c.referrer_host), ('browser', c.browser), ('os', c.os), ('device', c.device)
+) AS v(dimension, value)
+GROUP BY 1, 2, 3, 4, 5
+"""
+LINK_COUNTS = """
+UPDATE links SET click_count = r.clicks, bot_clicks = r.bots
+FROM (SELECT link_id, sum(clicks) AS clicks, sum(clicks) FILTER (WHERE is_bot) AS bots
+      FROM click_rollups GROUP BY link_id) AS r
+WHERE links.id = r.link_id
+"""
+TABLES = ("click_rollups", "click_dimension_rollups")
+
+
+@dataclass(frozen=True)
+class Latency:
+    endpoint: str
+    samples_ms: list[float]
+
+    def line(self) -> str:
+        ordered = sorted(self.samples_ms)
+        p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+        verdict = "PASS" if p95 <= BUDGET_P95_MS else "FAIL"
+        return (
+            f"  {self.endpoint:<34} p50 {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   "
+            f"max {ordered[-1]:7.1f} ms   ({len(ordered)} calls; budget p95 {BUDGET_P95_MS:.0f} ms: {verdict})"
+        )
+
+    @property
+    def within_budget(self) -> bool:
+        ordered = sorted(self.samples_ms)
+        return ordered[max(0, round(0.95 * len(ordered)) - 1)] <= BUDGET_P95_MS
+
+
+async def seed(settings: Settings, owner_id: int, args: argparse.Namespace) -> list[str]:
+    """The account's links and their rollups; returns the links' codes."""
+    conn = await asyncpg.connect(**connect_kwargs(settings))
+    try:
+        codes = [f"bench{index:05d}" for index in range(args.links)]
+        await conn.copy_records_to_table(
+            "links",
+            records=[(code, f"https://example.com/{code}", owner_id) for code in codes],
+            columns=["code", "target_url", "owner_id"],
+        )
+        now = datetime.now(UTC)
+        started = time.perf_counter()
+        await conn.execute(SYNTHETIC_CLICKS, args.clicks, args.links, now, args.days)
+        for statement in (ROLLUPS, DIMENSION_ROLLUPS, LINK_COUNTS, "DROP TABLE bench_clicks"):
+            await conn.execute(statement)
+        await conn.execute("VACUUM ANALYZE click_rollups")
+        await conn.execute("VACUUM ANALYZE click_dimension_rollups")
+        print(
+            f"seeded {args.clicks:,} clicks' rollups over {args.links:,} links in {time.perf_counter() - started:.0f} s"
+        )
+        return codes
+    finally:
+        await conn.close()
+
+
+async def storage(settings: Settings) -> list[str]:
+    conn = await asyncpg.connect(**connect_kwargs(settings))
+    try:
+        lines = []
+        for table in TABLES:
+            rows = await conn.fetchval(f"SELECT count(*) FROM {table}")
+            size = await conn.fetchval("SELECT pg_total_relation_size($1::regclass)", table)
+            lines.append(f"  {table:<26} {rows:>12,} rows  {size / 2**20:9.1f} MiB (with indexes)")
+        return lines
+    finally:
+        await conn.close()
+
+
+def measure(base_url: str, token: str, codes: list[str], requests: int) -> list[Latency]:
+    """``requests`` calls of each endpoint for the last 30 local days in a rotating zone."""
+    rng = random.Random(17)
+    today = datetime.now(UTC).date()
+    window = {"from": (today - timedelta(days=RANGE_DAYS - 1)).isoformat(), "to": today.isoformat()}
+    headers = {"Authorization": f"Bearer {token}"}
+    endpoints: dict[str, Callable[[], str]] = {
+        "GET /links/{code}/analytics": lambda: f"/api/v1/links/{rng.choice(codes)}/analytics",
+        "GET /analytics/overview": lambda: "/api/v1/analytics/overview",
+        "GET /analytics/top-links": lambda: "/api/v1/analytics/top-links",
+    }
+    results = []
+    with httpx.Client(base_url=base_url, headers=headers, timeout=60) as http:
+        for name, path in endpoints.items():
+            samples = []
+            for call in range(requests):
+                params = {**window, "tz": ZONES[call % len(ZONES)], "interval": "day"}
+                started = time.perf_counter()
+                response = http.get(path(), params=params)
+                samples.append((time.perf_counter() - started) * 1000)
+                response.raise_for_status()
+            results.append(Latency(name, samples))
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clicks", type=int, default=10_000_000)
+    parser.add_argument("--links", type=int, default=1_000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--requests", type=int, default=100)
+    args = parser.parse_args()
+    data_dir = Path(tempfile.mkdtemp(prefix="hop-analytics-bench-"))
+    with stores_for("HOP_BENCH", data_dir) as urls:
+        settings = namespaced(urls, log_level="WARNING", admin_metrics_port=0)
+        run_sync(create_namespace(settings))
+        admin = start_admin(settings, log_path=data_dir / "admin.log")
+        try:
+            token = httpx.post(f"{admin.url}/api/v1/instance/setup", json={"email": EMAIL, "password": PASSWORD})
+            token.raise_for_status()
+            access = token.json()["access_token"]
+            owner = httpx.get(f"{admin.url}/api/v1/users/me", headers={"Authorization": f"Bearer {access}"}).json()
+            codes = asyncio.run(seed(settings, owner["id"], args))
+            latencies = measure(admin.url, access, codes, args.requests)
+            sizes = asyncio.run(storage(settings))
+        finally:
+            admin.stop()
+            run_sync(drop_namespace(settings))
+    print(f"analytics over the last {RANGE_DAYS} days, interval day, zones {', '.join(ZONES)}:")
+    for latency in latencies:
+        print(latency.line())
+    print("rollup storage:")
+    print("\n".join(sizes))
+    return 0 if all(latency.within_budget for latency in latencies) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

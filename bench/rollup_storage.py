@@ -1,0 +1,175 @@
+"""Rollup storage at quarter-hour grain, against the hourly grain it replaced (issue 17).
+
+    .venv/bin/python -m bench.rollup_storage [--clicks 200000] [--links 100] [--days 30]
+
+Puts the clicks into the click streams as the edge packs them (100 per entry, in time order) and
+has a real `hop worker --burst` apply them, with a GeoIP database written for the run, into a
+throwaway namespace. Then prints the rows and sizes (pg_total_relation_size: heap, indexes, TOAST)
+of the rollup tables: as the worker left them, and rebuilt compactly at quarter-hour and at hourly
+grain from the same rows, so that the two grains are compared on equal terms.
+
+The clicks: links by a Pareto law (a few hot links, a long tail), time spread over the days with a
+daily rhythm (busy afternoons, quiet nights), 20,000 returning visitors each at one address, about
+200 user agents (bots included), a handful of referrers, and 60 cities in 20 countries, skewed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import random
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+from mmdb_writer import MMDBWriter
+from netaddr import IPSet
+
+from bench.worker_bench import AGENTS, REFERRERS
+from common.db import connect_kwargs
+from common.records import Click
+from common.redis import create_redis, keys_for
+from common.settings import Settings
+from harness.clicks import stream_entry
+from harness.processes import run_hop
+from harness.stores import create_namespace, drop_namespace, namespaced, stores_for
+
+CLICKS_PER_ENTRY = 100
+VISITORS = 20_000
+COUNTRIES = ("US", "DE", "IN", "GB", "FR", "BR", "NP", "CA", "AU", "JP", "NZ", "ES", "IT", "NL", "SE", "PL", "MX")
+PLACES = [(country, f"City {country} {n}") for country in COUNTRIES for n in range(3)] + [("KR", ""), ("ZA", "")]
+ORIGIN = "TIMESTAMPTZ '2000-01-01 00:00:00+00'"
+# Each grain's two tables, rebuilt compactly from the worker's rows (LIKE ... INCLUDING ALL: the
+# same primary key, index and CHECK), so bloat from the worker's upserts does not count.
+REBUILD = """
+CREATE TABLE {grain}_rollups (LIKE click_rollups INCLUDING ALL);
+INSERT INTO {grain}_rollups
+SELECT link_id, date_bin('{width}', bucket, {origin}), is_bot, sum(clicks), sum(visitors)
+FROM click_rollups GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+CREATE TABLE {grain}_dimension_rollups (LIKE click_dimension_rollups INCLUDING ALL);
+INSERT INTO {grain}_dimension_rollups
+SELECT link_id, dimension, date_bin('{width}', bucket, {origin}), is_bot, value, sum(clicks)
+FROM click_dimension_rollups GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5;
+"""
+TABLES = {
+    "as written by the worker": ("click_rollups", "click_dimension_rollups"),
+    "quarter hour, rebuilt": ("quarter_rollups", "quarter_dimension_rollups"),
+    "hour, rebuilt": ("hourly_rollups", "hourly_dimension_rollups"),
+}
+
+
+def write_geoip(path: Path) -> Path:
+    """A City database placing the network {n+1}.0.0.0/16 in PLACES[n]."""
+    writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoIP2-City")
+    for number, (country, city) in enumerate(PLACES):
+        record = {"country": {"iso_code": country}} | ({"city": {"names": {"en": city}}} if city else {})
+        writer.insert_network(IPSet([f"{number + 1}.0.0.0/16"]), record)
+    writer.to_db_file(str(path))
+    return path
+
+
+def click_times(rng: random.Random, count: int, days: int, end: datetime) -> list[datetime]:
+    """``count`` instants over the ``days`` before ``end``, in order, busiest at 15:00 UTC."""
+    times: list[datetime] = []
+    while len(times) < count:
+        instant = end - timedelta(seconds=rng.random() * days * 86_400)
+        hour = instant.hour + instant.minute / 60
+        if rng.random() < 0.55 + 0.45 * math.cos((hour - 15) / 24 * 2 * math.pi):
+            times.append(instant)
+    return sorted(times)
+
+
+def realistic_clicks(args: argparse.Namespace, end: datetime) -> list[Click]:
+    rng = random.Random(17)
+    agents = [agent.format(v=v) for agent in AGENTS for v in range(100, 130)]
+    # Each visitor at one address in one place, the places skewed (a few big cities, a long tail).
+    places = [min(int(rng.paretovariate(1.0)) - 1, len(PLACES) - 1) for _ in range(VISITORS)]
+    ips = [f"{place + 1}.0.{rng.randrange(256)}.{rng.randrange(1, 255)}" for place in places]
+    clicks: list[Click] = []
+    for at in click_times(rng, args.clicks, args.days, end):
+        link = min(int(rng.paretovariate(1.2)) - 1, args.links - 1)
+        visitor = ips[min(int(rng.paretovariate(1.1)) * 7 + rng.randrange(7), VISITORS - 1)]
+        clicks.append((int(at.timestamp() * 1000), f"s{link}", visitor, rng.choice(agents), rng.choice(REFERRERS), ""))
+    return clicks
+
+
+async def seed(args: argparse.Namespace, settings: Settings) -> None:
+    conn = await asyncpg.connect(**connect_kwargs(settings))
+    try:
+        await conn.executemany(
+            "INSERT INTO links (code, target_url) VALUES ($1, $2)",
+            [(f"s{n}", f"https://example.com/{n}") for n in range(args.links)],
+        )
+    finally:
+        await conn.close()
+    # Midnight, so that a run on the same day lays the same clicks on the same quarter hours.
+    clicks = realistic_clicks(args, datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0))
+    keys = keys_for(settings)
+    redis = create_redis(settings)
+    try:
+        async with redis.pipeline(transaction=False) as pipe:
+            for number, first in enumerate(range(0, len(clicks), CLICKS_PER_ENTRY)):
+                entry = stream_entry(clicks[first : first + CLICKS_PER_ENTRY], f"storage:{number}".encode())
+                pipe.xadd(keys.clicks_stream(number % settings.click_shards), entry)
+            await pipe.execute()
+    finally:
+        await redis.aclose()
+
+
+async def measure(settings: Settings) -> list[str]:
+    conn = await asyncpg.connect(**connect_kwargs(settings))
+    try:
+        for grain, width in (("quarter", "15 minutes"), ("hourly", "1 hour")):
+            await conn.execute(REBUILD.format(grain=grain, width=width, origin=ORIGIN))
+        for tables in TABLES.values():
+            for table in tables:
+                await conn.execute(f"VACUUM ANALYZE {table}")
+        clicks = await conn.fetchval("SELECT count(*) FROM clicks")
+        raw = await conn.fetchval(
+            "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'clicks'::regclass"
+        )
+        lines = [
+            f"{clicks:,} clicks applied (raw clicks table {raw / 2**20:.1f} MiB); "
+            "pg_total_relation_size (heap + indexes) after VACUUM ANALYZE:"
+        ]
+        for label, tables in TABLES.items():
+            cells = []
+            for table in tables:
+                rows = await conn.fetchval(f"SELECT count(*) FROM {table}")
+                size = await conn.fetchval("SELECT pg_total_relation_size($1::regclass)", table)
+                cells.append(f"{rows:>9,} rows {size / 2**20:7.1f} MiB")
+            lines.append(f"  {label:<26} rollups {cells[0]}   dimension rollups {cells[1]}")
+        return lines
+    finally:
+        await conn.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clicks", type=int, default=200_000)
+    parser.add_argument("--links", type=int, default=100)
+    parser.add_argument("--days", type=int, default=30)
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="hop-rollup-storage-"))
+    with stores_for("HOP_BENCH", scratch) as urls:
+        geoip = write_geoip(scratch / "city.mmdb")
+        settings = namespaced(urls, log_level="WARNING", worker_metrics_port=0, geoip_db=geoip)
+        asyncio.run(create_namespace(settings))
+        try:
+            asyncio.run(seed(args, settings))
+            done = run_hop(settings, "worker", "--burst", timeout=3_600)
+            lines = asyncio.run(measure(settings)) if done.returncode == 0 else []
+        finally:
+            asyncio.run(drop_namespace(settings))
+    if done.returncode != 0:
+        print(done.stderr, file=sys.stderr)
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
