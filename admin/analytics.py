@@ -1,9 +1,17 @@
 """Click analytics queries: totals, time series, breakdowns, recent clicks and CSV export.
 
-Totals, series and breakdowns read the rollups (click_rollups, click_dimension_rollups), kept per
-UTC quarter hour, so their cost grows with quarter hours and distinct values in the range, not with
-raw clicks. Recent clicks and the CSV export read the clicks table through its (link_id, clicked_at)
-index.
+Totals, series and breakdowns read rollups, never raw clicks, so their cost grows with quarter hours,
+days and distinct values in the range, not with clicks or (for an account) with links:
+
+- totals and series: click_rollups for a link, owner_click_rollups for an account, per UTC quarter hour;
+- breakdowns and top links: the whole UTC days inside the range from daily rows
+  (click_dimension_days, owner_dimension_days, click_days), and the partial days at its two edges
+  from quarter-hour rows (click_dimension_rollups, owner_dimension_rollups, click_rollups); see
+  ``DaySplit``.
+
+The worker writes all of them in one transaction (worker/apply.py), so they always agree. An
+account's rows keep a deleted link's past clicks (migration 0012). Recent clicks and the CSV export
+read the clicks table through its (link_id, clicked_at) index.
 
 Every answer is exact in every time zone. Every UTC offset in use is a whole number of quarter
 hours, so a range given in any zone, [from, to) with both bounds on a quarter hour, is a set of
@@ -69,12 +77,13 @@ class Scope:
     link_id: int | None = None
     owner_id: int | None = None
 
-    def where(self, column: str = "link_id") -> tuple[str, int]:
-        """A SQL condition on ``$1`` and its value."""
+    def source(self, link_table: str, owner_table: str) -> tuple[str, str, int]:
+        """Which of two tables holds the scope's rows (per link, or per owner), a SQL condition on
+        ``$1`` picking them, and its value."""
         if self.link_id is not None:
-            return f"{column} = $1", self.link_id
+            return link_table, "link_id = $1", self.link_id
         if self.owner_id is not None:
-            return f"{column} IN (SELECT id FROM links WHERE owner_id = $1)", self.owner_id
+            return owner_table, "owner_id = $1", self.owner_id
         raise ValueError("a scope needs a link or an owner")
 
 
@@ -192,11 +201,11 @@ async def totals(pool: asyncpg.Pool, scope: Scope, rng: TimeRange, *, include_bo
     of a link's clicks equals its ``click_count``. A visitor is one IP and user agent on one UTC
     day (the hash salt changes daily), per link.
     """
-    condition, subject = scope.where()
+    table, condition, subject = scope.source("click_rollups", "owner_click_rollups")
     row = await pool.fetchrow(
         f"""SELECT {_counts("$4")},
                    coalesce(sum(visitors) FILTER (WHERE $4 OR NOT is_bot), 0) AS visitors
-            FROM click_rollups WHERE {condition} AND bucket >= $2 AND bucket < $3""",
+            FROM {table} WHERE {condition} AND bucket >= $2 AND bucket < $3""",
         subject,
         rng.start,
         rng.end,
@@ -220,14 +229,14 @@ async def time_series(
     Raises InvalidRange when there would be more than MAX_SERIES_POINTS points.
     """
     starts = local_buckets(rng, interval)
-    condition, subject = scope.where()
+    table, condition, subject = scope.source("click_rollups", "owner_click_rollups")
     # Postgres only sorts whole quarter-hour rows into the buckets made here (width_bucket: the
     # number of the last start at or before the row), so the points and their counts cannot
     # disagree, even where Postgres's time zone database is not the one zoneinfo reads.
     rows = await pool.fetch(
         f"""SELECT width_bucket(bucket, $5::timestamptz[]) AS point, {_counts("$4")},
                    coalesce(sum(visitors) FILTER (WHERE $4 OR NOT is_bot), 0) AS visitors
-            FROM click_rollups WHERE {condition} AND bucket >= $2 AND bucket < $3
+            FROM {table} WHERE {condition} AND bucket >= $2 AND bucket < $3
             GROUP BY 1""",
         subject,
         rng.start,
@@ -319,15 +328,55 @@ def _calendar_starts(rng: TimeRange, interval: Interval) -> Iterator[datetime]:
             day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
+@dataclass(frozen=True, slots=True)
+class DaySplit:
+    """A range as whole UTC days [first_day, end_day) and the quarter hours outside them: the head
+    [rng.start, head_end) and the tail [tail_start, rng.end), each inside one partial day.
+
+    Both bounds of a range lie on UTC quarter hours, so the head and tail are whole quarter-hour
+    rows and the days whole daily rows: a breakdown summing the three is exact in every zone.
+    """
+
+    first_day: date
+    end_day: date
+    head_end: datetime
+    tail_start: datetime
+
+    @classmethod
+    def of(cls, rng: TimeRange) -> DaySplit:
+        first_midnight = _midnight(rng.start)
+        if first_midnight < rng.start:
+            first_midnight += timedelta(days=1)
+        last_midnight = _midnight(rng.end)
+        if first_midnight >= last_midnight:  # no whole UTC day inside: all of it is quarter hours
+            return cls(first_midnight.date(), first_midnight.date(), rng.end, rng.end)
+        return cls(first_midnight.date(), last_midnight.date(), first_midnight, last_midnight)
+
+
+def _midnight(instant: datetime) -> datetime:
+    """The start of the UTC day holding ``instant`` (a UTC datetime)."""
+    return instant.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 async def top_values(
     pool: asyncpg.Pool, scope: Scope, rng: TimeRange, dimension: Dimension, *, include_bots: bool, limit: int = 10
 ) -> list[dict[str, Any]]:
     """The most clicked values of one dimension (by ``clicks``, so bot-only values only with
     ``include_bots``), with human and bot clicks apart; "" (unknown, or no referrer) comes back as None."""
-    condition, subject = scope.where()
+    quarters, condition, subject = scope.source("click_dimension_rollups", "owner_dimension_rollups")
+    days, _, _ = scope.source("click_dimension_days", "owner_dimension_days")
+    split = DaySplit.of(rng)
     rows = await pool.fetch(
-        f"""SELECT value, {_counts("$6")} FROM click_dimension_rollups
-            WHERE {condition} AND dimension = $4 AND bucket >= $2 AND bucket < $3
+        f"""SELECT value, {_counts("$6")} FROM (
+                SELECT value, is_bot, clicks FROM {days}
+                WHERE {condition} AND dimension = $4 AND day >= $7 AND day < $8
+                UNION ALL
+                SELECT value, is_bot, clicks FROM {quarters}
+                WHERE {condition} AND dimension = $4 AND bucket >= $2 AND bucket < $9
+                UNION ALL
+                SELECT value, is_bot, clicks FROM {quarters}
+                WHERE {condition} AND dimension = $4 AND bucket >= $10 AND bucket < $3
+            ) AS rows
             GROUP BY value HAVING sum(clicks) FILTER (WHERE $6 OR NOT is_bot) > 0
             ORDER BY clicks DESC, value LIMIT $5""",
         subject,
@@ -336,6 +385,10 @@ async def top_values(
         dimension,
         limit,
         include_bots,
+        split.first_day,
+        split.end_day,
+        split.head_end,
+        split.tail_start,
     )
     if dimension == "city":
         result = []
@@ -360,11 +413,23 @@ async def top_links(
 ) -> list[dict[str, Any]]:
     """The owner's most clicked links in the range (by ``clicks``), with human and bot clicks apart
     and each link's all-time ``click_count``."""
+    split = DaySplit.of(rng)
+    # Whole UTC days from click_days and the partial days at the edges from click_rollups (see
+    # DaySplit): a link's visitors sum exactly over a day, each counted once per link and UTC day.
+    # One branch per edge, not an OR: each is then a range of the (link_id, bucket) key per link.
     rows = await pool.fetch(
         f"""SELECT l.code, l.title, l.target_url, l.click_count, {_counts("$5", "r.")},
                    coalesce(sum(r.visitors) FILTER (WHERE $5 OR NOT r.is_bot), 0) AS visitors
-            FROM click_rollups r JOIN links l ON l.id = r.link_id
-            WHERE l.owner_id = $1 AND r.bucket >= $2 AND r.bucket < $3
+            FROM (
+                SELECT d.link_id, d.is_bot, d.clicks, d.visitors FROM click_days d JOIN links o ON o.id = d.link_id
+                WHERE o.owner_id = $1 AND d.day >= $6 AND d.day < $7
+                UNION ALL
+                SELECT q.link_id, q.is_bot, q.clicks, q.visitors FROM click_rollups q JOIN links o ON o.id = q.link_id
+                WHERE o.owner_id = $1 AND q.bucket >= $2 AND q.bucket < $8
+                UNION ALL
+                SELECT q.link_id, q.is_bot, q.clicks, q.visitors FROM click_rollups q JOIN links o ON o.id = q.link_id
+                WHERE o.owner_id = $1 AND q.bucket >= $9 AND q.bucket < $3
+            ) AS r JOIN links l ON l.id = r.link_id
             GROUP BY l.id HAVING sum(r.clicks) FILTER (WHERE $5 OR NOT r.is_bot) > 0
             ORDER BY clicks DESC, l.code LIMIT $4""",
         owner_id,
@@ -372,6 +437,10 @@ async def top_links(
         rng.end,
         limit,
         include_bots,
+        split.first_day,
+        split.end_day,
+        split.head_end,
+        split.tail_start,
     )
     return [dict(row) | _split(row) | {"visitors": int(row["visitors"])} for row in rows]
 

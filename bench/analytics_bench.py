@@ -3,12 +3,13 @@
     .venv/bin/python -m bench.analytics_bench [--clicks 10000000] [--links 1000] [--days 365] [--requests 100]
 
 Seeds one account's links and the rollups those clicks make (quarter-hour rows per link, and per
-link and dimension value: what the worker writes), generated in Postgres from synthetic clicks
-(skewed over links, spread over the year, 10 % bots, realistic spreads of countries, cities, referrers,
-browsers, OS and devices). The raw clicks table is not filled: the analytics endpoints measured here
-read only the rollups. Then a real `hop admin` answers ``--requests`` calls of each endpoint for the
-last 30 days, in time zones with whole- and part-hour offsets, and the script prints p50/p95/max
-latency next to the 50 ms p95 budget, and the rollup tables' rows and sizes.
+link and dimension value, and the account and daily rows summed from them: what the worker
+writes), generated in Postgres from synthetic clicks (skewed over links, spread over the year,
+10 % bots, realistic spreads of countries, cities, referrers, browsers, OS and devices). The raw
+clicks table is not filled: the analytics endpoints measured here read only the rollups. Then a
+real `hop admin` answers ``--requests`` calls of each endpoint for the last 30 days, in time zones
+with whole- and part-hour offsets, and the script prints p50/p95/max latency next to the 50 ms p95
+budget, and the rollup tables' rows and sizes.
 """
 
 from __future__ import annotations
@@ -81,7 +82,34 @@ FROM (SELECT link_id, sum(clicks) AS clicks, sum(clicks) FILTER (WHERE is_bot) A
       FROM click_rollups GROUP BY link_id) AS r
 WHERE links.id = r.link_id
 """
-TABLES = ("click_rollups", "click_dimension_rollups")
+# The account and daily rollups the worker sums from the rows above (worker/apply.py,
+# _account_rollups), filled as migration 0012 backfills them.
+ACCOUNT_ROLLUPS = (
+    """INSERT INTO owner_click_rollups (owner_id, bucket, is_bot, clicks, visitors)
+       SELECT l.owner_id, r.bucket, r.is_bot, sum(r.clicks), sum(r.visitors)
+       FROM click_rollups r JOIN links l ON l.id = r.link_id GROUP BY 1, 2, 3""",
+    """INSERT INTO click_days (link_id, day, is_bot, clicks, visitors)
+       SELECT link_id, (bucket AT TIME ZONE 'UTC')::date, is_bot, sum(clicks), sum(visitors)
+       FROM click_rollups GROUP BY 1, 2, 3""",
+    """INSERT INTO owner_dimension_rollups (owner_id, dimension, bucket, is_bot, value, clicks)
+       SELECT l.owner_id, d.dimension, d.bucket, d.is_bot, d.value, sum(d.clicks)
+       FROM click_dimension_rollups d JOIN links l ON l.id = d.link_id GROUP BY 1, 2, 3, 4, 5""",
+    """INSERT INTO click_dimension_days (link_id, dimension, day, is_bot, value, clicks)
+       SELECT link_id, dimension, (bucket AT TIME ZONE 'UTC')::date, is_bot, value, sum(clicks)
+       FROM click_dimension_rollups GROUP BY 1, 2, 3, 4, 5""",
+    """INSERT INTO owner_dimension_days (owner_id, dimension, day, is_bot, value, clicks)
+       SELECT owner_id, dimension, (bucket AT TIME ZONE 'UTC')::date, is_bot, value, sum(clicks)
+       FROM owner_dimension_rollups GROUP BY 1, 2, 3, 4, 5""",
+)
+TABLES = (
+    "click_rollups",
+    "click_dimension_rollups",
+    "owner_click_rollups",
+    "click_days",
+    "owner_dimension_rollups",
+    "click_dimension_days",
+    "owner_dimension_days",
+)
 
 
 @dataclass(frozen=True)
@@ -117,10 +145,10 @@ async def seed(settings: Settings, owner_id: int, args: argparse.Namespace) -> l
         now = datetime.now(UTC)
         started = time.perf_counter()
         await conn.execute(SYNTHETIC_CLICKS, args.clicks, args.links, now, args.days)
-        for statement in (ROLLUPS, DIMENSION_ROLLUPS, LINK_COUNTS, "DROP TABLE bench_clicks"):
+        for statement in (ROLLUPS, DIMENSION_ROLLUPS, LINK_COUNTS, "DROP TABLE bench_clicks", *ACCOUNT_ROLLUPS):
             await conn.execute(statement)
-        await conn.execute("VACUUM ANALYZE click_rollups")
-        await conn.execute("VACUUM ANALYZE click_dimension_rollups")
+        for table in TABLES:
+            await conn.execute(f"VACUUM ANALYZE {table}")
         print(
             f"seeded {args.clicks:,} clicks' rollups over {args.links:,} links in {time.perf_counter() - started:.0f} s"
         )

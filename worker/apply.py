@@ -1,9 +1,10 @@
 """One Postgres transaction per group of stream entries: the heart of exactly-once counting.
 
 Inside one transaction: lock and check the shard's cursor, drop batches already applied (by
-batch id), COPY the click rows, upsert the quarter-hour rollups and the daily visitor set, add to the
-links' click_count and bot_clicks, record poison entries, and move the cursor. Either all of it
-commits or none of it does, so after a crash at any instant the cursor says exactly what was counted.
+batch id), COPY the click rows, upsert the quarter-hour rollups, the daily visitor set and the
+account and daily rollups summed from them (0012), add to the links' click_count and bot_clicks,
+record poison entries, and move the cursor. Either all of it commits or none of it does, so after
+a crash at any instant the cursor says exactly what was counted.
 """
 
 from __future__ import annotations
@@ -74,6 +75,14 @@ class DimensionKey(NamedTuple):
     value: str
 
 
+# (owner id, quarter hour, is_bot) or (link id, UTC day, is_bot): a row of owner_click_rollups or
+# click_days (a datetime is a date, so one type serves both).
+CountsKey = tuple[int, date, bool]
+# (link or owner id, dimension, UTC day or quarter hour, is_bot, value): a row of click_dimension_days,
+# owner_dimension_days or owner_dimension_rollups (a datetime is a date, so one type serves all three).
+DimensionRow = tuple[int, str, date, bool, str]
+
+
 class FailedEntry(NamedTuple):
     """A row of failed_click_entries: what could not be applied, kept with its payload."""
 
@@ -115,6 +124,19 @@ class _Rollups:
     bot_links: Counter[int] = field(default_factory=Counter)
 
 
+@dataclass(slots=True)
+class _AccountRollups:
+    """What a batch adds to the account rollups and the daily dimension rows (migration 0012)."""
+
+    clicks: Counter[CountsKey] = field(default_factory=Counter)  # owner_click_rollups
+    visitors: Counter[CountsKey] = field(default_factory=Counter)
+    day_clicks: Counter[CountsKey] = field(default_factory=Counter)  # click_days
+    day_visitors: Counter[CountsKey] = field(default_factory=Counter)
+    owner_dimensions: Counter[DimensionRow] = field(default_factory=Counter)  # per quarter hour
+    link_days: Counter[DimensionRow] = field(default_factory=Counter)
+    owner_days: Counter[DimensionRow] = field(default_factory=Counter)
+
+
 async def apply_entries(conn: Connection, *, shard: int, expected_cursor: str, entries: list[Entry]) -> Applied:
     """Apply ``entries`` (in stream order) of ``shard`` whose cursor must be ``expected_cursor``.
 
@@ -132,7 +154,7 @@ async def apply_entries(conn: Connection, *, shard: int, expected_cursor: str, e
         result = Applied(last_id=entries[-1].stream_id)
         fresh = await _fresh_entries(conn, entries)
         result.duplicate_batches = len(entries) - len(fresh)
-        links = await _lock_links(conn, {code for entry in fresh for _, code, _ in entry.clicks})
+        links, owners = await _lock_links(conn, {code for entry in fresh for _, code, _ in entry.clicks})
         rows, visits = _click_rows(shard=shard, entries=fresh, links=links)
         result.clicks = len(rows)
         result.unknown_links = sum(len(entry.clicks) for entry in fresh) - len(rows)
@@ -142,6 +164,7 @@ async def apply_entries(conn: Connection, *, shard: int, expected_cursor: str, e
             new_visitors = await _new_visitors(conn, visits)
             rollups = _rollups(rows, new_visitors)
             await _upsert_rollups(conn, rollups)
+            await _upsert_account_rollups(conn, _account_rollups(rollups, owners))
             result.exhausted_codes = await _count_links(conn, rollups.links, rollups.bot_links)
         result.failed = await _record_failures(conn, shard=shard, entries=entries)
         await conn.execute(
@@ -204,15 +227,19 @@ async def _fresh_entries(conn: Connection, entries: list[Entry]) -> list[Entry]:
     return fresh
 
 
-async def _lock_links(conn: Connection, codes: set[str]) -> dict[str, int]:
+async def _lock_links(conn: Connection, codes: set[str]) -> tuple[dict[str, int], dict[int, int]]:
+    """The ids of the links with ``codes`` (locked), and each owned link's owner id."""
     if not codes:
-        return {}
+        return {}, {}
     # Rows are locked in id order, so two workers adding to the same links cannot deadlock, and the
     # rollup rows (all keyed by link) are only ever contended behind these locks.
     rows = await conn.fetch(
-        "SELECT id, code FROM links WHERE code = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE", list(codes)
+        "SELECT id, code, owner_id FROM links WHERE code = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE",
+        list(codes),
     )
-    return {row["code"]: row["id"] for row in rows}
+    # The lock also pins owner_id for the transaction (a link never changes owner; see 0012).
+    owners = {row["id"]: row["owner_id"] for row in rows if row["owner_id"] is not None}
+    return {row["code"]: row["id"] for row in rows}, owners
 
 
 def _click_rows(*, shard: int, entries: list[Entry], links: dict[str, int]) -> tuple[list[ClickRow], list[Visit]]:
@@ -342,6 +369,102 @@ async def _upsert_rollups(conn: Connection, rollups: _Rollups) -> None:
         [key.is_bot for key in dims],
         [key.value for key in dims],
         [rollups.dimensions[key] for key in dims],
+    )
+
+
+def _account_rollups(rollups: _Rollups, owners: dict[int, int]) -> _AccountRollups:
+    """Sum the batch's quarter-hour rows per owner and per UTC day.
+
+    Summed from the rows already counted, not per click: there are far fewer of them, and the hot
+    loop in ``_rollups`` stays as it is.
+    """
+    account = _AccountRollups()
+    # Buckets are UTC datetimes, so a bucket's date() is its UTC day; one per quarter hour of the batch.
+    days = {bucket: bucket.date() for bucket in {key.bucket for key in rollups.clicks}}
+    for key, count in rollups.clicks.items():
+        visitors = rollups.visitors.get(key, 0)
+        day_key = (key.link_id, days[key.bucket], key.is_bot)
+        account.day_clicks[day_key] += count
+        account.day_visitors[day_key] += visitors
+        owner = owners.get(key.link_id)
+        if owner is not None:  # a link without an owner is in no account
+            owner_key = (owner, key.bucket, key.is_bot)
+            account.clicks[owner_key] += count
+            account.visitors[owner_key] += visitors
+    _sum_dimension_rows(rollups.dimensions, owners, days, account)
+    return account
+
+
+def _sum_dimension_rows(
+    dimensions: Counter[DimensionKey], owners: dict[int, int], days: dict[datetime, date], account: _AccountRollups
+) -> None:
+    for (link_id, dimension, bucket, is_bot, value), count in dimensions.items():
+        day = days[bucket]
+        account.link_days[(link_id, dimension, day, is_bot, value)] += count
+        owner = owners.get(link_id)
+        if owner is not None:
+            account.owner_dimensions[(owner, dimension, bucket, is_bot, value)] += count
+            account.owner_days[(owner, dimension, day, is_bot, value)] += count
+
+
+async def _upsert_account_rollups(conn: Connection, account: _AccountRollups) -> None:
+    # Sorted keys, and always these tables in this order: workers of different shards add to the
+    # same owner's rows (links of one account), and one lock order keeps them from deadlocking.
+    await _upsert_counts(conn, "owner_click_rollups", "owner_id", "bucket", account.clicks, account.visitors)
+    await _upsert_counts(conn, "click_days", "link_id", "day", account.day_clicks, account.day_visitors)
+    await _upsert_dimension_rows(conn, "owner_dimension_rollups", "owner_id", "bucket", account.owner_dimensions)
+    await _upsert_dimension_rows(conn, "click_dimension_days", "link_id", "day", account.link_days)
+    await _upsert_dimension_rows(conn, "owner_dimension_days", "owner_id", "day", account.owner_days)
+
+
+async def _upsert_counts(
+    conn: Connection,
+    table: str,
+    subject: str,
+    period: str,
+    clicks: Counter[CountsKey],
+    visitors: Counter[CountsKey],
+) -> None:
+    """Add ``clicks`` and ``visitors`` to ``table`` (owner_click_rollups or click_days), whose
+    ``subject`` is an owner or link column and ``period`` a quarter hour or UTC day column."""
+    keys = sorted(clicks)
+    if not keys:
+        return
+    period_type = "date" if period == "day" else "timestamptz"
+    await conn.execute(
+        f"""INSERT INTO {table} ({subject}, {period}, is_bot, clicks, visitors)
+            SELECT * FROM unnest($1::bigint[], $2::{period_type}[], $3::boolean[], $4::bigint[], $5::bigint[])
+            ON CONFLICT ({subject}, {period}, is_bot) DO UPDATE
+            SET clicks = {table}.clicks + EXCLUDED.clicks, visitors = {table}.visitors + EXCLUDED.visitors""",
+        [subject_id for subject_id, _, _ in keys],
+        [when for _, when, _ in keys],
+        [is_bot for _, _, is_bot in keys],
+        [clicks[key] for key in keys],
+        [visitors.get(key, 0) for key in keys],
+    )
+
+
+async def _upsert_dimension_rows(
+    conn: Connection, table: str, subject: str, period: str, counts: Counter[DimensionRow]
+) -> None:
+    """Add ``counts`` (keyed by DimensionRow) to ``table``, whose ``subject`` is a link or owner
+    column and ``period`` a quarter hour (``bucket``) or UTC day (``day``) column."""
+    rows = sorted(counts.items())
+    if not rows:
+        return
+    period_type = "date" if period == "day" else "timestamptz"
+    await conn.execute(
+        f"""INSERT INTO {table} ({subject}, dimension, {period}, is_bot, value, clicks)
+            SELECT * FROM unnest($1::bigint[], $2::text[], $3::{period_type}[], $4::boolean[], $5::text[],
+                                 $6::bigint[])
+            ON CONFLICT ({subject}, dimension, {period}, is_bot, value) DO UPDATE
+            SET clicks = {table}.clicks + EXCLUDED.clicks""",
+        [key[0] for key, _ in rows],
+        [key[1] for key, _ in rows],
+        [key[2] for key, _ in rows],
+        [key[3] for key, _ in rows],
+        [key[4] for key, _ in rows],
+        [count for _, count in rows],
     )
 
 

@@ -1,0 +1,179 @@
+"""Account rollups and daily dimension rows (migration 0012, issue 17 item 6).
+
+The worker writes them beside the quarter-hour rollups; here they are checked against those rows
+(their sums per owner and per UTC day), a breakdown over a range with partial UTC days at both
+edges in a +05:45 zone is checked click by click, and the migration's backfill is checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from admin import analytics
+from admin.analytics import DaySplit, Scope
+from common.db import connect_kwargs
+from common.migrate import migrate
+from common.settings import Settings
+from common.stores import Stores
+from tests.analytics.seed import GOOGLEBOT, apply_clicks
+from tests.helpers import add_link
+
+NEPAL = "Asia/Kathmandu"  # +05:45: its local midnights are at 18:15 UTC
+
+# Each new table and the same rows summed from the quarter-hour rollups: they must be equal.
+AGREEMENT = {
+    "owner_click_rollups": (
+        "SELECT owner_id, bucket, is_bot, clicks, visitors FROM owner_click_rollups",
+        """SELECT l.owner_id, r.bucket, r.is_bot, sum(r.clicks), sum(r.visitors)
+           FROM click_rollups r JOIN links l ON l.id = r.link_id WHERE l.owner_id IS NOT NULL GROUP BY 1, 2, 3""",
+    ),
+    "click_days": (
+        "SELECT link_id, day, is_bot, clicks, visitors FROM click_days",
+        """SELECT link_id, (bucket AT TIME ZONE 'UTC')::date, is_bot, sum(clicks), sum(visitors)
+           FROM click_rollups GROUP BY 1, 2, 3""",
+    ),
+    "owner_dimension_rollups": (
+        "SELECT owner_id, dimension, bucket, is_bot, value, clicks FROM owner_dimension_rollups",
+        """SELECT l.owner_id, d.dimension, d.bucket, d.is_bot, d.value, sum(d.clicks)
+           FROM click_dimension_rollups d JOIN links l ON l.id = d.link_id WHERE l.owner_id IS NOT NULL
+           GROUP BY 1, 2, 3, 4, 5""",
+    ),
+    "click_dimension_days": (
+        "SELECT link_id, dimension, day, is_bot, value, clicks FROM click_dimension_days",
+        """SELECT link_id, dimension, (bucket AT TIME ZONE 'UTC')::date, is_bot, value, sum(clicks)
+           FROM click_dimension_rollups GROUP BY 1, 2, 3, 4, 5""",
+    ),
+    "owner_dimension_days": (
+        "SELECT owner_id, dimension, day, is_bot, value, clicks FROM owner_dimension_days",
+        """SELECT l.owner_id, d.dimension, (d.bucket AT TIME ZONE 'UTC')::date, d.is_bot, d.value, sum(d.clicks)
+           FROM click_dimension_rollups d JOIN links l ON l.id = d.link_id WHERE l.owner_id IS NOT NULL
+           GROUP BY 1, 2, 3, 4, 5""",
+    ),
+}
+
+
+def utc(day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(2026, 6, day, hour, minute, tzinfo=UTC)
+
+
+async def rows(conn: asyncpg.Pool | asyncpg.Connection, query: str) -> list[tuple[object, ...]]:
+    return sorted(tuple(row) for row in await conn.fetch(query))
+
+
+async def assert_agreement(conn: asyncpg.Pool | asyncpg.Connection) -> None:
+    for table, (stored, summed) in AGREEMENT.items():
+        found, wanted = await rows(conn, stored), await rows(conn, summed)
+        assert found == wanted, table
+        assert found, f"{table} is empty: the test proves nothing"
+
+
+async def new_owner(stores: Stores, email: str) -> int:
+    owner: int = await stores.pool.fetchval(
+        "INSERT INTO users (email, password_hash) VALUES ($1, 'x') RETURNING id", email
+    )
+    return owner
+
+
+async def test_the_worker_keeps_account_and_daily_rows_equal_to_the_quarter_hour_sums(
+    stores: Stores, settings: Settings
+) -> None:
+    owner, other = await new_owner(stores, "o@example.com"), await new_owner(stores, "p@example.com")
+    await add_link(stores, settings, "https://example.com/", code="a1", owner_id=owner)
+    await add_link(stores, settings, "https://example.com/", code="a2", owner_id=owner)
+    await add_link(stores, settings, "https://example.com/", code="b1", owner_id=other)
+    await add_link(stores, settings, "https://example.com/", code="nobody")
+    instants = [utc(1, 23, 50), utc(2, 0, 5), utc(2, 0, 10), utc(2, 13, 44), utc(3, 18, 15)]
+    await apply_clicks(stores, settings, "a1", instants, country="DE", referrer="https://t.co/x")
+    await apply_clicks(stores, settings, "a2", instants[1:], ip="198.51.100.2", agent=GOOGLEBOT)
+    await apply_clicks(stores, settings, "a2", instants[:3], ip="198.51.100.3", country="IN")
+    await apply_clicks(stores, settings, "b1", instants[:2])
+    await apply_clicks(stores, settings, "nobody", instants)
+    await assert_agreement(stores.pool)
+    totals = await stores.pool.fetchrow(
+        "SELECT sum(clicks) FILTER (WHERE NOT is_bot), sum(clicks) FILTER (WHERE is_bot) "
+        "FROM owner_click_rollups WHERE owner_id = $1",
+        owner,
+    )
+    assert totals is not None and tuple(totals) == (8, 4)
+
+
+def test_a_range_splits_into_whole_utc_days_and_two_partial_edges() -> None:
+    rng = analytics.resolve_range(start=date(2026, 6, 2), end=date(2026, 6, 4), tz=NEPAL)
+    assert (rng.start, rng.end) == (utc(1, 18, 15), utc(4, 18, 15))
+    assert DaySplit.of(rng) == DaySplit(date(2026, 6, 2), date(2026, 6, 4), utc(2), utc(4))
+    inside_one_day = analytics.resolve_range(start=utc(2, 1, 45), end=utc(2, 23, 15))
+    assert DaySplit.of(inside_one_day) == DaySplit(date(2026, 6, 3), date(2026, 6, 3), utc(2, 23, 15), utc(2, 23, 15))
+    whole_days = analytics.resolve_range(start=utc(2), end=utc(4))
+    assert DaySplit.of(whole_days) == DaySplit(date(2026, 6, 2), date(2026, 6, 4), utc(2), utc(4))
+
+
+async def test_a_breakdown_with_partial_days_at_both_edges_is_exact_in_a_quarter_to_zone(
+    stores: Stores, settings: Settings
+) -> None:
+    owner = await new_owner(stores, "o@example.com")
+    link = await add_link(stores, settings, "https://example.com/", code="np", owner_id=owner)
+    # 2026-06-02..06-03 in Kathmandu is [06-01 18:15, 06-03 18:15) UTC: a head of 06-01, the whole
+    # UTC day 06-02, and a tail of 06-03. A click a millisecond outside each bound, and one at each
+    # bound and at each UTC midnight, in countries that tell them apart.
+    clicks = {
+        "FR": [utc(1, 18, 15) - timedelta(milliseconds=1), utc(3, 18, 15)],  # outside
+        "IN": [utc(1, 18, 15), utc(1, 23, 59)],  # the head
+        "DE": [utc(2), utc(2, 12), utc(2, 23, 59)],  # the whole day
+        "US": [utc(3), utc(3, 18, 15) - timedelta(milliseconds=1)],  # the tail
+    }
+    for country, instants in clicks.items():
+        await apply_clicks(stores, settings, "np", instants, country=country)
+    rng = analytics.resolve_range(start=date(2026, 6, 2), end=date(2026, 6, 3), tz=NEPAL)
+    for scope in (Scope(link_id=link.id), Scope(owner_id=owner)):
+        countries = await analytics.top_values(stores.pool, scope, rng, "country", include_bots=False)
+        assert [(item["value"], item["clicks"]) for item in countries] == [("DE", 3), ("IN", 2), ("US", 2)]
+
+
+@pytest.fixture
+async def conn(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
+    """A connection on the test's schema, emptied and migrated to the version before 0012."""
+    connection = await asyncpg.connect(**connect_kwargs(settings))
+    try:
+        await connection.execute(f'DROP SCHEMA "{settings.database_schema}" CASCADE')
+        await migrate(connection, schema=settings.database_schema, until=11)
+        yield connection
+    finally:
+        await connection.close()
+
+
+async def test_the_migration_backfills_from_the_quarter_hour_rows(conn: asyncpg.Connection, settings: Settings) -> None:
+    owner = await conn.fetchval("INSERT INTO users (email, password_hash) VALUES ('o@example.com', 'x') RETURNING id")
+    mine = [
+        await conn.fetchval(
+            "INSERT INTO links (code, target_url, owner_id) VALUES ($1, 'https://e.com/', $2) RETURNING id", code, owner
+        )
+        for code in ("m1", "m2")
+    ]
+    unowned = await conn.fetchval("INSERT INTO links (code, target_url) VALUES ('u', 'https://e.com/') RETURNING id")
+    deleted = max(*mine, unowned) + 1  # rows of a link deleted before the migration
+    buckets = [utc(1, 23, 45), utc(2), utc(2, 0, 15), utc(3, 18, 30)]
+    for number, link_id in enumerate([*mine, unowned, deleted], start=1):
+        for bucket in buckets:
+            await conn.execute(
+                "INSERT INTO click_rollups (link_id, bucket, is_bot, clicks, visitors) VALUES ($1, $2, $3, $4, 1)",
+                link_id,
+                bucket,
+                number % 2 == 0,
+                number + 1,
+            )
+            for value in ("DE", "IN"):
+                await conn.execute(
+                    "INSERT INTO click_dimension_rollups (link_id, dimension, bucket, is_bot, value, clicks) "
+                    "VALUES ($1, 'country', $2, false, $3, $4)",
+                    link_id,
+                    bucket,
+                    value,
+                    number,
+                )
+    await migrate(conn, schema=settings.database_schema)
+    await assert_agreement(conn)
+    assert await conn.fetchval("SELECT sum(clicks) FROM owner_click_rollups") == 4 * (2 + 3)
