@@ -16,9 +16,11 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from common.settings import REPOSITORY_DASHBOARD
+
 ROOT = Path(__file__).resolve().parent.parent
-DASHBOARD_DIST = ROOT / "dashboard" / "dist"
-AXE_SOURCE = ROOT / "dashboard" / "node_modules" / "axe-core" / "axe.min.js"
+DASHBOARD_DIST = REPOSITORY_DASHBOARD
+AXE_SOURCE = REPOSITORY_DASHBOARD.parent / "node_modules" / "axe-core" / "axe.min.js"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = (
     "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
 
@@ -23,7 +22,7 @@ from common.db import connect_kwargs
 from common.devstate import DevStores, read_live_state, remove_state, write_state
 from common.migrate import migrate_database
 from common.services import EmbeddedServices, find_or_start
-from common.settings import ENV_PREFIX, Settings, load_settings_or_exit
+from common.settings import ENV_PREFIX, REPOSITORY_DASHBOARD, Settings, load_settings_or_exit
 
 logger = logging.getLogger("hop.dev")
 
@@ -52,8 +51,8 @@ def _hop(*args: str) -> list[str]:
     return [sys.executable, "-m", "hop", *args]
 
 
-# The dashboard's sources: `hop dev --hmr` runs from a checkout, where hop/ sits beside dashboard/.
-DASHBOARD_SOURCES = Path(__file__).resolve().parent.parent / "dashboard"
+# The checkout's dashboard/ (whose dist/ the admin serves): `hop dev --hmr` runs Vite on its sources.
+DASHBOARD_SOURCES = REPOSITORY_DASHBOARD.parent
 CLI_ADMIN = (
     "`hop user create --admin you@example.com` (in another terminal, from this directory: it finds these stores "
     "by itself; `.venv/bin/hop` outside the virtualenv)"
@@ -133,11 +132,13 @@ async def _accounts(settings: Settings) -> tuple[bool, bool]:
     """Whether any user exists, and whether an admin does."""
     conn = await asyncpg.connect(**connect_kwargs(settings))
     try:
-        users: bool = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM users)")
-        admins: bool = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')")
+        row = await conn.fetchrow(
+            "SELECT EXISTS (SELECT 1 FROM users) AS users, EXISTS (SELECT 1 FROM users WHERE role = 'admin') AS admins"
+        )
     finally:
         await conn.close()
-    return users, admins
+    assert row is not None, "a SELECT without FROM returns one row"
+    return bool(row["users"]), bool(row["admins"])
 
 
 def first_admin_hint(settings: Settings, users: bool, admins: bool, *, hmr: bool) -> str | None:
