@@ -1,11 +1,13 @@
 """Analytics latency and rollup storage at a size: 10 million clicks over 1,000 links and a year.
 
     .venv/bin/python -m bench.analytics_bench [--clicks 10000000] [--links 1000] [--days 365] [--requests 100]
+                                              [--visitors 2000000]
 
 Seeds one account's links and the rollups those clicks make (quarter-hour rows per link, and per
-link and dimension value, and the account and daily rows summed from them: what the worker
-writes), generated in Postgres from synthetic clicks (skewed over links, spread over the year,
-10 % bots, realistic spreads of countries, cities, referrers, browsers, OS and devices). The raw
+link and dimension value, and the account and daily rows summed from them, with their visitor
+sketches: what the worker writes), generated in Postgres from synthetic clicks (skewed over links,
+spread over the year, 10 % bots, visitors drawn skewed from ``--visitors``, realistic spreads of
+countries, cities, referrers, browsers, OS and devices); the sketches are built in Python. The raw
 clicks table is not filled: the analytics endpoints measured here read only the rollups. Then a
 real `hop admin` answers ``--requests`` calls of each endpoint for the last 30 days, in time zones
 with whole- and part-hour offsets, and the script prints p50/p95/max latency next to the 50 ms p95
@@ -31,6 +33,7 @@ import httpx
 
 from common.db import connect_kwargs
 from common.settings import Settings
+from common.visitors import merged, new_sketch
 from harness.processes import start_admin
 from harness.stores import create_namespace, drop_namespace, namespaced, run_sync, stores_for
 
@@ -56,14 +59,15 @@ SELECT
     (ARRAY['Chrome','Safari','Firefox','Edge','Samsung Internet','Opera','Googlebot','curl'])
         [1 + floor(8 * power(random(), 2))::int] AS browser,
     (ARRAY['Windows','iOS','Android','macOS','Linux','ChromeOS'])[1 + floor(6 * power(random(), 2))::int] AS os,
-    (ARRAY['desktop','mobile','tablet'])[1 + floor(3 * power(random(), 2))::int] AS device
+    (ARRAY['desktop','mobile','tablet'])[1 + floor(3 * power(random(), 2))::int] AS device,
+    floor($5::float8 * power(random(), 2))::bigint AS visitor
 FROM generate_series(1, $1::bigint)
 """
-ROLLUPS = """
-INSERT INTO click_rollups (link_id, bucket, is_bot, clicks, visitors)
-SELECT link_id, date_bin('15 minutes', clicked_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), is_bot, count(*),
-       count(*) * 4 / 5
-FROM bench_clicks GROUP BY 1, 2, 3
+QUARTER_HOUR = "date_bin('15 minutes', clicked_at, TIMESTAMPTZ '2000-01-01 00:00:00+00')"
+UTC_DAY = "(clicked_at AT TIME ZONE 'UTC')::date"
+ROLLUPS = f"""
+INSERT INTO click_rollups (link_id, bucket, is_bot, clicks)
+SELECT link_id, {QUARTER_HOUR}, is_bot, count(*) FROM bench_clicks GROUP BY 1, 2, 3
 """
 DIMENSION_ROLLUPS = """
 INSERT INTO click_dimension_rollups (link_id, dimension, bucket, is_bot, value, clicks)
@@ -83,14 +87,17 @@ FROM (SELECT link_id, sum(clicks) AS clicks, sum(clicks) FILTER (WHERE is_bot) A
 WHERE links.id = r.link_id
 """
 # The account and daily rollups the worker sums from the rows above (worker/apply.py,
-# _account_rollups), filled as migration 0012 backfills them.
+# _account_rollups), filled as migrations 0012 and 0013 backfill them.
 ACCOUNT_ROLLUPS = (
-    """INSERT INTO owner_click_rollups (owner_id, bucket, is_bot, clicks, visitors)
-       SELECT l.owner_id, r.bucket, r.is_bot, sum(r.clicks), sum(r.visitors)
+    """INSERT INTO owner_click_rollups (owner_id, bucket, is_bot, clicks)
+       SELECT l.owner_id, r.bucket, r.is_bot, sum(r.clicks)
        FROM click_rollups r JOIN links l ON l.id = r.link_id GROUP BY 1, 2, 3""",
-    """INSERT INTO click_days (link_id, day, is_bot, clicks, visitors)
-       SELECT link_id, (bucket AT TIME ZONE 'UTC')::date, is_bot, sum(clicks), sum(visitors)
+    """INSERT INTO click_days (link_id, day, is_bot, clicks)
+       SELECT link_id, (bucket AT TIME ZONE 'UTC')::date, is_bot, sum(clicks)
        FROM click_rollups GROUP BY 1, 2, 3""",
+    """INSERT INTO owner_click_days (owner_id, day, is_bot, clicks)
+       SELECT owner_id, (bucket AT TIME ZONE 'UTC')::date, is_bot, sum(clicks)
+       FROM owner_click_rollups GROUP BY 1, 2, 3""",
     """INSERT INTO owner_dimension_rollups (owner_id, dimension, bucket, is_bot, value, clicks)
        SELECT l.owner_id, d.dimension, d.bucket, d.is_bot, d.value, sum(d.clicks)
        FROM click_dimension_rollups d JOIN links l ON l.id = d.link_id GROUP BY 1, 2, 3, 4, 5""",
@@ -101,11 +108,21 @@ ACCOUNT_ROLLUPS = (
        SELECT owner_id, dimension, (bucket AT TIME ZONE 'UTC')::date, is_bot, value, sum(clicks)
        FROM owner_dimension_rollups GROUP BY 1, 2, 3, 4, 5""",
 )
+# Each sketched table: its subject and period columns, and how a synthetic click's are computed
+# (the bench's links all have one owner, $1). Postgres cannot build sketches, so Python does.
+SKETCHED = {
+    "click_rollups": ("link_id", "link_id", "bucket", QUARTER_HOUR, "timestamptz"),
+    "click_days": ("link_id", "link_id", "day", UTC_DAY, "date"),
+    "owner_click_rollups": ("owner_id", "$1::bigint", "bucket", QUARTER_HOUR, "timestamptz"),
+    "owner_click_days": ("owner_id", "$1::bigint", "day", UTC_DAY, "date"),
+}
+SKETCH_BATCH = 20_000
 TABLES = (
     "click_rollups",
     "click_dimension_rollups",
     "owner_click_rollups",
     "click_days",
+    "owner_click_days",
     "owner_dimension_rollups",
     "click_dimension_days",
     "owner_dimension_days",
@@ -144,9 +161,12 @@ async def seed(settings: Settings, owner_id: int, args: argparse.Namespace) -> l
         )
         now = datetime.now(UTC)
         started = time.perf_counter()
-        await conn.execute(SYNTHETIC_CLICKS, args.clicks, args.links, now, args.days)
-        for statement in (ROLLUPS, DIMENSION_ROLLUPS, LINK_COUNTS, "DROP TABLE bench_clicks", *ACCOUNT_ROLLUPS):
+        await conn.execute(SYNTHETIC_CLICKS, args.clicks, args.links, now, args.days, args.visitors)
+        for statement in (ROLLUPS, DIMENSION_ROLLUPS, LINK_COUNTS, *ACCOUNT_ROLLUPS):
             await conn.execute(statement)
+        for table in SKETCHED:
+            await fill_sketches(conn, table, owner_id)
+        await conn.execute("DROP TABLE bench_clicks")
         for table in TABLES:
             await conn.execute(f"VACUUM ANALYZE {table}")
         print(
@@ -155,6 +175,34 @@ async def seed(settings: Settings, owner_id: int, args: argparse.Namespace) -> l
         return codes
     finally:
         await conn.close()
+
+
+async def fill_sketches(conn: asyncpg.Connection, table: str, owner_id: int) -> None:
+    """Each row's visitor sketch, built from its synthetic clicks' visitors as the worker would."""
+    subject, subject_sql, period, period_sql, period_type = SKETCHED[table]
+    # One name per table: asyncpg caches a COPY target's column types by name.
+    scratch = f"{table}_sketches"
+    await conn.execute(
+        f"CREATE TEMPORARY TABLE {scratch} (subject bigint, period {period_type}, is_bot boolean, sketch bytea)"
+    )
+    query = f"SELECT {subject_sql}, {period_sql}, is_bot, array_agg(visitor) FROM bench_clicks GROUP BY 1, 2, 3"
+    parameters = [owner_id] if "$1" in subject_sql else []
+    batch: list[tuple[int, object, bool, bytes]] = []
+    async with conn.transaction():
+        async for subject_id, when, is_bot, visitors in conn.cursor(query, *parameters, prefetch=1_000):
+            sketch = new_sketch()
+            for visitor in visitors:
+                sketch.update(visitor)
+            batch.append((subject_id, when, is_bot, merged(None, sketch)))
+            if len(batch) == SKETCH_BATCH:
+                await conn.copy_records_to_table(scratch, records=batch)
+                batch = []
+        await conn.copy_records_to_table(scratch, records=batch)
+    await conn.execute(
+        f"""UPDATE {table} AS t SET visitor_sketch = s.sketch FROM {scratch} s
+            WHERE t.{subject} = s.subject AND t.{period} = s.period AND t.is_bot = s.is_bot"""
+    )
+    await conn.execute(f"DROP TABLE {scratch}")
 
 
 async def storage(settings: Settings) -> list[str]:
@@ -200,6 +248,7 @@ def main() -> int:
     parser.add_argument("--clicks", type=int, default=10_000_000)
     parser.add_argument("--links", type=int, default=1_000)
     parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--visitors", type=int, default=2_000_000, help="distinct visitors the clicks come from")
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="hop-analytics-bench-"))

@@ -359,7 +359,12 @@ class WorkerSettings(ClickStreamSettings):
     geoip_db: Path | None = Field(None, description="MaxMind-format .mmdb for country/city lookups.")
     store_full_ip: bool = Field(False, description="Keep visitors' full IP addresses (default: truncated only).")
     visitor_salt_secret: str = Field(
-        DEFAULT_VISITOR_SALT_SECRET, min_length=16, description="Secret mixed into the daily visitor-hash salt."
+        DEFAULT_VISITOR_SALT_SECRET,
+        min_length=16,
+        description=(
+            "Secret keying the visitor hashes: the daily one stored with each click, and the one unique "
+            "visitors are counted with (rotating it starts new visitor counts)."
+        ),
     )
     click_retention_months: int = Field(25, ge=1, le=600, description="Monthly click partitions kept.")
     worker_metrics_port: int = Field(

@@ -1,10 +1,10 @@
 """One Postgres transaction per group of stream entries: the heart of exactly-once counting.
 
 Inside one transaction: lock and check the shard's cursor, drop batches already applied (by
-batch id), COPY the click rows, upsert the quarter-hour rollups, the daily visitor set and the
-account and daily rollups summed from them (0012), add to the links' click_count and bot_clicks,
-record poison entries, and move the cursor. Either all of it commits or none of it does, so after
-a crash at any instant the cursor says exactly what was counted.
+batch id), COPY the click rows, upsert the quarter-hour rollups and the account and daily rollups
+summed from them (0012) with the visitors' sketches merged into theirs (0013), add to the links'
+click_count and bot_clicks, record poison entries, and move the cursor. Either all of it commits
+or none of it does, so after a crash at any instant the cursor says exactly what was counted.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TypeVar
 
 from common.db import Connection
+from common.visitors import Sketch, merged, new_sketch
 from worker.entries import Entry
 from worker.stream_ids import after
 from worker.useragents import DeviceType
@@ -44,25 +45,15 @@ class ClickRow(NamedTuple):
 
 CLICK_COLUMNS: Final = ClickRow._fields
 
-# (link id, UTC day, visitor hash): a row of link_visitors. A plain tuple, not a NamedTuple: one is
-# built for every click (in _click_rows, again in _rollups), and tuple literals are several times cheaper.
-Visit = tuple[int, date, bytes]
 # (link id, bucket, is_bot, country, city, referrer host, browser, os, device): clicks alike in every
-# rollup; a plain tuple for the same reason.
+# rollup. A plain tuple, not a NamedTuple: one is built for every click, and tuple literals are
+# several times cheaper.
 _Combo = tuple[int, datetime, bool, str, str, str, str, str, str]
 
 
 # Rollup rows are per UTC quarter hour: every UTC offset in use is a whole number of quarter hours,
 # so every local hour, day, week and month is a union of whole rows (admin/analytics.py).
 BUCKET_SECONDS: Final = 15 * 60
-
-
-class BucketKey(NamedTuple):
-    """The key of a click_rollups row; ``bucket`` is the start of the click's UTC quarter hour."""
-
-    link_id: int
-    bucket: datetime
-    is_bot: bool
 
 
 class DimensionKey(NamedTuple):
@@ -75,9 +66,12 @@ class DimensionKey(NamedTuple):
     value: str
 
 
-# (owner id, quarter hour, is_bot) or (link id, UTC day, is_bot): a row of owner_click_rollups or
-# click_days (a datetime is a date, so one type serves both).
-CountsKey = tuple[int, date, bool]
+# (link or owner id, quarter hour, is_bot): a row of click_rollups or owner_click_rollups; the quarter
+# hour is the start of the clicks' UTC quarter hour.
+QuarterKey = tuple[int, datetime, bool]
+# (link or owner id, UTC day, is_bot): a row of click_days or owner_click_days.
+DayKey = tuple[int, date, bool]
+CountsKey = TypeVar("CountsKey", QuarterKey, DayKey)
 # (link or owner id, dimension, UTC day or quarter hour, is_bot, value): a row of click_dimension_days,
 # owner_dimension_days or owner_dimension_rollups (a datetime is a date, so one type serves all three).
 DimensionRow = tuple[int, str, date, bool, str]
@@ -116,8 +110,8 @@ class Applied:
 
 @dataclass(slots=True)
 class _Rollups:
-    clicks: Counter[BucketKey] = field(default_factory=Counter)
-    visitors: Counter[BucketKey] = field(default_factory=Counter)
+    clicks: Counter[QuarterKey] = field(default_factory=Counter)  # click_rollups
+    visitors: dict[QuarterKey, Sketch] = field(default_factory=dict)
     dimensions: Counter[DimensionKey] = field(default_factory=Counter)
     links: Counter[int] = field(default_factory=Counter)
     # The bots' share of ``links``: links.bot_clicks, so a link shows human and bot clicks apart.
@@ -128,10 +122,12 @@ class _Rollups:
 class _AccountRollups:
     """What a batch adds to the account rollups and the daily dimension rows (migration 0012)."""
 
-    clicks: Counter[CountsKey] = field(default_factory=Counter)  # owner_click_rollups
-    visitors: Counter[CountsKey] = field(default_factory=Counter)
-    day_clicks: Counter[CountsKey] = field(default_factory=Counter)  # click_days
-    day_visitors: Counter[CountsKey] = field(default_factory=Counter)
+    clicks: Counter[QuarterKey] = field(default_factory=Counter)  # owner_click_rollups
+    visitors: dict[QuarterKey, list[Sketch]] = field(default_factory=dict)
+    day_clicks: Counter[DayKey] = field(default_factory=Counter)  # click_days
+    day_visitors: dict[DayKey, list[Sketch]] = field(default_factory=dict)
+    owner_day_clicks: Counter[DayKey] = field(default_factory=Counter)  # owner_click_days
+    owner_day_visitors: dict[DayKey, list[Sketch]] = field(default_factory=dict)
     owner_dimensions: Counter[DimensionRow] = field(default_factory=Counter)  # per quarter hour
     link_days: Counter[DimensionRow] = field(default_factory=Counter)
     owner_days: Counter[DimensionRow] = field(default_factory=Counter)
@@ -155,14 +151,13 @@ async def apply_entries(conn: Connection, *, shard: int, expected_cursor: str, e
         fresh = await _fresh_entries(conn, entries)
         result.duplicate_batches = len(entries) - len(fresh)
         links, owners = await _lock_links(conn, {code for entry in fresh for _, code, _ in entry.clicks})
-        rows, visits = _click_rows(shard=shard, entries=fresh, links=links)
+        rows, visitor_keys = _click_rows(shard=shard, entries=fresh, links=links)
         result.clicks = len(rows)
         result.unknown_links = sum(len(entry.clicks) for entry in fresh) - len(rows)
         if rows:
             result.oldest_ms = int(min(row.clicked_at for row in rows).timestamp() * 1000)
             await conn.copy_records_to_table("clicks", records=rows, columns=CLICK_COLUMNS)
-            new_visitors = await _new_visitors(conn, visits)
-            rollups = _rollups(rows, new_visitors)
+            rollups = _rollups(rows, visitor_keys)
             await _upsert_rollups(conn, rollups)
             await _upsert_account_rollups(conn, _account_rollups(rollups, owners))
             result.exhausted_codes = await _count_links(conn, rollups.links, rollups.bot_links)
@@ -228,23 +223,32 @@ async def _fresh_entries(conn: Connection, entries: list[Entry]) -> list[Entry]:
 
 
 async def _lock_links(conn: Connection, codes: set[str]) -> tuple[dict[str, int], dict[int, int]]:
-    """The ids of the links with ``codes`` (locked), and each owned link's owner id."""
+    """The ids of the links with ``codes`` and each owned link's owner id, links and owners locked.
+
+    Every rollup row is keyed by a link or an owner, so these locks make the transaction the only
+    writer of the rows it adds to: the visitor sketches can be read, merged in Python and written
+    back (``_upsert_counts``) without another worker's visitors being lost in between.
+    """
     if not codes:
         return {}, {}
-    # Rows are locked in id order, so two workers adding to the same links cannot deadlock, and the
-    # rollup rows (all keyed by link) are only ever contended behind these locks.
+    # Rows are locked in id order, links before owners, so two workers cannot deadlock.
     rows = await conn.fetch(
         "SELECT id, code, owner_id FROM links WHERE code = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE",
         list(codes),
     )
     # The lock also pins owner_id for the transaction (a link never changes owner; see 0012).
     owners = {row["id"]: row["owner_id"] for row in rows if row["owner_id"] is not None}
+    if owners:
+        await conn.execute(
+            "SELECT FROM users WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE", list(set(owners.values()))
+        )
     return {row["code"]: row["id"] for row in rows}, owners
 
 
-def _click_rows(*, shard: int, entries: list[Entry], links: dict[str, int]) -> tuple[list[ClickRow], list[Visit]]:
+def _click_rows(*, shard: int, entries: list[Entry], links: dict[str, int]) -> tuple[list[ClickRow], list[int]]:
+    """The clicks' rows, and each row's visitor key (common.visitors) at the same index."""
     rows: list[ClickRow] = []
-    visits: list[Visit] = []
+    visitor_keys: list[int] = []
     for entry in entries:
         stream_id = entry.stream_id
         for position, code, click in entry.clicks:
@@ -274,31 +278,18 @@ def _click_rows(*, shard: int, entries: list[Entry], links: dict[str, int]) -> t
                     click.user_agent,
                 )
             )
-            visits.append((link_id, click.day, click.visitor_hash))
-    return rows, visits
+            visitor_keys.append(click.visitor_key)
+    return rows, visitor_keys
 
 
-async def _new_visitors(conn: Connection, visits: list[Visit]) -> set[Visit]:
-    unique = sorted(set(visits))
-    rows = await conn.fetch(
-        """INSERT INTO link_visitors (link_id, day, visitor_hash)
-           SELECT * FROM unnest($1::bigint[], $2::date[], $3::bytea[])
-           ON CONFLICT DO NOTHING RETURNING link_id, day, visitor_hash""",
-        [link_id for link_id, _, _ in unique],
-        [day for _, day, _ in unique],
-        [visitor_hash for _, _, visitor_hash in unique],
-    )
-    return {(row["link_id"], row["day"], row["visitor_hash"]) for row in rows}
-
-
-def _rollups(rows: list[ClickRow], new_visitors: set[Visit]) -> _Rollups:
+def _rollups(rows: list[ClickRow], visitor_keys: list[int]) -> _Rollups:
     # One bucket datetime per quarter hour of the batch, not one per click.
     buckets: dict[int, datetime] = {}
     # Clicks alike in every rollup are counted together first: one Counter update per click
     # instead of one per dimension (this loop is the worker's hottest).
     combos: Counter[_Combo] = Counter()
-    first_visits: Counter[_Combo] = Counter()
-    for row in rows:
+    sketches: dict[QuarterKey, Sketch] = {}
+    for row, visitor in zip(rows, visitor_keys, strict=True):
         link_id = row.link_id
         clicked_at = row.clicked_at
         bucket_number = int(clicked_at.timestamp()) // BUCKET_SECONDS
@@ -307,12 +298,14 @@ def _rollups(rows: list[ClickRow], new_visitors: set[Visit]) -> _Rollups:
             bucket = buckets[bucket_number] = quarter_hour(clicked_at)
         combo = (link_id, bucket, row.is_bot, row.country, row.city, row.referrer_host, row.browser, row.os, row.device)
         combos[combo] += 1
-        if new_visitors:
-            visit = (link_id, clicked_at.date(), row.visitor_hash)
-            if visit in new_visitors:
-                new_visitors.discard(visit)  # the visitor's first click of the day counts, once
-                first_visits[combo] += 1
-    return _sum_combos(combos, first_visits)
+        row_key = (link_id, bucket, row.is_bot)
+        sketch = sketches.get(row_key)
+        if sketch is None:
+            sketch = sketches[row_key] = new_sketch()
+        sketch.update(visitor)
+    rollups = _sum_combos(combos)
+    rollups.visitors = sketches
+    return rollups
 
 
 def quarter_hour(instant: datetime) -> datetime:
@@ -320,17 +313,14 @@ def quarter_hour(instant: datetime) -> datetime:
     return instant.replace(minute=instant.minute - instant.minute % 15, second=0, microsecond=0)
 
 
-def _sum_combos(combos: Counter[_Combo], first_visits: Counter[_Combo]) -> _Rollups:
-    """Spread the clicks (and first visits) counted per combination over the rollup rows."""
+def _sum_combos(combos: Counter[_Combo]) -> _Rollups:
+    """Spread the clicks counted per combination over the rollup rows."""
     rollups = _Rollups()
     dims = rollups.dimensions
     for combo, count in combos.items():
         link_id, bucket, is_bot, country, city, host, browser, os_name, device = combo
-        key = BucketKey(link_id, bucket, is_bot)
+        key = (link_id, bucket, is_bot)
         rollups.clicks[key] += count
-        visitors = first_visits.get(combo)
-        if visitors:
-            rollups.visitors[key] += visitors
         rollups.links[link_id] += count
         if is_bot:
             rollups.bot_links[link_id] += count
@@ -344,19 +334,8 @@ def _sum_combos(combos: Counter[_Combo], first_visits: Counter[_Combo]) -> _Roll
 
 
 async def _upsert_rollups(conn: Connection, rollups: _Rollups) -> None:
-    keys = sorted(rollups.clicks)
-    await conn.execute(
-        """INSERT INTO click_rollups (link_id, bucket, is_bot, clicks, visitors)
-           SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::boolean[], $4::bigint[], $5::bigint[])
-           ON CONFLICT (link_id, bucket, is_bot) DO UPDATE
-           SET clicks = click_rollups.clicks + EXCLUDED.clicks,
-               visitors = click_rollups.visitors + EXCLUDED.visitors""",
-        [key.link_id for key in keys],
-        [key.bucket for key in keys],
-        [key.is_bot for key in keys],
-        [rollups.clicks[key] for key in keys],
-        [rollups.visitors.get(key, 0) for key in keys],
-    )
+    visitors = {key: [sketch] for key, sketch in rollups.visitors.items()}
+    await _upsert_counts(conn, "click_rollups", "link_id", "bucket", rollups.clicks, visitors)
     dims = sorted(rollups.dimensions)
     await conn.execute(
         """INSERT INTO click_dimension_rollups (link_id, dimension, bucket, is_bot, value, clicks)
@@ -373,24 +352,28 @@ async def _upsert_rollups(conn: Connection, rollups: _Rollups) -> None:
 
 
 def _account_rollups(rollups: _Rollups, owners: dict[int, int]) -> _AccountRollups:
-    """Sum the batch's quarter-hour rows per owner and per UTC day.
+    """Sum the batch's quarter-hour rows per owner and per UTC day, and gather their sketches.
 
     Summed from the rows already counted, not per click: there are far fewer of them, and the hot
     loop in ``_rollups`` stays as it is.
     """
     account = _AccountRollups()
     # Buckets are UTC datetimes, so a bucket's date() is its UTC day; one per quarter hour of the batch.
-    days = {bucket: bucket.date() for bucket in {key.bucket for key in rollups.clicks}}
+    days = {bucket: bucket.date() for bucket in {bucket for _, bucket, _ in rollups.clicks}}
     for key, count in rollups.clicks.items():
-        visitors = rollups.visitors.get(key, 0)
-        day_key = (key.link_id, days[key.bucket], key.is_bot)
+        link_id, bucket, is_bot = key
+        sketch = rollups.visitors[key]
+        day_key = (link_id, days[bucket], is_bot)
         account.day_clicks[day_key] += count
-        account.day_visitors[day_key] += visitors
-        owner = owners.get(key.link_id)
+        account.day_visitors.setdefault(day_key, []).append(sketch)
+        owner = owners.get(link_id)
         if owner is not None:  # a link without an owner is in no account
-            owner_key = (owner, key.bucket, key.is_bot)
+            owner_key = (owner, bucket, is_bot)
             account.clicks[owner_key] += count
-            account.visitors[owner_key] += visitors
+            account.visitors.setdefault(owner_key, []).append(sketch)
+            owner_day = (owner, days[bucket], is_bot)
+            account.owner_day_clicks[owner_day] += count
+            account.owner_day_visitors.setdefault(owner_day, []).append(sketch)
     _sum_dimension_rows(rollups.dimensions, owners, days, account)
     return account
 
@@ -412,6 +395,9 @@ async def _upsert_account_rollups(conn: Connection, account: _AccountRollups) ->
     # same owner's rows (links of one account), and one lock order keeps them from deadlocking.
     await _upsert_counts(conn, "owner_click_rollups", "owner_id", "bucket", account.clicks, account.visitors)
     await _upsert_counts(conn, "click_days", "link_id", "day", account.day_clicks, account.day_visitors)
+    await _upsert_counts(
+        conn, "owner_click_days", "owner_id", "day", account.owner_day_clicks, account.owner_day_visitors
+    )
     await _upsert_dimension_rows(conn, "owner_dimension_rollups", "owner_id", "bucket", account.owner_dimensions)
     await _upsert_dimension_rows(conn, "click_dimension_days", "link_id", "day", account.link_days)
     await _upsert_dimension_rows(conn, "owner_dimension_days", "owner_id", "day", account.owner_days)
@@ -423,24 +409,40 @@ async def _upsert_counts(
     subject: str,
     period: str,
     clicks: Counter[CountsKey],
-    visitors: Counter[CountsKey],
+    visitors: dict[CountsKey, list[Sketch]],
 ) -> None:
-    """Add ``clicks`` and ``visitors`` to ``table`` (owner_click_rollups or click_days), whose
-    ``subject`` is an owner or link column and ``period`` a quarter hour or UTC day column."""
+    """Add ``clicks`` to ``table`` (click_rollups, owner_click_rollups, click_days or owner_click_days),
+    whose ``subject`` is a link or owner column and ``period`` a quarter hour or UTC day column, and
+    merge ``visitors`` (the batch's sketches per row) into the rows' sketches.
+
+    Postgres cannot merge sketches, so the rows' sketches are read, merged here and written back
+    with the clicks in one upsert: safe because the transaction holds the lock of every link and
+    owner it writes rows of (``_lock_links``), so no other worker writes them in between.
+    """
     keys = sorted(clicks)
     if not keys:
         return
     period_type = "date" if period == "day" else "timestamptz"
-    await conn.execute(
-        f"""INSERT INTO {table} ({subject}, {period}, is_bot, clicks, visitors)
-            SELECT * FROM unnest($1::bigint[], $2::{period_type}[], $3::boolean[], $4::bigint[], $5::bigint[])
-            ON CONFLICT ({subject}, {period}, is_bot) DO UPDATE
-            SET clicks = {table}.clicks + EXCLUDED.clicks, visitors = {table}.visitors + EXCLUDED.visitors""",
+    columns = (
         [subject_id for subject_id, _, _ in keys],
         [when for _, when, _ in keys],
         [is_bot for _, _, is_bot in keys],
+    )
+    stored = await conn.fetch(
+        f"""SELECT t.{subject}, t.{period}, t.is_bot, t.visitor_sketch
+            FROM unnest($1::bigint[], $2::{period_type}[], $3::boolean[]) AS k(id, period, is_bot)
+            JOIN {table} t ON t.{subject} = k.id AND t.{period} = k.period AND t.is_bot = k.is_bot""",
+        *columns,
+    )
+    sketches: dict[object, bytes | None] = {(row[0], row[1], row[2]): row[3] for row in stored}
+    await conn.execute(
+        f"""INSERT INTO {table} ({subject}, {period}, is_bot, clicks, visitor_sketch)
+            SELECT * FROM unnest($1::bigint[], $2::{period_type}[], $3::boolean[], $4::bigint[], $5::bytea[])
+            ON CONFLICT ({subject}, {period}, is_bot) DO UPDATE
+            SET clicks = {table}.clicks + EXCLUDED.clicks, visitor_sketch = EXCLUDED.visitor_sketch""",
+        *columns,
         [clicks[key] for key in keys],
-        [visitors.get(key, 0) for key in keys],
+        [merged(sketches.get(key), *visitors[key]) for key in keys],
     )
 
 

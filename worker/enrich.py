@@ -2,8 +2,11 @@
 
 Privacy: the full IP is kept only with HOP_STORE_FULL_IP; by default a /24 (IPv4) or /48 (IPv6)
 prefix is stored, plus a visitor hash keyed with a salt derived from the secret and the click's
-UTC date. A new salt every day means hashes cannot follow a visitor across days, and since the
-salt is derived, not random, re-applying a click after a crash gives the same hash.
+UTC date. A new salt every day means stored hashes cannot follow a visitor across days, and since
+the salt is derived, not random, re-applying a click after a crash gives the same hash.
+
+Unique visitors are counted with a second keyed hash, the same on every day (``visitor_key``), which
+is never stored: only the sketches it feeds are (see common/visitors.py).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Final, NamedTuple
 from urllib.parse import urlsplit
 
 from common.records import Click
+from common.visitors import visitor_key, visitor_key_secret
 from worker.geoip import NOWHERE, GeoIp
 from worker.useragents import Agent, parse_agent
 
@@ -36,6 +40,7 @@ class Enriched(NamedTuple):
     ip: bytes | None  # binary inet, see parse_ip
     ip_prefix: bytes | None
     visitor_hash: bytes
+    visitor_key: int
     country: str
     city: str
     referrer: str
@@ -49,6 +54,7 @@ class Enricher:
 
     def __init__(self, *, salt_secret: str, geoip: GeoIp | None = None, store_full_ip: bool = False) -> None:
         self._secret = salt_secret.encode()
+        self._visitor_key_secret = visitor_key_secret(salt_secret)
         self._geoip = geoip
         self._store_full_ip = store_full_ip
         self._days: dict[int, tuple[date, bytes]] = {}  # day number -> (date, salt)
@@ -71,6 +77,7 @@ class Enricher:
             ip=address if self._store_full_ip else None,
             ip_prefix=prefix,
             visitor_hash=visitor,
+            visitor_key=visitor_key(self._visitor_key_secret, ip_text, user_agent),
             country=country,
             city=place.city if place.country else "",
             referrer=referrer,

@@ -403,8 +403,6 @@ class Worker:
         await partitions.drop_expired(pool, retention_months=self.settings.click_retention_months)
         # An edge re-sends a batch within seconds; a day of ids is a wide margin.
         await pool.execute("DELETE FROM applied_batches WHERE applied_at < now() - interval '1 day'")
-        # Visitor hashes are salted per day; clicks arrive at most minutes late.
-        await pool.execute("DELETE FROM link_visitors WHERE day < (now() AT TIME ZONE 'UTC')::date - 2")
 
     def _log_stats(self, label: str) -> None:
         stats = self.stats

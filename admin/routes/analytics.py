@@ -11,6 +11,11 @@ Counts come in three everywhere: ``clicks`` (humans only unless ``include_bots``
 and the visitors count use it), ``human_clicks`` and ``bot_clicks`` (always both). Clicks from
 curl, scripts and crawlers are bots; they are never hidden from the split, so a link's
 ``click_count`` (every click) always equals ``human_clicks + bot_clicks`` over its whole life.
+
+``visitors`` are distinct over whatever they are given for: a range, a series point, a link or an
+account. A visitor is one IP address and user agent, counted once however many days or links they
+come back to. They are counted with HyperLogLog sketches: exact up to a few hundred visitors, within
+about 1.6 % (one standard error) past that.
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ AUTH = (401, 403)
 Code = Annotated[str, Path(pattern=CODE_PATTERN, description="The short code.")]
 _DATETIME: Final = TypeAdapter(datetime)
 _DATE_LENGTH: Final = len("2026-03-01")
+VISITORS: Final = (
+    "Distinct visitors (one IP address and user agent, once however often they come back; humans only "
+    "unless include_bots), estimated with HyperLogLog: exact up to a few hundred, within about 1.6 % past that,"
+)
 
 
 def _time_part_means_datetime(value: object) -> object:
@@ -100,7 +109,7 @@ class SeriesPoint(Counts):
         "the two passes of an hour repeated by a DST change apart (2026-11-01T01:00:00-04:00, then "
         "2026-11-01T01:00:00-05:00 in America/New_York)."
     )
-    visitors: int
+    visitors: int = Field(description=VISITORS + " within this point.")
 
 
 class ValueCount(Counts):
@@ -120,7 +129,7 @@ class RangeOut(BaseModel):
 
 
 class Analytics(Counts):
-    """Totals, a time series and top-N breakdowns; ``visitors`` counts an IP + agent once per UTC day."""
+    """Totals, a time series and top-N breakdowns."""
 
     code: str | None = None
     click_count: int | None = Field(
@@ -128,7 +137,7 @@ class Analytics(Counts):
     )
     range: RangeOut
     total_clicks: int = Field(description="human_clicks + bot_clicks in the range.")
-    visitors: int
+    visitors: int = Field(description=VISITORS + " in the range.")
     series: list[SeriesPoint]
     referrers: list[ValueCount]
     countries: list[ValueCount]
@@ -153,7 +162,7 @@ class TopLink(Counts):
     code: str
     title: str | None
     target_url: str
-    visitors: int
+    visitors: int = Field(description=VISITORS + " of this link in the range.")
     click_count: int = Field(description="The link's all-time clicks, humans and bots.")
 
 

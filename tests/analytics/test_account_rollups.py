@@ -1,8 +1,9 @@
-"""Account rollups and daily dimension rows (migration 0012, issue 17 item 6).
+"""Account rollups and daily rows (migrations 0012 and 0013, issue 17 items 4 and 6).
 
 The worker writes them beside the quarter-hour rollups; here they are checked against those rows
-(their sums per owner and per UTC day), a breakdown over a range with partial UTC days at both
-edges in a +05:45 zone is checked click by click, and the migration's backfill is checked.
+(their sums per owner and per UTC day, and their visitor sketches' unions), a breakdown over a range
+with partial UTC days at both edges in a +05:45 zone is checked click by click, and the migrations'
+backfills are checked.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from common.db import connect_kwargs
 from common.migrate import migrate
 from common.settings import Settings
 from common.stores import Stores
+from common.visitors import VisitorCount
 from tests.analytics.seed import GOOGLEBOT, apply_clicks
 from tests.helpers import add_link
 
@@ -27,14 +29,18 @@ NEPAL = "Asia/Kathmandu"  # +05:45: its local midnights are at 18:15 UTC
 # Each new table and the same rows summed from the quarter-hour rollups: they must be equal.
 AGREEMENT = {
     "owner_click_rollups": (
-        "SELECT owner_id, bucket, is_bot, clicks, visitors FROM owner_click_rollups",
-        """SELECT l.owner_id, r.bucket, r.is_bot, sum(r.clicks), sum(r.visitors)
+        "SELECT owner_id, bucket, is_bot, clicks FROM owner_click_rollups",
+        """SELECT l.owner_id, r.bucket, r.is_bot, sum(r.clicks)
            FROM click_rollups r JOIN links l ON l.id = r.link_id WHERE l.owner_id IS NOT NULL GROUP BY 1, 2, 3""",
     ),
     "click_days": (
-        "SELECT link_id, day, is_bot, clicks, visitors FROM click_days",
-        """SELECT link_id, (bucket AT TIME ZONE 'UTC')::date, is_bot, sum(clicks), sum(visitors)
-           FROM click_rollups GROUP BY 1, 2, 3""",
+        "SELECT link_id, day, is_bot, clicks FROM click_days",
+        "SELECT link_id, (bucket AT TIME ZONE 'UTC')::date, is_bot, sum(clicks) FROM click_rollups GROUP BY 1, 2, 3",
+    ),
+    "owner_click_days": (
+        "SELECT owner_id, day, is_bot, clicks FROM owner_click_days",
+        """SELECT l.owner_id, (r.bucket AT TIME ZONE 'UTC')::date, r.is_bot, sum(r.clicks)
+           FROM click_rollups r JOIN links l ON l.id = r.link_id WHERE l.owner_id IS NOT NULL GROUP BY 1, 2, 3""",
     ),
     "owner_dimension_rollups": (
         "SELECT owner_id, dimension, bucket, is_bot, value, clicks FROM owner_dimension_rollups",
@@ -71,6 +77,39 @@ async def assert_agreement(conn: asyncpg.Pool | asyncpg.Connection) -> None:
         assert found, f"{table} is empty: the test proves nothing"
 
 
+# Each sketched table's visitors and those of the quarter-hour sketches it is made of.
+SKETCHES = {
+    "owner_click_rollups": (
+        "SELECT owner_id, bucket, is_bot, visitor_sketch FROM owner_click_rollups",
+        """SELECT l.owner_id, r.bucket, r.is_bot, r.visitor_sketch
+           FROM click_rollups r JOIN links l ON l.id = r.link_id WHERE l.owner_id IS NOT NULL""",
+    ),
+    "click_days": (
+        "SELECT link_id, day, is_bot, visitor_sketch FROM click_days",
+        "SELECT link_id, (bucket AT TIME ZONE 'UTC')::date, is_bot, visitor_sketch FROM click_rollups",
+    ),
+    "owner_click_days": (
+        "SELECT owner_id, day, is_bot, visitor_sketch FROM owner_click_days",
+        """SELECT l.owner_id, (r.bucket AT TIME ZONE 'UTC')::date, r.is_bot, r.visitor_sketch
+           FROM click_rollups r JOIN links l ON l.id = r.link_id WHERE l.owner_id IS NOT NULL""",
+    ),
+}
+
+
+async def visitors_by_row(conn: asyncpg.Pool, query: str) -> dict[tuple[object, ...], int]:
+    counts: dict[tuple[object, ...], VisitorCount] = {}
+    for *key, sketch in await conn.fetch(query):
+        counts.setdefault(tuple(key), VisitorCount()).add(sketch)
+    return {key: count.estimate for key, count in counts.items()}
+
+
+async def assert_sketches_agree(conn: asyncpg.Pool) -> None:
+    for table, (stored, made_of) in SKETCHES.items():
+        found = await visitors_by_row(conn, stored)
+        assert found == await visitors_by_row(conn, made_of), table
+        assert all(found.values()), f"{table} has a row without visitors"
+
+
 async def new_owner(stores: Stores, email: str) -> int:
     owner: int = await stores.pool.fetchval(
         "INSERT INTO users (email, password_hash) VALUES ($1, 'x') RETURNING id", email
@@ -93,6 +132,7 @@ async def test_the_worker_keeps_account_and_daily_rows_equal_to_the_quarter_hour
     await apply_clicks(stores, settings, "b1", instants[:2])
     await apply_clicks(stores, settings, "nobody", instants)
     await assert_agreement(stores.pool)
+    await assert_sketches_agree(stores.pool)
     totals = await stores.pool.fetchrow(
         "SELECT sum(clicks) FILTER (WHERE NOT is_bot), sum(clicks) FILTER (WHERE is_bot) "
         "FROM owner_click_rollups WHERE owner_id = $1",

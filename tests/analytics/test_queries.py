@@ -62,9 +62,9 @@ async def test_spring_forward_day_has_23_hours_and_weeks_and_months(stores: Stor
     day = analytics.resolve_range(start=date(2026, 3, 8), end=date(2026, 3, 8), tz=NEW_YORK)
     assert day.end - day.start == timedelta(hours=23)
     series = await analytics.time_series(stores.pool, scope, day, interval="day", include_bots=False)
-    # Two UTC days, so two visitor-days: the visitor hash is salted per UTC day.
+    # Two clicks on two UTC days by one visitor: one visitor of the local day.
     assert series == [
-        {"start": "2026-03-08T00:00:00-05:00", "clicks": 2, "human_clicks": 2, "bot_clicks": 0, "visitors": 2}
+        {"start": "2026-03-08T00:00:00-05:00", "clicks": 2, "human_clicks": 2, "bot_clicks": 0, "visitors": 1}
     ]
     month = analytics.resolve_range(start=date(2026, 3, 1), end=date(2026, 4, 30), tz=NEW_YORK)
     months = await analytics.time_series(stores.pool, scope, month, interval="month", include_bots=False)

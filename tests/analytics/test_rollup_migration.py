@@ -16,12 +16,13 @@ import pytest
 from admin import analytics
 from admin.analytics import Scope
 from common.db import connect_kwargs
-from common.migrate import LATEST_VERSION, migrate
+from common.migrate import migrate
 from common.settings import Settings
 from common.stores import open_stores
 from worker.partitions import partition_name
 
 HOURLY_VERSION = 10
+QUARTER_HOURLY_VERSION = 11
 MAY_5 = datetime(2026, 5, 5, tzinfo=UTC)
 GONE_HOUR = datetime(2024, 1, 10, 9, tzinfo=UTC)  # its month's partition was dropped long ago
 COVERED, CHANGED = 1, 2  # link ids: rows the raw clicks cover; a row someone changed by hand
@@ -133,9 +134,8 @@ async def test_rollups_are_re_derived_per_quarter_hour_where_the_raw_clicks_cove
     await insert_hourly_state(conn)
     before = await hourly_sums(conn, "hour")
 
-    assert [m.version for m in await migrate(conn, schema=settings.database_schema)] == list(
-        range(HOURLY_VERSION + 1, LATEST_VERSION + 1)
-    )
+    applied = await migrate(conn, schema=settings.database_schema, until=QUARTER_HOURLY_VERSION)
+    assert [m.version for m in applied] == [QUARTER_HOURLY_VERSION]
 
     rows = await conn.fetch("SELECT link_id, bucket, is_bot, clicks, visitors FROM click_rollups ORDER BY 1, 2, 3")
     assert [tuple(row) for row in rows] == QUARTER_HOURLY
@@ -189,7 +189,8 @@ async def test_the_migrated_rollups_answer_half_hour_zones_exactly(
         # in the hourly row of 09:00 that the hour would have been read from before.
         rng = analytics.resolve_range(start=datetime(2026, 5, 5, 14), end=datetime(2026, 5, 5, 15), tz="Asia/Kolkata")
         totals = await analytics.totals(stores.pool, Scope(link_id=COVERED), rng, include_bots=False)
-        assert (totals["human_clicks"], totals["bot_clicks"], totals["visitors"]) == (2, 1, 1)
+        # Visitors are counted from 0013 on: its per-day counts could not become distinct ones.
+        assert (totals["human_clicks"], totals["bot_clicks"], totals["visitors"]) == (2, 1, 0)
 
 
 async def test_the_rollup_columns_and_index_are_renamed_and_the_grain_is_checked(

@@ -9,13 +9,16 @@ database, read back through the analytics API.
 
 The oracle never looks at Hop's code or tables: it groups the chosen instants with zoneinfo by
 their local hour (the repeated DST hour told apart by its UTC offset), day, week (from Monday) and
-month, and counts human and bot clicks and every breakdown value itself. A bucket's label is its
+month, and counts human and bot clicks, distinct visitors (address and user agent) and every
+breakdown value itself. A bucket's label is its
 first instant, compared as an instant, so the label's format and offset do not matter.
 
 What passing proves, for every zone and interval: each series point starts where the local bucket
 starts, no bucket is missing or extra, and each holds exactly the clicks whose local time falls in
 it; totals and breakdowns count exactly the clicks in [local midnight, local midnight), so a click
-one millisecond outside the range is left out and one at its first instant is counted.
+one millisecond outside the range is left out and one at its first instant is counted; and a
+visitor counts once per point, range, link and account however many days and links they come
+back to (the range's visitors are distinct, not a sum of per-day counts).
 """
 
 from __future__ import annotations
@@ -321,16 +324,27 @@ def oracle_buckets(zone_name: str, local_range: LocalRange) -> dict[str, list[tu
 class Tally:
     human: int = 0
     bot: int = 0
+    # Distinct (address, user agent) pairs: a visitor counts once however often they come back.
+    human_visitors: set[tuple[str, str]] = field(default_factory=set)
+    bot_visitors: set[tuple[str, str]] = field(default_factory=set)
 
     def add(self, click: ChosenClick) -> None:
+        visitor = (click.visitor.address, click.agent.text)
         if click.agent.is_bot:
             self.bot += 1
+            self.bot_visitors.add(visitor)
         else:
             self.human += 1
+            self.human_visitors.add(visitor)
 
     def counts(self, include_bots: bool) -> tuple[int, int, int]:
         """(clicks, human_clicks, bot_clicks), as the API reports them."""
         return self.human + (self.bot if include_bots else 0), self.human, self.bot
+
+    def with_visitors(self, include_bots: bool) -> tuple[int, int, int, int]:
+        """(clicks, human_clicks, bot_clicks, visitors), as the API reports them for totals and series."""
+        visitors = len(self.human_visitors) + (len(self.bot_visitors) if include_bots else 0)
+        return (*self.counts(include_bots), visitors)
 
 
 def city_value(click: ChosenClick) -> tuple[str | None, str | None]:
@@ -384,12 +398,16 @@ def api_counts(item: dict[str, Any]) -> tuple[int, int, int]:
     return item["clicks"], item["human_clicks"], item["bot_clicks"]
 
 
+def api_counts_and_visitors(item: dict[str, Any]) -> tuple[int, int, int, int]:
+    return (*api_counts(item), item["visitors"])
+
+
 def series_differences(
     series: list[dict[str, Any]], want: list[tuple[datetime, Tally]], zone: ZoneInfo, include_bots: bool
 ) -> list[str]:
     """Every point where the API and the oracle differ: a count, or a bucket only one of them has."""
     differences: list[str] = []
-    got: dict[datetime, tuple[int, int, int]] = {}
+    got: dict[datetime, tuple[int, int, int, int]] = {}
     order: list[datetime] = []
     for point in series:
         start = datetime.fromisoformat(point["start"])
@@ -399,20 +417,20 @@ def series_differences(
         start = start.astimezone(UTC)
         if start in got:
             differences.append(f"series start {point['start']} appears twice")
-        got[start] = api_counts(point)
+        got[start] = api_counts_and_visitors(point)
         order.append(start)
     if order != sorted(order):
         differences.append("series starts are not in increasing order")
-    wanted = {start: tally.counts(include_bots) for start, tally in want}
+    wanted = {start: tally.with_visitors(include_bots) for start, tally in want}
     empty_misplaced: list[str] = []
     for start in sorted(got.keys() | wanted.keys()):
         api, oracle = got.get(start), wanted.get(start)
         if api == oracle:
             continue
         label = f"bucket {start.astimezone(zone).isoformat()} (UTC {start:%Y-%m-%d %H:%M})"
-        if api is None and oracle == (0, 0, 0):
+        if api is None and oracle == (0, 0, 0, 0):
             empty_misplaced.append(f"{label} only in zoneinfo")
-        elif oracle is None and api == (0, 0, 0):
+        elif oracle is None and api == (0, 0, 0, 0):
             empty_misplaced.append(f"{label} only in the API")
         else:
             differences.append(f"{label}: API {api}, zoneinfo {oracle}")
@@ -457,10 +475,10 @@ def analytics_differences(
         differences.append(
             f"range API {shown[0].isoformat()}..{shown[1].isoformat()}, zoneinfo {start.isoformat()}..{end.isoformat()}"
         )
-    totals = (*api_counts(body), body["total_clicks"])
-    wanted = (*want.total.counts(include_bots), want.total.human + want.total.bot)
+    totals = (*api_counts_and_visitors(body), body["total_clicks"])
+    wanted = (*want.total.with_visitors(include_bots), want.total.human + want.total.bot)
     if totals != wanted:
-        differences.append(f"totals (clicks, human, bot, total) API {totals}, zoneinfo {wanted}")
+        differences.append(f"totals (clicks, human, bot, visitors, total) API {totals}, zoneinfo {wanted}")
     return differences + breakdown_differences(body, want.breakdowns, include_bots)
 
 
@@ -594,10 +612,11 @@ def test_a_range_between_local_midnights_counts_exactly_the_clicks_inside(world:
         params = SUMMER_RANGE.params(zone_name) | {"include_bots": str(include_bots).lower(), "limit": "100"}
         response = world.client.get("/api/v1/analytics/top-links", params=params, headers=world.owner.headers)
         assert response.status_code == 200, response.text
-        got = {link["code"]: api_counts(link) for link in response.json()}
+        got = {link["code"]: api_counts_and_visitors(link) for link in response.json()}
         wanted = {}
         for code in CODES:
-            counts = expected(world.clicks, zone_name, SUMMER_RANGE, "day", (code,)).total.counts(include_bots)
+            total = expected(world.clicks, zone_name, SUMMER_RANGE, "day", (code,)).total
+            counts = total.with_visitors(include_bots)
             if counts[0]:
                 wanted[code] = counts
         if got != wanted:

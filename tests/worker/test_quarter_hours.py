@@ -10,6 +10,7 @@ import pytest
 from common.records import Click
 from common.settings import Settings
 from common.stores import Stores
+from common.visitors import VisitorCount
 from harness.clicks import xadd_batch
 from tests.helpers import add_link
 from worker import Worker
@@ -37,16 +38,16 @@ def test_quarter_hour_floors_to_the_start_of_the_utc_quarter_hour() -> None:
     assert quarter_hour(TEN + timedelta(minutes=59, seconds=59)) == TEN + timedelta(minutes=45)
 
 
-async def test_clicks_are_rolled_up_per_utc_quarter_hour_with_first_visits_where_they_happened(
+async def test_clicks_are_rolled_up_per_utc_quarter_hour_with_their_visitors(
     stores: Stores, settings: Settings, worker_pool: asyncpg.Pool
 ) -> None:
     await add_link(stores, settings, "https://example.com/", code="q")
     clicks = [
-        at(0),  # visitor A's first click of the day
+        at(0),  # visitor A
         at(15, less=MS),  # 10:14:59.999
         at(15),
         at(16, ip="66.249.66.1", agent=GOOGLEBOT),  # a bot: its own visitor, its own rows
-        at(45, less=MS, ip="198.51.100.2"),  # visitor B's first click
+        at(45, less=MS, ip="198.51.100.2"),  # visitor B
         at(45),
         at(60, ip="198.51.100.2"),
     ]
@@ -54,15 +55,16 @@ async def test_clicks_are_rolled_up_per_utc_quarter_hour_with_first_visits_where
     worker = Worker(settings, pool=worker_pool, redis=stores.redis, metrics=new_worker_metrics(), burst=True)
     assert (await worker.run()).clicks == len(clicks)
 
-    rows = await stores.pool.fetch("SELECT bucket, is_bot, clicks, visitors FROM click_rollups ORDER BY 1, 2")
+    rows = await stores.pool.fetch("SELECT bucket, is_bot, clicks, visitor_sketch FROM click_rollups ORDER BY 1, 2")
     minute = timedelta(minutes=1)
-    assert [tuple(row) for row in rows] == [
+    # Each row's sketch holds the distinct visitors of its own clicks.
+    assert [(*row[:3], VisitorCount().add_all([row[3]]).estimate) for row in rows] == [
         (TEN, False, 2, 1),
-        (TEN + 15 * minute, False, 1, 0),
+        (TEN + 15 * minute, False, 1, 1),
         (TEN + 15 * minute, True, 1, 1),
         (TEN + 30 * minute, False, 1, 1),
-        (TEN + 45 * minute, False, 1, 0),
-        (TEN + 60 * minute, False, 1, 0),
+        (TEN + 45 * minute, False, 1, 1),
+        (TEN + 60 * minute, False, 1, 1),
     ]
     browsers = await stores.pool.fetch(
         "SELECT bucket, value, clicks FROM click_dimension_rollups WHERE dimension = 'browser' ORDER BY 1, 2"

@@ -797,7 +797,7 @@ export interface components {
         };
         /**
          * Analytics
-         * @description Totals, a time series and top-N breakdowns; ``visitors`` counts an IP + agent once per UTC day.
+         * @description Totals, a time series and top-N breakdowns.
          */
         Analytics: {
             /**
@@ -842,7 +842,10 @@ export interface components {
              * @description human_clicks + bot_clicks in the range.
              */
             total_clicks: number;
-            /** Visitors */
+            /**
+             * Visitors
+             * @description Distinct visitors (one IP address and user agent, once however often they come back; humans only unless include_bots), estimated with HyperLogLog: exact up to a few hundred, within about 1.6 % past that, in the range.
+             */
             visitors: number;
         };
         /** ApiKeyCreate */
@@ -1347,7 +1350,10 @@ export interface components {
              * @description The bucket's first instant in local time, ISO 8601 with its UTC offset; the offset tells the two passes of an hour repeated by a DST change apart (2026-11-01T01:00:00-04:00, then 2026-11-01T01:00:00-05:00 in America/New_York).
              */
             start: string;
-            /** Visitors */
+            /**
+             * Visitors
+             * @description Distinct visitors (one IP address and user agent, once however often they come back; humans only unless include_bots), estimated with HyperLogLog: exact up to a few hundred, within about 1.6 % past that, within this point.
+             */
             visitors: number;
         };
         /**
@@ -1421,7 +1427,10 @@ export interface components {
             target_url: string;
             /** Title */
             title: string | null;
-            /** Visitors */
+            /**
+             * Visitors
+             * @description Distinct visitors (one IP address and user agent, once however often they come back; humans only unless include_bots), estimated with HyperLogLog: exact up to a few hundred, within about 1.6 % past that, of this link in the range.
+             */
             visitors: number;
         };
         /** UserCreate */

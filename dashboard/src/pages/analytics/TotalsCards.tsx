@@ -13,15 +13,16 @@ function StatCard({ label, value, children }: { label: string; value: ReactNode;
   );
 }
 
-/** What the visitors number really is: the API counts an IP + user agent once per UTC day, per link. */
+/** What the visitors number really is: distinct IP + user agent pairs over the range, estimated with HyperLogLog. */
 export function VisitorsHint({ overview }: { overview: boolean }) {
   return (
     <details className="group">
       <summary className="cursor-pointer text-indigo-700 underline-offset-2 hover:underline dark:text-indigo-300">What counts as a visitor?</summary>
       <p className="mt-1">
-        One IP address with one browser (user agent) on one UTC day{overview ? ", per link" : ""}. Over several days this adds up each day's
-        visitors, so someone who comes back on three days counts three times{overview ? ", and someone who opens two of your links counts twice" : ""}.
-        Nobody is tracked across days: the fingerprint's salt changes daily.
+        One IP address with one browser (user agent), counted once in the range however many days they come back
+        {overview ? " and however many of your links they open" : ""}; each point of the chart counts its own visitors. Exact up to a few
+        hundred, then an estimate typically within 1.6%. Hop never stores who a visitor is: only a sketch of hashes that cannot be traced back to an
+        address.
       </p>
     </details>
   );
