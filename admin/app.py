@@ -21,7 +21,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib.resources import files
-from typing import Any
+from typing import Any, Final
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
@@ -53,12 +53,17 @@ DOCS_CSP = (
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
+# The admin's queries are small, the analytics ones included (they read bounded rollup rows, which
+# can run side by side: admin/routes/analytics.py). Parallel workers' start-up and JIT compilation
+# cost them more than they save: the city breakdown of a 1-million-click account took 55-70 ms with
+# parallel workers and 34 ms without (docs/performance.md).
+ADMIN_SESSION_SETTINGS: Final = {"max_parallel_workers_per_gather": "0", "jit": "off"}
 
 
 def create_app(settings: AdminSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        async with open_stores(settings) as stores:
+        async with open_stores(settings, server_settings=ADMIN_SESSION_SETTINGS) as stores:
             logger.info("admin worker ready")
             yield {"stores": stores, "settings": settings}
 

@@ -60,11 +60,18 @@ def connect_kwargs(settings: CoreSettings) -> ConnectArgs:
 
 @asynccontextmanager
 async def open_pool(
-    settings: CoreSettings, *, min_size: int = 1, max_size: int | None = None
+    settings: CoreSettings,
+    *,
+    min_size: int = 1,
+    max_size: int | None = None,
+    server_settings: dict[str, str] | None = None,
 ) -> AsyncIterator[asyncpg.Pool]:
-    """An asyncpg pool on Hop's schema; ``min_size > 0`` makes a bad DSN fail at start-up."""
+    """An asyncpg pool on Hop's schema; ``min_size > 0`` makes a bad DSN fail at start-up.
+    ``server_settings`` are Postgres settings of the pool's sessions, besides the schema's."""
+    connect = connect_kwargs(settings)
     pool = await asyncpg.create_pool(
-        **connect_kwargs(settings),
+        dsn=connect["dsn"],
+        server_settings=connect["server_settings"] | (server_settings or {}),
         min_size=min_size,
         max_size=max_size or settings.database_pool_size,
         command_timeout=30,

@@ -24,11 +24,14 @@ class Stores:
 
 
 @asynccontextmanager
-async def open_stores(settings: CoreSettings, *, pool_size: int | None = None) -> AsyncIterator[Stores]:
-    """Both stores, after checking the schema is fully migrated (raises common.db.SchemaTooOld)."""
+async def open_stores(
+    settings: CoreSettings, *, pool_size: int | None = None, server_settings: dict[str, str] | None = None
+) -> AsyncIterator[Stores]:
+    """Both stores, after checking the schema is fully migrated (raises common.db.SchemaTooOld);
+    ``server_settings`` are passed to ``open_pool``."""
     redis = create_redis(settings)
     try:
-        async with open_pool(settings, min_size=1, max_size=pool_size) as pool:
+        async with open_pool(settings, min_size=1, max_size=pool_size, server_settings=server_settings) as pool:
             await require_schema(pool, LATEST_VERSION)
             yield Stores(pool=pool, redis=redis, keys=keys_for(settings))
     finally:

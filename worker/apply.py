@@ -158,8 +158,8 @@ async def apply_entries(conn: Connection, *, shard: int, expected_cursor: str, e
             result.oldest_ms = int(min(row.clicked_at for row in rows).timestamp() * 1000)
             await conn.copy_records_to_table("clicks", records=rows, columns=CLICK_COLUMNS)
             rollups = _rollups(rows, visitor_keys)
-            await _upsert_rollups(conn, rollups)
-            await _upsert_account_rollups(conn, _account_rollups(rollups, owners))
+            await _upsert_rollups(conn, rollups, owners)
+            await _upsert_account_rollups(conn, _account_rollups(rollups, owners), owners)
             result.exhausted_codes = await _count_links(conn, rollups.links, rollups.bot_links)
         result.failed = await _record_failures(conn, shard=shard, entries=entries)
         await conn.execute(
@@ -333,9 +333,9 @@ def _sum_combos(combos: Counter[_Combo]) -> _Rollups:
     return rollups
 
 
-async def _upsert_rollups(conn: Connection, rollups: _Rollups) -> None:
+async def _upsert_rollups(conn: Connection, rollups: _Rollups, owners: dict[int, int]) -> None:
     visitors = {key: [sketch] for key, sketch in rollups.visitors.items()}
-    await _upsert_counts(conn, "click_rollups", "link_id", "bucket", rollups.clicks, visitors)
+    await _upsert_counts(conn, "click_rollups", "link_id", "bucket", rollups.clicks, visitors, owners)
     dims = sorted(rollups.dimensions)
     await conn.execute(
         """INSERT INTO click_dimension_rollups (link_id, dimension, bucket, is_bot, value, clicks)
@@ -390,11 +390,11 @@ def _sum_dimension_rows(
             account.owner_days[(owner, dimension, day, is_bot, value)] += count
 
 
-async def _upsert_account_rollups(conn: Connection, account: _AccountRollups) -> None:
+async def _upsert_account_rollups(conn: Connection, account: _AccountRollups, owners: dict[int, int]) -> None:
     # Sorted keys, and always these tables in this order: workers of different shards add to the
     # same owner's rows (links of one account), and one lock order keeps them from deadlocking.
     await _upsert_counts(conn, "owner_click_rollups", "owner_id", "bucket", account.clicks, account.visitors)
-    await _upsert_counts(conn, "click_days", "link_id", "day", account.day_clicks, account.day_visitors)
+    await _upsert_counts(conn, "click_days", "link_id", "day", account.day_clicks, account.day_visitors, owners)
     await _upsert_counts(
         conn, "owner_click_days", "owner_id", "day", account.owner_day_clicks, account.owner_day_visitors
     )
@@ -410,10 +410,12 @@ async def _upsert_counts(
     period: str,
     clicks: Counter[CountsKey],
     visitors: dict[CountsKey, list[Sketch]],
+    owners: dict[int, int] | None = None,
 ) -> None:
     """Add ``clicks`` to ``table`` (click_rollups, owner_click_rollups, click_days or owner_click_days),
     whose ``subject`` is a link or owner column and ``period`` a quarter hour or UTC day column, and
-    merge ``visitors`` (the batch's sketches per row) into the rows' sketches.
+    merge ``visitors`` (the batch's sketches per row) into the rows' sketches. ``owners`` (link id ->
+    owner id) fills a new per-link row's owner_id (0014), which an account's top links are read by.
 
     Postgres cannot merge sketches, so the rows' sketches are read, merged here and written back
     with the clicks in one upsert: safe because the transaction holds the lock of every link and
@@ -435,14 +437,17 @@ async def _upsert_counts(
         *columns,
     )
     sketches: dict[object, bytes | None] = {(row[0], row[1], row[2]): row[3] for row in stored}
+    owner_column, owner_values = (", owner_id", ", $6::bigint[]") if owners is not None else ("", "")
     await conn.execute(
-        f"""INSERT INTO {table} ({subject}, {period}, is_bot, clicks, visitor_sketch)
-            SELECT * FROM unnest($1::bigint[], $2::{period_type}[], $3::boolean[], $4::bigint[], $5::bytea[])
+        f"""INSERT INTO {table} ({subject}, {period}, is_bot, clicks, visitor_sketch{owner_column})
+            SELECT * FROM unnest($1::bigint[], $2::{period_type}[], $3::boolean[], $4::bigint[], $5::bytea[]
+                                 {owner_values})
             ON CONFLICT ({subject}, {period}, is_bot) DO UPDATE
             SET clicks = {table}.clicks + EXCLUDED.clicks, visitor_sketch = EXCLUDED.visitor_sketch""",
         *columns,
         [clicks[key] for key in keys],
         [merged(sketches.get(key), *visitors[key]) for key in keys],
+        *([[owners.get(link_id) for link_id, _, _ in keys]] if owners is not None else []),
     )
 
 

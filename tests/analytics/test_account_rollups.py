@@ -75,6 +75,14 @@ async def assert_agreement(conn: asyncpg.Pool | asyncpg.Connection) -> None:
         found, wanted = await rows(conn, stored), await rows(conn, summed)
         assert found == wanted, table
         assert found, f"{table} is empty: the test proves nothing"
+    # Per-link rows carry their link's owner (0014): an account's top links are found by it.
+    for table in ("click_rollups", "click_days"):
+        wrong = await conn.fetchval(
+            f"""SELECT count(*) FROM {table} r LEFT JOIN links l ON l.id = r.link_id
+                WHERE r.owner_id IS DISTINCT FROM l.owner_id AND l.id IS NOT NULL"""
+        )
+        assert wrong == 0, table
+        assert await conn.fetchval(f"SELECT count(*) FROM {table} WHERE owner_id IS NOT NULL"), table
 
 
 # Each sketched table's visitors and those of the quarter-hour sketches it is made of.
