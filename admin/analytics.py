@@ -358,7 +358,8 @@ def _calendar_starts(rng: TimeRange, interval: Interval) -> Iterator[datetime]:
 @dataclass(frozen=True, slots=True)
 class DaySplit:
     """A range as whole UTC days [first_day, end_day) and the quarter hours outside them: the head
-    [rng.start, head_end) and the tail [tail_start, rng.end), each inside one partial day.
+    [rng.start, head_end) and the tail [tail_start, rng.end), each inside one partial day. The whole
+    days hold whole UTC weeks (``weeks``), which breakdowns read from weekly rows.
 
     Both bounds of a range lie on UTC quarter hours, so the head and tail are whole quarter-hour
     rows and the days whole daily rows: a breakdown summing the three is exact in every zone.
@@ -368,6 +369,14 @@ class DaySplit:
     end_day: date
     head_end: datetime
     tail_start: datetime
+
+    @property
+    def weeks(self) -> tuple[date, date]:
+        """The whole UTC weeks (Monday to Monday) among the whole days, [first, end), both
+        ``end_day`` if there is none: the days are then [first_day, first) and [end, end_day)."""
+        first = self.first_day + timedelta(days=-self.first_day.weekday() % 7)
+        end = self.end_day - timedelta(days=self.end_day.weekday())
+        return (first, end) if first < end else (self.end_day, self.end_day)
 
     @classmethod
     def of(cls, rng: TimeRange) -> DaySplit:
@@ -478,18 +487,25 @@ async def top_values(
     ``include_bots``), with human and bot clicks apart; "" (unknown, or no referrer) comes back as None."""
     quarters, condition, subject = scope.source("click_dimension_rollups", "owner_dimension_rollups")
     days, _, _ = scope.source("click_dimension_days", "owner_dimension_days")
+    weeks, _, _ = scope.source("click_dimension_weeks", "owner_dimension_weeks")
     split = DaySplit.of(rng)
+    first_week, end_week = split.weeks
+    # The whole weeks, the whole days at their two sides, the quarter hours of the two partial days:
+    # one branch per stretch, not an OR, so that each is a range of the primary key.
+    stretches = (
+        (weeks, "week", "$11", "$12"),
+        (days, "day", "$7", "$11"),
+        (days, "day", "$12", "$8"),
+        (quarters, "bucket", "$2", "$9"),
+        (quarters, "bucket", "$10", "$3"),
+    )
+    parts = " UNION ALL ".join(
+        f"SELECT value, is_bot, clicks FROM {table} "
+        f"WHERE {condition} AND dimension = $4 AND {period} >= {first} AND {period} < {stop}"
+        for table, period, first, stop in stretches
+    )
     rows = await pool.fetch(
-        f"""SELECT value, {_counts("$6")} FROM (
-                SELECT value, is_bot, clicks FROM {days}
-                WHERE {condition} AND dimension = $4 AND day >= $7 AND day < $8
-                UNION ALL
-                SELECT value, is_bot, clicks FROM {quarters}
-                WHERE {condition} AND dimension = $4 AND bucket >= $2 AND bucket < $9
-                UNION ALL
-                SELECT value, is_bot, clicks FROM {quarters}
-                WHERE {condition} AND dimension = $4 AND bucket >= $10 AND bucket < $3
-            ) AS rows
+        f"""SELECT value, {_counts("$6")} FROM ({parts}) AS rows
             GROUP BY value HAVING sum(clicks) FILTER (WHERE $6 OR NOT is_bot) > 0
             ORDER BY clicks DESC, value LIMIT $5""",
         subject,
@@ -502,6 +518,8 @@ async def top_values(
         split.end_day,
         split.head_end,
         split.tail_start,
+        first_week,
+        end_week,
     )
     if dimension == "city":
         result = []

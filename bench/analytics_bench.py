@@ -90,7 +90,7 @@ FROM (SELECT link_id, sum(clicks) AS clicks, sum(clicks) FILTER (WHERE is_bot) A
 WHERE links.id = r.link_id
 """
 # The account and daily rollups the worker sums from the rows above (worker/apply.py,
-# _account_rollups), filled as migrations 0012 and 0013 backfill them.
+# _account_rollups), filled as migrations 0012, 0013 and 0015 backfill them.
 ACCOUNT_ROLLUPS = (
     """INSERT INTO owner_click_rollups (owner_id, bucket, is_bot, clicks)
        SELECT l.owner_id, r.bucket, r.is_bot, sum(r.clicks)
@@ -110,6 +110,12 @@ ACCOUNT_ROLLUPS = (
     """INSERT INTO owner_dimension_days (owner_id, dimension, day, is_bot, value, clicks)
        SELECT owner_id, dimension, (bucket AT TIME ZONE 'UTC')::date, is_bot, value, sum(clicks)
        FROM owner_dimension_rollups GROUP BY 1, 2, 3, 4, 5""",
+    """INSERT INTO click_dimension_weeks (link_id, dimension, week, is_bot, value, clicks)
+       SELECT link_id, dimension, day - (extract(isodow FROM day)::int - 1), is_bot, value, sum(clicks)
+       FROM click_dimension_days GROUP BY 1, 2, 3, 4, 5""",
+    """INSERT INTO owner_dimension_weeks (owner_id, dimension, week, is_bot, value, clicks)
+       SELECT owner_id, dimension, day - (extract(isodow FROM day)::int - 1), is_bot, value, sum(clicks)
+       FROM owner_dimension_days GROUP BY 1, 2, 3, 4, 5""",
 )
 # Each sketched table: its subject and period columns, and how a synthetic click's are computed
 # (the bench's links all have one owner, $1). Postgres cannot build sketches, so Python does.
@@ -129,6 +135,8 @@ TABLES = (
     "owner_dimension_rollups",
     "click_dimension_days",
     "owner_dimension_days",
+    "click_dimension_weeks",
+    "owner_dimension_weeks",
 )
 
 

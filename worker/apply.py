@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Final, NamedTuple, TypeVar
 
 from common.db import Connection
@@ -72,8 +72,9 @@ QuarterKey = tuple[int, datetime, bool]
 # (link or owner id, UTC day, is_bot): a row of click_days or owner_click_days.
 DayKey = tuple[int, date, bool]
 CountsKey = TypeVar("CountsKey", QuarterKey, DayKey)
-# (link or owner id, dimension, UTC day or quarter hour, is_bot, value): a row of click_dimension_days,
-# owner_dimension_days or owner_dimension_rollups (a datetime is a date, so one type serves all three).
+# (link or owner id, dimension, UTC quarter hour, day or week, is_bot, value): a row of
+# owner_dimension_rollups, click_dimension_days, owner_dimension_days, click_dimension_weeks or
+# owner_dimension_weeks (a datetime is a date, so one type serves all five).
 DimensionRow = tuple[int, str, date, bool, str]
 
 
@@ -131,6 +132,8 @@ class _AccountRollups:
     owner_dimensions: Counter[DimensionRow] = field(default_factory=Counter)  # per quarter hour
     link_days: Counter[DimensionRow] = field(default_factory=Counter)
     owner_days: Counter[DimensionRow] = field(default_factory=Counter)
+    link_weeks: Counter[DimensionRow] = field(default_factory=Counter)  # per UTC week from Monday (0015)
+    owner_weeks: Counter[DimensionRow] = field(default_factory=Counter)
 
 
 async def apply_entries(conn: Connection, *, shard: int, expected_cursor: str, entries: list[Entry]) -> Applied:
@@ -388,6 +391,18 @@ def _sum_dimension_rows(
         if owner is not None:
             account.owner_dimensions[(owner, dimension, bucket, is_bot, value)] += count
             account.owner_days[(owner, dimension, day, is_bot, value)] += count
+    # From the day rows, fewer than the quarter-hour ones; a batch's clicks lie in a day or two.
+    _sum_weeks(account.link_days, account.link_weeks)
+    _sum_weeks(account.owner_days, account.owner_weeks)
+
+
+def _sum_weeks(days: Counter[DimensionRow], weeks: Counter[DimensionRow]) -> None:
+    mondays: dict[date, date] = {}
+    for (subject, dimension, day, is_bot, value), count in days.items():
+        monday = mondays.get(day)
+        if monday is None:
+            monday = mondays[day] = day - timedelta(days=day.weekday())
+        weeks[(subject, dimension, monday, is_bot, value)] += count
 
 
 async def _upsert_account_rollups(conn: Connection, account: _AccountRollups, owners: dict[int, int]) -> None:
@@ -401,6 +416,8 @@ async def _upsert_account_rollups(conn: Connection, account: _AccountRollups, ow
     await _upsert_dimension_rows(conn, "owner_dimension_rollups", "owner_id", "bucket", account.owner_dimensions)
     await _upsert_dimension_rows(conn, "click_dimension_days", "link_id", "day", account.link_days)
     await _upsert_dimension_rows(conn, "owner_dimension_days", "owner_id", "day", account.owner_days)
+    await _upsert_dimension_rows(conn, "click_dimension_weeks", "link_id", "week", account.link_weeks)
+    await _upsert_dimension_rows(conn, "owner_dimension_weeks", "owner_id", "week", account.owner_weeks)
 
 
 async def _upsert_counts(
@@ -455,11 +472,11 @@ async def _upsert_dimension_rows(
     conn: Connection, table: str, subject: str, period: str, counts: Counter[DimensionRow]
 ) -> None:
     """Add ``counts`` (keyed by DimensionRow) to ``table``, whose ``subject`` is a link or owner
-    column and ``period`` a quarter hour (``bucket``) or UTC day (``day``) column."""
+    column and ``period`` a quarter hour (``bucket``), UTC day (``day``) or UTC week (``week``) column."""
     rows = sorted(counts.items())
     if not rows:
         return
-    period_type = "date" if period == "day" else "timestamptz"
+    period_type = "timestamptz" if period == "bucket" else "date"
     await conn.execute(
         f"""INSERT INTO {table} ({subject}, dimension, {period}, is_bot, value, clicks)
             SELECT * FROM unnest($1::bigint[], $2::text[], $3::{period_type}[], $4::boolean[], $5::text[],

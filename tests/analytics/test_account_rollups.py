@@ -26,7 +26,8 @@ from tests.helpers import add_link
 
 NEPAL = "Asia/Kathmandu"  # +05:45: its local midnights are at 18:15 UTC
 
-# Each new table and the same rows summed from the quarter-hour rollups: they must be equal.
+MONDAY = "day - (extract(isodow FROM day)::int - 1)"  # the Monday starting a day's week
+# Each new table and the same rows summed from the quarter-hour (or daily) rows: they must be equal.
 AGREEMENT = {
     "owner_click_rollups": (
         "SELECT owner_id, bucket, is_bot, clicks FROM owner_click_rollups",
@@ -52,6 +53,16 @@ AGREEMENT = {
         "SELECT link_id, dimension, day, is_bot, value, clicks FROM click_dimension_days",
         """SELECT link_id, dimension, (bucket AT TIME ZONE 'UTC')::date, is_bot, value, sum(clicks)
            FROM click_dimension_rollups GROUP BY 1, 2, 3, 4, 5""",
+    ),
+    "click_dimension_weeks": (
+        "SELECT link_id, dimension, week, is_bot, value, clicks FROM click_dimension_weeks",
+        f"""SELECT link_id, dimension, {MONDAY}, is_bot, value, sum(clicks)
+            FROM click_dimension_days GROUP BY 1, 2, 3, 4, 5""",
+    ),
+    "owner_dimension_weeks": (
+        "SELECT owner_id, dimension, week, is_bot, value, clicks FROM owner_dimension_weeks",
+        f"""SELECT owner_id, dimension, {MONDAY}, is_bot, value, sum(clicks)
+            FROM owner_dimension_days GROUP BY 1, 2, 3, 4, 5""",
     ),
     "owner_dimension_days": (
         "SELECT owner_id, dimension, day, is_bot, value, clicks FROM owner_dimension_days",
@@ -157,6 +168,14 @@ def test_a_range_splits_into_whole_utc_days_and_two_partial_edges() -> None:
     assert DaySplit.of(inside_one_day) == DaySplit(date(2026, 6, 3), date(2026, 6, 3), utc(2, 23, 15), utc(2, 23, 15))
     whole_days = analytics.resolve_range(start=utc(2), end=utc(4))
     assert DaySplit.of(whole_days) == DaySplit(date(2026, 6, 2), date(2026, 6, 4), utc(2), utc(4))
+    assert DaySplit.of(whole_days).weeks == (date(2026, 6, 4), date(2026, 6, 4))  # no whole week: days only
+
+
+def test_the_whole_days_hold_whole_weeks_from_monday() -> None:
+    # 2026-06-01 is a Monday: [Wed 06-03, Tue 06-23) holds the weeks of 06-08 and 06-15.
+    split = DaySplit(date(2026, 6, 3), date(2026, 6, 23), utc(3), utc(23))
+    assert split.weeks == (date(2026, 6, 8), date(2026, 6, 22))
+    assert DaySplit(date(2026, 6, 1), date(2026, 6, 8), utc(1), utc(8)).weeks == (date(2026, 6, 1), date(2026, 6, 8))
 
 
 async def test_a_breakdown_with_partial_days_at_both_edges_is_exact_in_a_quarter_to_zone(
