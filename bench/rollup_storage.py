@@ -62,12 +62,13 @@ SELECT link_id, dimension, date_bin('{width}', bucket, {origin}), is_bot, value,
 FROM click_dimension_rollups GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5;
 """
 COPY_QUARTERS = """
-INSERT INTO quarter_rollups (link_id, bucket, is_bot, clicks, visitor_sketch)
-SELECT link_id, bucket, is_bot, clicks, visitor_sketch FROM click_rollups ORDER BY 1, 2, 3
+INSERT INTO quarter_rollups (link_id, bucket, is_bot, clicks, visitor_sketch, owner_id)
+SELECT link_id, bucket, is_bot, clicks, visitor_sketch, owner_id FROM click_rollups ORDER BY 1, 2, 3
 """
 HOURS = f"""
-SELECT link_id, date_bin('1 hour', bucket, {ORIGIN}), is_bot, sum(clicks)::bigint, array_agg(visitor_sketch)
-FROM click_rollups GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+SELECT link_id, date_bin('1 hour', bucket, {ORIGIN}), is_bot, sum(clicks)::bigint, array_agg(visitor_sketch),
+       owner_id
+FROM click_rollups GROUP BY 1, 2, 3, 6 ORDER BY 1, 2, 3
 """
 TABLES = {
     "as written by the worker": ("click_rollups", "click_dimension_rollups"),
@@ -144,9 +145,9 @@ async def seed(args: argparse.Namespace, settings: Settings) -> None:
 def hourly_rows(quarters: list[asyncpg.Record]) -> list[tuple[object, ...]]:
     """Each hour's row with the union of its quarter hours' sketches (a quarter with none adds none)."""
     rows: list[tuple[object, ...]] = []
-    for link_id, hour, is_bot, clicks, blobs in quarters:
+    for link_id, hour, is_bot, clicks, blobs, owner_id in quarters:
         sketches = [datasketches.hll_sketch.deserialize(blob) for blob in blobs if blob is not None]
-        rows.append((link_id, hour, is_bot, clicks, merged(None, *sketches) if sketches else None))
+        rows.append((link_id, hour, is_bot, clicks, merged(None, *sketches) if sketches else None, owner_id))
     return rows
 
 
