@@ -121,7 +121,8 @@ class _Rollups:
 
 @dataclass(slots=True)
 class _AccountRollups:
-    """What a batch adds to the account rollups and the daily dimension rows (migration 0012)."""
+    """What a batch adds to the account rollups, the daily rows (0012), their sketches (0013) and the weekly
+    dimension rows (0015)."""
 
     clicks: Counter[QuarterKey] = field(default_factory=Counter)  # owner_click_rollups
     visitors: dict[QuarterKey, list[Sketch]] = field(default_factory=dict)
