@@ -96,7 +96,7 @@ class Scope:
     def subject(self) -> Subjects:
         """The scope's rows of the visitor sketches: per link, or per owner."""
         if self.link_id is not None:
-            return Subjects("link_id", "click_rollups", "click_days", [self.link_id])
+            return Subjects.links([self.link_id])
         if self.owner_id is not None:
             return Subjects("owner_id", "owner_click_rollups", "owner_click_days", [self.owner_id])
         raise ValueError("a scope needs a link or an owner")
@@ -111,6 +111,10 @@ class Subjects:
     quarters: str
     days: str
     ids: list[int]
+
+    @classmethod
+    def links(cls, ids: list[int]) -> Subjects:
+        return cls("link_id", "click_rollups", "click_days", ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -578,7 +582,7 @@ async def top_links(
         split.tail_start,
     )
     ids = [row["id"] for row in rows]
-    links = Subjects("link_id", "click_rollups", "click_days", ids)
+    links = Subjects.links(ids)
     visitors = await visitor_counts(pool, links, [(rng.start, rng.end)], include_bots=include_bots)
     return [
         {key: row[key] for key in ("code", "title", "target_url", "click_count")}

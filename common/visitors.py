@@ -39,12 +39,18 @@ Sketch = Any  # datasketches.hll_sketch: the package has no type information
 
 def visitor_key_secret(secret: str) -> bytes:
     """The key of ``visitor_key``, derived from HOP_VISITOR_SALT_SECRET (never the secret itself)."""
-    return hmac.new(secret.encode(), _KEY_CONTEXT, hashlib.sha256).digest()[:32]
+    return hmac.new(secret.encode(), _KEY_CONTEXT, hashlib.sha256).digest()
 
 
-def visitor_key(key_secret: bytes, ip: str, user_agent: str) -> int:
-    """A signed 64-bit key for one visitor: the same on every day, unreadable without the secret."""
-    digest = hashlib.blake2b(f"{ip}\x00{user_agent}".encode(), key=key_secret, digest_size=8).digest()
+def visitor_identity(ip: str, user_agent: str) -> bytes:
+    """What makes a visitor: the bytes every visitor hash (this key, the clicks' daily hash) is of."""
+    return f"{ip}\x00{user_agent}".encode()
+
+
+def visitor_key(key_secret: bytes, identity: bytes) -> int:
+    """A signed 64-bit key for the visitor ``identity`` (``visitor_identity``): the same on every
+    day, unreadable without the secret."""
+    digest = hashlib.blake2b(identity, key=key_secret, digest_size=8).digest()
     return int.from_bytes(digest, "little", signed=True)
 
 

@@ -20,7 +20,7 @@ from typing import Final, NamedTuple
 from urllib.parse import urlsplit
 
 from common.records import Click
-from common.visitors import visitor_key, visitor_key_secret
+from common.visitors import visitor_identity, visitor_key, visitor_key_secret
 from worker.geoip import NOWHERE, GeoIp
 from worker.useragents import Agent, parse_agent
 
@@ -70,14 +70,15 @@ class Enricher:
         country = place.country or _country(header_country)
         day_number = epoch_ms // MS_PER_DAY
         day, salt = self._days.get(day_number) or self._day(day_number)
-        visitor = hashlib.blake2b(f"{ip_text}\x00{user_agent}".encode(), key=salt, digest_size=16).digest()
+        identity = visitor_identity(ip_text, user_agent)
+        visitor = hashlib.blake2b(identity, key=salt, digest_size=16).digest()
         return Enriched(
             clicked_at=datetime.fromtimestamp(epoch_ms / 1000, UTC),
             day=day,
             ip=address if self._store_full_ip else None,
             ip_prefix=prefix,
             visitor_hash=visitor,
-            visitor_key=visitor_key(self._visitor_key_secret, ip_text, user_agent),
+            visitor_key=visitor_key(self._visitor_key_secret, identity),
             country=country,
             city=place.city if place.country else "",
             referrer=referrer,

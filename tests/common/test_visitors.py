@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.visitors import LG_K, VisitorCount, merged, new_sketch, visitor_key, visitor_key_secret
+from common.visitors import LG_K, VisitorCount, merged, new_sketch, visitor_identity, visitor_key, visitor_key_secret
 
 SECRET = visitor_key_secret("a-test-secret-of-sixteen-or-more")
 # One standard error of an HLL sketch of 2^LG_K registers; the tests allow three of them.
@@ -15,7 +15,7 @@ RELATIVE_ERROR = 1.04 / (2**LG_K) ** 0.5
 def keys(first: int, count: int) -> list[int]:
     """Visitor keys of ``count`` distinct visitors, as the worker makes them."""
     return [
-        visitor_key(SECRET, f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}", "Agent")
+        visitor_key(SECRET, visitor_identity(f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}", "Agent"))
         for n in range(first, first + count)
     ]
 
@@ -28,11 +28,13 @@ def stored(visitor_keys: list[int]) -> bytes:
 
 
 def test_a_visitor_key_is_the_same_on_every_day_and_differs_by_secret_address_and_agent() -> None:
-    key = visitor_key(SECRET, "198.51.100.7", "Agent")
-    assert key == visitor_key(SECRET, "198.51.100.7", "Agent")
-    assert key != visitor_key(visitor_key_secret("another-secret-of-sixteen-chars"), "198.51.100.7", "Agent")
-    assert key != visitor_key(SECRET, "198.51.100.8", "Agent")
-    assert key != visitor_key(SECRET, "198.51.100.7", "Other agent")
+    key = visitor_key(SECRET, visitor_identity("198.51.100.7", "Agent"))
+    assert key == visitor_key(SECRET, visitor_identity("198.51.100.7", "Agent"))
+    assert key != visitor_key(
+        visitor_key_secret("another-secret-of-sixteen-chars"), visitor_identity("198.51.100.7", "Agent")
+    )
+    assert key != visitor_key(SECRET, visitor_identity("198.51.100.8", "Agent"))
+    assert key != visitor_key(SECRET, visitor_identity("198.51.100.7", "Other agent"))
     assert -(2**63) <= key < 2**63  # what the sketch takes
 
 
