@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench bench-dashboard bench-analytics loadtest clean dashboard dashboard-check dashboard-types dashboard-types-check chromium
+.PHONY: dev test lint format bench bench-dashboard bench-analytics faults loadtest clean dashboard dashboard-check dashboard-types dashboard-types-check chromium
 
 # A recipe that fails leaves no target behind (a half-built dashboard is not "up to date").
 .DELETE_ON_ERROR:
@@ -119,6 +119,11 @@ bench-dashboard: $(STAMP) dashboard chromium
 # Analytics latency (p95 budget 50 ms) and rollup storage with 10 million clicks over 1,000 links and a year.
 bench-analytics: $(STAMP)
 	$(BIN)/python -m bench.analytics_bench
+
+# Faults under load against real edge and worker processes: Redis, Postgres, worker and edge crashes,
+# each run checked against its promise (docs/faults.md); exit status 1 when one fails. About 3 minutes.
+faults: $(STAMP)
+	$(BIN)/python -m bench.faults
 
 # Locust, headless, with thresholds that set the exit code; report under loadtest/reports/.
 loadtest: $(STAMP)

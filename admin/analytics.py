@@ -24,6 +24,9 @@ with zoneinfo, each summing the whole rows it holds (and unioning their sketches
 
 A ``Scope`` says whose clicks: one link, or every link of one owner. Callers check ownership
 (admin.links.get_owned_link) before building a link scope.
+
+Clicks can be lost before the worker counts them (a click stream trimmed past its cursor, Redis
+losing its data); ``stream_gaps`` says when, so that no answer is missing clicks silently.
 """
 
 from __future__ import annotations
@@ -590,6 +593,48 @@ async def top_links(
         | {"visitors": counts[0]}
         for row, counts in zip(rows, visitors, strict=True)
     ]
+
+
+# The longest HOP_CLICK_FLUSH_INTERVAL (common/settings.py, le=5): a click enters the stream at most
+# this long after its redirect, so clicks of an entry added just after a range's end may lie inside it.
+FLUSH_SLACK: Final = timedelta(seconds=5)
+
+
+async def stream_gaps(pool: asyncpg.Pool, rng: TimeRange) -> list[dict[str, Any]]:
+    """The recorded click stream gaps (worker/gaps.py) that may hold clicks of the range, oldest
+    first: clicks may be missing between each one's ``start`` and ``end``.
+
+    Each gap is ``start`` (UTC: the time in the ID of the last stream entry applied before it, None
+    when the worker had applied nothing yet on that shard, so the start is unknown), ``end`` (the
+    time in the ID of the first entry applied after it), ``lost_entries`` (None when Redis lost its
+    data and the count with it) and ``detected_at``. A stream entry is one edge flush, a batch of one
+    or more clicks, so ``lost_entries`` counts batches, not clicks. A click enters the stream within
+    the edge's flush interval of its redirect (longer only if the edge held it while Redis was
+    unreachable), so a gap whose span, [start, end], overlaps [rng.start, rng.end + FLUSH_SLACK)
+    may have taken clicks of the range. The streams are shared by every link and owner, so every
+    scope gets the same gaps.
+
+    The times come from Redis's clock (stream IDs), detected_at from Postgres's: the query matches
+    on the IDs, not on detected_at's index, so clocks that disagree cannot hide a gap. The table
+    holds one row per gap found (per worker transaction at most), small enough to scan.
+    """
+    # A stream ID is "<unix ms>-<seq>"; "0-0" is the cursor of a shard that has applied nothing
+    # (worker/gaps.py START_ID).
+    rows = await pool.fetch(
+        """SELECT start, "end", lost_entries, detected_at FROM (
+               SELECT id, lost_entries, detected_at,
+                      CASE WHEN after_id <> '0-0'
+                           THEN timestamptz 'epoch' + split_part(after_id, '-', 1)::bigint * interval '1 ms' END
+                          AS start,
+                      timestamptz 'epoch' + split_part(resumed_at, '-', 1)::bigint * interval '1 ms' AS "end"
+               FROM click_stream_gaps
+           ) AS gaps
+           WHERE "end" >= $1 AND (start IS NULL OR start < $2)
+           ORDER BY "end", id""",
+        rng.start,
+        rng.end + FLUSH_SLACK,
+    )
+    return [dict(row) for row in rows]
 
 
 async def recent_clicks(

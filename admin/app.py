@@ -63,7 +63,10 @@ ADMIN_SESSION_SETTINGS: Final = {"max_parallel_workers_per_gather": "0", "jit": 
 def create_app(settings: AdminSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        async with open_stores(settings, server_settings=ADMIN_SESSION_SETTINGS) as stores:
+        stores_opened = open_stores(
+            settings, server_settings=ADMIN_SESSION_SETTINGS, read_url=settings.database_read_url
+        )
+        async with stores_opened as stores:
             logger.info("admin worker ready")
             yield {"stores": stores, "settings": settings}
 

@@ -65,12 +65,14 @@ async def open_pool(
     min_size: int = 1,
     max_size: int | None = None,
     server_settings: dict[str, str] | None = None,
+    dsn: str | None = None,
 ) -> AsyncIterator[asyncpg.Pool]:
     """An asyncpg pool on Hop's schema; ``min_size > 0`` makes a bad DSN fail at start-up.
-    ``server_settings`` are Postgres settings of the pool's sessions, besides the schema's."""
+    ``server_settings`` are Postgres settings of the pool's sessions, besides the schema's; ``dsn``
+    another server than HOP_DATABASE_URL's (a replica)."""
     connect = connect_kwargs(settings)
     pool = await asyncpg.create_pool(
-        dsn=connect["dsn"],
+        dsn=dsn or connect["dsn"],
         server_settings=connect["server_settings"] | (server_settings or {}),
         min_size=min_size,
         max_size=max_size or settings.database_pool_size,
@@ -82,6 +84,29 @@ async def open_pool(
     finally:
         # shield: a cancelled shutdown must still release the server's connections
         await asyncio.shield(asyncio.wait_for(pool.close(), POOL_CLOSE_TIMEOUT_S))
+
+
+@asynccontextmanager
+async def open_read_pool(
+    settings: CoreSettings,
+    primary: asyncpg.Pool,
+    *,
+    read_url: str | None,
+    needed: int,
+    max_size: int | None = None,
+    server_settings: dict[str, str] | None = None,
+) -> AsyncIterator[asyncpg.Pool]:
+    """Where queries that may read slightly old data go: a pool on ``read_url`` (a streaming replica,
+    checked to carry schema version ``needed``), else ``primary`` itself.
+
+    Raises SchemaTooOld when the replica is behind the schema (or OSError: unreachable).
+    """
+    if read_url is None:
+        yield primary
+        return
+    async with open_pool(settings, max_size=max_size, server_settings=server_settings, dsn=read_url) as pool:
+        await require_schema(pool, needed)
+        yield pool
 
 
 async def schema_version(conn: Connection) -> int:

@@ -31,6 +31,10 @@ NEGATIVE: Final = b"-"
 INVALIDATE_ALL: Final = "*"  # message on the invalidation channel: drop every cached code
 NEGATIVE_TTL_S: Final = 60  # long enough to outlive any in-flight read-through; short for typo'd codes
 RECORD_TTL_S: Final = 3_600  # backstop only: Postgres is the truth and every write refreshes it
+# A record the edge read through from a replica may be as old as the replica's lag: had a change
+# and the loss of its record in Redis both happened within the lag, the old state would stay for
+# RECORD_TTL_S. This short life bounds that, at the cost of one replica read per code per minute.
+REPLICA_RECORD_TTL_S: Final = 60
 
 CODE_RE: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 REDIRECT_STATUSES: Final = frozenset({301, 302, 307, 308})

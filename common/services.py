@@ -24,6 +24,13 @@ logger = logging.getLogger("hop.services")
 
 LOCAL_REDIS_URL = "redis://127.0.0.1:6379/0"
 LOCAL_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# Valkey's persistence as docker-compose.yml runs it: the append-only file, written before each
+# reply and fsynced once a second, and no RDB snapshots. Clicks wait in the streams until the worker
+# applies them, so a restart keeps them, a crashed process loses none, a crashed host about a
+# second's worth (docs/invariants.md, section 7).
+DURABLE_VALKEY = {"appendonly": "yes", "appendfsync": "everysec", "save": ""}
+# No persistence at all: a restart empties it (tests that must start from nothing).
+EPHEMERAL_VALKEY = {"appendonly": "no", "save": ""}
 
 
 def redis_answers(url: str, timeout: float = 0.5) -> bool:
@@ -70,10 +77,10 @@ class EmbeddedServices:
 
         directory = self.data_dir / "valkey"
         directory.mkdir(parents=True, exist_ok=True)
-        server = ValkeyServer(port=self.redis_port, data_dir=directory, persist=True, save="", appendonly="no")
+        server = ValkeyServer(port=self.redis_port, data_dir=directory, persist=True, **DURABLE_VALKEY)
         server.start()  # raises OSError when the fixed port is taken
         self._stack.callback(server.stop)
-        logger.info("embedded valkey on %s (data in %s)", server.connection_url, directory)
+        logger.info("embedded valkey on %s (data and append-only file in %s)", server.connection_url, directory)
         return f"{server.connection_url}/0"
 
     def start_postgres(self) -> str:

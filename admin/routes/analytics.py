@@ -16,6 +16,13 @@ curl, scripts and crawlers are bots; they are never hidden from the split, so a 
 account. A visitor is one IP address and user agent, counted once however many days or links they
 come back to. They are counted with HyperLogLog sketches: exact up to a few hundred visitors, within
 about 1.6 % (one standard error) past that.
+
+``gaps`` lists the times when clicks may be missing: click stream entries that left Redis before
+the worker counted them (admin.analytics.stream_gaps). The streams are shared, so a link's
+analytics and the overview list the same gaps.
+
+The queries read ``stores.reads``: a streaming replica when HOP_DATABASE_READ_URL names one (their
+answers then as old as its lag), else the primary. Ownership checks read the primary.
 """
 
 from __future__ import annotations
@@ -129,8 +136,27 @@ class RangeOut(BaseModel):
     interval: Interval
 
 
+class StreamGap(BaseModel):
+    """Click stream entries that left Redis before the worker counted them (a stream trimmed at its
+    HOP_CLICK_STREAM_MAXLEN cap while the worker lagged, or Redis losing its data)."""
+
+    start: datetime | None = Field(
+        description="Clicks may be missing between start and end. The time of the last stream entry counted "
+        "before the gap (UTC, Redis's clock); null when nothing had been counted yet, so the start is unknown."
+    )
+    end: datetime = Field(
+        description="Clicks may be missing between start and end. The time of the first stream entry counted "
+        "after the gap (UTC, Redis's clock)."
+    )
+    lost_entries: int | None = Field(
+        description="Stream entries lost, each a batch of one or more clicks; null when Redis lost its data and "
+        "the count with it."
+    )
+    detected_at: datetime = Field(description="When the worker found the gap.")
+
+
 class Analytics(Counts):
-    """Totals, a time series and top-N breakdowns."""
+    """Totals, a time series, top-N breakdowns and the times when clicks may be missing."""
 
     code: str | None = None
     click_count: int | None = Field(
@@ -146,6 +172,10 @@ class Analytics(Counts):
     browsers: list[ValueCount]
     os: list[ValueCount]
     devices: list[ValueCount]
+    gaps: list[StreamGap] = Field(
+        description="Times in the range when clicks may be missing (oldest first; the same for every link and "
+        "account): the counts in this answer leave out whatever clicks these gaps took."
+    )
 
 
 class RecentClick(BaseModel):
@@ -179,13 +209,14 @@ def _range(start: date | datetime | None, end: date | datetime | None, tz: str) 
 async def _analytics(
     stores: Stores, scope: Scope, rng: TimeRange, *, interval: Interval, include_bots: bool, top: int
 ) -> dict[str, Any]:
-    pool = stores.pool
+    pool = stores.reads  # a replica when HOP_DATABASE_READ_URL names one
     # Side by side, each on connections of its own; every one is awaited to its end (no query left
     # running), then the first failure is raised as it is, for the error handlers to answer.
     answers = await asyncio.gather(
         analytics.time_series(pool, scope, rng, interval=interval, include_bots=include_bots),
         analytics.breakdowns(pool, scope, rng, include_bots=include_bots, limit=top),
         analytics.totals(pool, scope, rng, include_bots=include_bots),
+        analytics.stream_gaps(pool, rng),
         return_exceptions=True,
     )
     for answer in answers:
@@ -193,7 +224,9 @@ async def _analytics(
             raise Problem(422, InvalidRange.error_code, str(answer)) from None
         if isinstance(answer, BaseException):
             raise answer
-    series, parts, totals = cast(tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], dict[str, int]], answers)
+    series, parts, totals, gaps = cast(
+        tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], dict[str, int], list[dict[str, Any]]], answers
+    )
     return {
         "range": {"start": rng.start, "end": rng.end, "tz": rng.tz_name, "interval": interval},
         **totals,
@@ -204,6 +237,7 @@ async def _analytics(
         "browsers": parts["browser"],
         "os": parts["os"],
         "devices": parts["device"],
+        "gaps": gaps,
     }
 
 
@@ -219,7 +253,8 @@ async def link_analytics(
     include_bots: IncludeBots = False,
     top: Top = 10,
 ) -> dict[str, Any]:
-    """Clicks, unique visitors, a time series and top referrers, countries, cities, browsers, OS, devices."""
+    """Clicks, unique visitors, a time series and top referrers, countries, cities, browsers, OS, devices;
+    and when clicks may be missing (gaps)."""
     link = await get_owned_link(stores.pool, code, principal)
     rng = _range(start, end, tz)
     result = await _analytics(
@@ -238,7 +273,7 @@ async def link_recent_clicks(
 ) -> list[dict[str, Any]]:
     """The link's most recent clicks, newest first."""
     link = await get_owned_link(stores.pool, code, principal)
-    return await analytics.recent_clicks(stores.pool, link.id, include_bots=include_bots, limit=limit)
+    return await analytics.recent_clicks(stores.reads, link.id, include_bots=include_bots, limit=limit)
 
 
 @router.get(
@@ -256,7 +291,7 @@ async def link_clicks_csv(
     link = await get_owned_link(stores.pool, code, principal)
     rng = _range(start, end, tz)
     return StreamingResponse(
-        analytics.export_clicks(stores.pool, link.id, rng),
+        analytics.export_clicks(stores.reads, link.id, rng),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="clicks-{link.code}.csv"'},
     )
@@ -292,4 +327,4 @@ async def top_links(
 ) -> list[dict[str, Any]]:
     """The caller's most clicked links in the range."""
     rng = _range(start, end, tz)
-    return await analytics.top_links(stores.pool, principal.id, rng, include_bots=include_bots, limit=limit)
+    return await analytics.top_links(stores.reads, principal.id, rng, include_bots=include_bots, limit=limit)

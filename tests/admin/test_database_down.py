@@ -12,10 +12,10 @@ from starlette.testclient import TestClient
 from admin.app import create_app
 from admin.auth.deps import StoresDep
 from common.settings import Settings
+from harness.pgproxy import PostgresProxy
 from tests.admin.api import PASSWORD, assert_problem, sign_up
 from tests.admin.conftest import ClientFactory
 from tests.admin.db import sql
-from tests.admin.pgproxy import PostgresProxy
 from tests.helpers import wait_until
 
 

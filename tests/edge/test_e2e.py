@@ -19,7 +19,7 @@ from harness.clicks import clicks_by_code
 from harness.processes import STARTUP_TIMEOUT_S, run_hop
 from harness.stores import PrivateRedis
 from tests.conftest import ProcessFactory, SettingsFactory
-from tests.helpers import add_link, wait_until_in_loop
+from tests.helpers import add_link, wait_until_async, wait_until_in_loop
 from tests.traffic import send_requests
 
 pytestmark = pytest.mark.e2e
@@ -164,6 +164,35 @@ async def test_redis_outage_keeps_cached_codes_redirecting_and_delivers_clicks_l
     assert "dropped" not in edge.log()
 
 
+async def test_clicks_waiting_in_the_streams_survive_a_crash_of_a_redis_with_the_append_only_file(
+    settings_factory: SettingsFactory,
+    durable_redis: PrivateRedis,
+    edge_factory: ProcessFactory,
+    worker_factory: ProcessFactory,
+) -> None:
+    # As docker-compose.yml and `hop dev` run Valkey: the clicks the edge wrote, not yet applied,
+    # are still in the streams after a SIGKILL and a restart, and the worker then applies each once.
+    settings = settings_factory(redis_url=durable_redis.url)
+    codes = await seed_links(settings, 20)
+    edge = edge_factory(settings, workers=1)
+    paths = [f"/{code}" for code in codes] * 10
+    assert await send_requests(edge.url, paths, concurrency=20) == {302: 200}
+    written = await wait_for_click_total(settings, 200)
+
+    durable_redis.kill()
+    durable_redis.start()
+
+    assert clicks_by_code(settings) == written == Counter({code: 10 for code in codes})
+    worker_factory(settings)
+    async with open_stores(settings) as stores:
+        counts = await wait_until_async(
+            lambda: stores.pool.fetch("SELECT code, click_count FROM links"),
+            lambda rows: sum(row["click_count"] for row in rows) >= 200,
+            what="the worker applying the 200 clicks",
+        )
+    assert {row["code"]: row["click_count"] for row in counts} == {code: 10 for code in codes}
+
+
 async def test_edge_start_up_names_a_bad_setting(settings: Settings) -> None:
     result = run_hop(settings, "edge", edge_port="not-a-port")
     assert result.returncode == 1
@@ -177,6 +206,7 @@ async def test_edge_start_up_names_a_bad_setting(settings: Settings) -> None:
     [
         ("click_shards", "0", "HOP_CLICK_SHARDS: Input should be greater than or equal to 1"),
         ("redis_url", "http://localhost", "HOP_REDIS_URL: scheme must be redis://, rediss:// or unix://"),
+        ("database_read_url", "mysql://replica", "HOP_DATABASE_READ_URL: scheme must be postgresql://"),
         ("trusted_proxies", "10.0.0.0/33", "HOP_TRUSTED_PROXIES"),
     ],
 )

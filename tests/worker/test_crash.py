@@ -14,7 +14,7 @@ import pytest
 from common.stores import open_stores
 from harness.processes import Process
 from tests.conftest import ProcessFactory, SettingsFactory
-from tests.helpers import add_link, wait_until_async
+from tests.helpers import add_link, held_shards, wait_until_async
 from tests.traffic import send_requests
 
 pytestmark = pytest.mark.e2e
@@ -33,12 +33,6 @@ async def clicks_in(pool: asyncpg.Pool) -> int:
 
 def at_least(count: int) -> Callable[[int], bool]:
     return lambda value: value >= count
-
-
-def shards_held(worker: Process) -> int:
-    """How many click shards ``worker`` holds, as its log tells (each process logs to a file of its own)."""
-    log = worker.log()
-    return log.count("took click shard") - log.count("released click shard")
 
 
 @pytest.mark.slow
@@ -67,7 +61,7 @@ async def test_every_click_counted_once_while_workers_are_killed(
                     if not restart.done():
                         continue
                     workers[slot] = restarts.pop(slot).result()
-                if shards_held(workers[slot]) > 0:
+                if held_shards(workers[slot]):
                     return slot
             return None
 

@@ -475,7 +475,8 @@ export interface paths {
         };
         /**
          * Link Analytics
-         * @description Clicks, unique visitors, a time series and top referrers, countries, cities, browsers, OS, devices.
+         * @description Clicks, unique visitors, a time series and top referrers, countries, cities, browsers, OS, devices;
+         *     and when clicks may be missing (gaps).
          */
         get: operations["link_analytics_api_v1_links__code__analytics_get"];
         put?: never;
@@ -797,7 +798,7 @@ export interface components {
         };
         /**
          * Analytics
-         * @description Totals, a time series and top-N breakdowns.
+         * @description Totals, a time series, top-N breakdowns and the times when clicks may be missing.
          */
         Analytics: {
             /**
@@ -825,6 +826,11 @@ export interface components {
             countries: components["schemas"]["ValueCount"][];
             /** Devices */
             devices: components["schemas"]["ValueCount"][];
+            /**
+             * Gaps
+             * @description Times in the range when clicks may be missing (oldest first; the same for every link and account): the counts in this answer leave out whatever clicks these gaps took.
+             */
+            gaps: components["schemas"]["StreamGap"][];
             /**
              * Human Clicks
              * @description Clicks from browsers (whatever include_bots says).
@@ -1374,6 +1380,35 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /**
+         * StreamGap
+         * @description Click stream entries that left Redis before the worker counted them (a stream trimmed at its
+         *     HOP_CLICK_STREAM_MAXLEN cap while the worker lagged, or Redis losing its data).
+         */
+        StreamGap: {
+            /**
+             * Detected At
+             * Format: date-time
+             * @description When the worker found the gap.
+             */
+            detected_at: string;
+            /**
+             * End
+             * Format: date-time
+             * @description Clicks may be missing between start and end. The time of the first stream entry counted after the gap (UTC, Redis's clock).
+             */
+            end: string;
+            /**
+             * Lost Entries
+             * @description Stream entries lost, each a batch of one or more clicks; null when Redis lost its data and the count with it.
+             */
+            lost_entries: number | null;
+            /**
+             * Start
+             * @description Clicks may be missing between start and end. The time of the last stream entry counted before the gap (UTC, Redis's clock); null when nothing had been counted yet, so the start is unknown.
+             */
+            start: string | null;
         };
         /** TagCount */
         TagCount: {

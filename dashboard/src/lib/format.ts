@@ -16,6 +16,19 @@ export function formatDate(iso: string | null | undefined): string {
   return iso ? dateOnly.format(new Date(iso)) : "—";
 }
 
+/**
+ * An instant's date and time in `timeZone`, e.g. "3 Nov 2026, 14:02" (en-GB): for pages whose zone
+ * is named (analytics answers carry theirs). `locale` is the viewer's unless given.
+ */
+export function formatDateTimeIn(iso: string, timeZone: string, locale?: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone }).format(new Date(iso));
+}
+
+/** An instant's time of day in `timeZone`, e.g. "14:05" (en-GB). */
+export function formatTimeIn(iso: string, timeZone: string, locale?: string): string {
+  return new Intl.DateTimeFormat(locale, { timeStyle: "short", timeZone }).format(new Date(iso));
+}
+
 /** The viewer's IANA time zone, as analytics queries take it. */
 export function viewerTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";

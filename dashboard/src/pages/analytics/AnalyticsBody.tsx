@@ -8,6 +8,7 @@ import { ClicksChart } from "./ClicksChart";
 import type { Analytics } from "./queries";
 import { PRESET_LABELS, type RangeSelection } from "./range";
 import { AnalyticsSkeleton } from "./Skeleton";
+import { StreamGapsAlert } from "./StreamGapsAlert";
 import { TotalsCards } from "./TotalsCards";
 
 /** A name for files exported from this view: the preset, or a custom range's dates. */
@@ -49,6 +50,8 @@ export function AnalyticsBody({ query, selection, allTime, empty, middle }: Prop
           Could not refresh: {errorMessage(error)} The numbers below are from the last successful update.
         </Notice>
       )}
+      {/* Above the empty state too: a range can look empty because its clicks were lost. */}
+      <StreamGapsAlert gaps={data.gaps} timeZone={data.range.tz} />
       {data.total_clicks === 0 ? (
         empty
       ) : (

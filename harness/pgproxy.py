@@ -1,8 +1,8 @@
-"""A TCP proxy in front of the test Postgres that a test can cut and restore: a real outage.
+"""A TCP proxy in front of Postgres that a test or the fault suite can cut and restore: a real outage.
 
-The proxy runs its own event loop in a thread, so a sync test (TestClient) can drive it. ``cut()``
-stops listening and resets every open connection, as a crashed or unreachable server would;
-``restore()`` listens again on the same port.
+The proxy runs its own event loop in a thread, so sync code (a TestClient test, bench/faults.py)
+can drive it. ``cut()`` stops listening and resets every open connection, as a crashed or
+unreachable server would; ``restore()`` listens again on the same port.
 """
 
 from __future__ import annotations
