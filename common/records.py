@@ -52,6 +52,10 @@ STREAM_FORMAT_VERSION: Final = b"1"
 
 # A click as packed in a stream batch: (epoch ms, code, client ip, user agent, referrer, country).
 Click = tuple[int, str, str, str, str, str]
+# An orphan visit (edge/orphans.py) is a click whose code is the request's path: it starts with "/",
+# which no code holds, and the worker stores it in orphan_visits instead of counting it for a link.
+ORPHAN_PREFIX: Final = "/"
+ORPHAN_PATH_MAX: Final = 512
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,6 +193,13 @@ class EdgeSettings(PublicSettings, ClickStreamSettings):
     edge_not_found_burst: int = Field(
         100, ge=1, le=1_000_000, description="404s one client address may get at once before the rate applies."
     )
+    edge_orphan_visits_per_second: float = Field(
+        10.0,
+        ge=0,
+        le=10_000,
+        description="404s (unknown codes, the bare domain, other paths) one edge process records as orphan "
+        "visits per second at most; the rest are only counted. 0 records none.",
+    )
     cache_ttl: float = Field(
         10.0, gt=0, le=3600, description="Seconds a link stays in an edge process's memory; pub/sub evicts sooner."
     )

@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.routing import Route
-from starlette.types import ASGIApp, Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from common.client_ip import ClientIpResolver
 from common.db import open_pool, require_schema
@@ -32,6 +32,7 @@ from edge.clicks import ClickBuffer
 from edge.invalidation import listen_for_invalidations
 from edge.limits import ClaimFailed, ClickLimiter
 from edge.metrics import edge_exporter
+from edge.orphans import OrphanVisits
 from edge.ratelimit import NotFoundLimiter
 from edge.resolver import LookupFailed, Resolved, Resolver
 from edge.tracking import ClickTracker
@@ -50,6 +51,7 @@ class EdgeState(TypedDict):
     redis: Redis
     limiter: ClickLimiter
     not_found: NotFoundLimiter
+    orphans: OrphanVisits
 
 
 class CodeConvertor(StringConvertor):
@@ -78,7 +80,7 @@ async def redirect(request: Request) -> ASGIApp:
         return await _not_a_plain_redirect(request.scope, state, code, response)
     # A cached Redirect outlives its link's expiry until the cache TTL evicts it.
     if response.is_expired():
-        return state["not_found"].answer(request.scope, responses.NOT_FOUND)
+        return _not_found(request.scope, state)
     state["tracker"].track(request.scope, code)
     return response
 
@@ -98,7 +100,15 @@ async def _not_a_plain_redirect(scope: Scope, state: EdgeState, code: str, respo
     if isinstance(response, responses.LimitedRedirect):
         return await _limited_redirect(scope, state, code, response)
     if response is responses.NOT_FOUND:
-        return state["not_found"].answer(scope, response)
+        return _not_found(scope, state)
+    return response
+
+
+def _not_found(scope: Scope, state: EdgeState) -> ASGIApp:
+    """The 404 of a code, recorded as an orphan visit, or the 429 of a client past its 404 budget."""
+    response = state["not_found"].answer(scope, responses.NOT_FOUND)
+    if response is responses.NOT_FOUND:
+        state["orphans"].record(scope)
     return response
 
 
@@ -106,14 +116,14 @@ async def _limited_redirect(scope: Scope, state: EdgeState, code: str, link: res
     """A click-limited link redirects only once its use is counted (edge/limits.py); every redirect
     counts, HEAD and ``nostat`` ones too, since each hands out the target just the same."""
     if link.is_expired():
-        return state["not_found"].answer(scope, responses.NOT_FOUND)
+        return _not_found(scope, state)
     try:
         allowed = await state["limiter"].claim(link)
     except ClaimFailed:
         return responses.UNAVAILABLE  # not counted, not served: the limit holds while Redis is away
     if not allowed:
         state["resolver"].refuse(code)  # used up: later requests need not ask Redis
-        return state["not_found"].answer(scope, responses.NOT_FOUND)
+        return _not_found(scope, state)
     state["tracker"].track(scope, code)
     return link.redirect
 
@@ -139,6 +149,15 @@ async def not_found(request: Request) -> ASGIApp:
     return responses.NOT_FOUND
 
 
+async def unmatched(scope: Scope, receive: Receive, send: Send) -> None:
+    """Every path no route serves (the bare domain, paths of several segments): a 404, recorded as
+    an orphan visit. No per-client budget: no lookup is spent on them."""
+    if scope["type"] == "http":
+        state: EdgeState = scope["state"]
+        state["orphans"].record(scope)
+    await responses.NOT_FOUND(scope, receive, send)
+
+
 ROUTES = (
     Route("/{code:hop_code}", redirect, methods=["GET", "HEAD"]),  # first: see CodeConvertor
     Route("/healthz", healthz, methods=["GET", "HEAD"]),
@@ -159,6 +178,7 @@ class EdgeWorker:
     tracker: ClickTracker
     limiter: ClickLimiter
     not_found: NotFoundLimiter
+    orphans: OrphanVisits
 
     def state(self) -> EdgeState:
         return {
@@ -167,6 +187,7 @@ class EdgeWorker:
             "redis": self.redis,
             "limiter": self.limiter,
             "not_found": self.not_found,
+            "orphans": self.orphans,
         }
 
 
@@ -204,6 +225,7 @@ def build_worker(settings: EdgeSettings, *, redis: Redis, reads: asyncpg.Pool) -
         tracker=tracker,
         limiter=ClickLimiter(redis),
         not_found=not_found,
+        orphans=OrphanVisits(tracker, rate=settings.edge_orphan_visits_per_second),
     )
 
 
@@ -232,6 +254,7 @@ def start_background(settings: EdgeSettings, worker: EdgeWorker) -> Background:
         clicks=worker.clicks,
         limiter=worker.limiter,
         not_found=worker.not_found,
+        orphans=worker.orphans,
         enabled=settings.edge_metrics_port > 0,
     )
     exporting = asyncio.create_task(
@@ -295,7 +318,7 @@ def create_app(settings: EdgeSettings) -> Starlette:
     # No slash redirects: Starlette builds their Location from the Host header, which anyone sets.
     # /{code}/ is not a link, so it is the same 404 as any other path the edge does not serve.
     app.router.redirect_slashes = False
-    app.router.default = responses.NOT_FOUND
+    app.router.default = unmatched
     return app
 
 

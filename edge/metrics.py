@@ -16,6 +16,7 @@ from common.metrics import DeltaExporter
 from edge import responses
 from edge.clicks import ClickBuffer
 from edge.limits import ClickLimiter
+from edge.orphans import OrphanVisits
 from edge.ratelimit import NotFoundLimiter
 from edge.resolver import Resolver
 
@@ -48,6 +49,7 @@ class EdgeSeries:
     click_limit_claims: Counter
     click_limit_refused: Counter
     not_found_limited: Counter
+    orphan_visits: Counter  # labelled by outcome
 
 
 @cache
@@ -74,7 +76,9 @@ def edge_series() -> EdgeSeries:
         redis_errors=counter("hop_edge_redis_errors", "Redis lookups that failed (read through to Postgres)."),
         read_through=counter("hop_edge_read_through", "Codes read through to Postgres on a Redis miss."),
         stale_served=counter("hop_edge_stale_served", "Redirects served from a stale cache entry, stores down."),
-        clicks_buffered=counter("hop_edge_clicks_buffered", "Clicks put into the in-memory buffer."),
+        clicks_buffered=counter(
+            "hop_edge_clicks_buffered", "Clicks put into the in-memory buffer (orphan visits included)."
+        ),
         clicks_flushed=counter("hop_edge_clicks_flushed", "Clicks written to a Redis click stream."),
         clicks_dropped=counter("hop_edge_clicks_dropped", "Clicks lost: buffer full while Redis was down, or at exit."),
         click_xadds=counter("hop_edge_click_xadds", "XADDs (packed click batches) written."),
@@ -91,6 +95,11 @@ def edge_series() -> EdgeSeries:
         click_limit_claims=counter("hop_edge_click_limit_claims", "Uses of click-limited links claimed in Redis."),
         click_limit_refused=counter("hop_edge_click_limit_refused", "Redirects refused (404): click limit reached."),
         not_found_limited=counter("hop_edge_not_found_limited", "429s: a client past its budget of 404s."),
+        orphan_visits=counter(
+            "hop_edge_orphan_visits",
+            "404s recorded as orphan visits, or skipped past HOP_EDGE_ORPHAN_VISITS_PER_SECOND.",
+            ("outcome",),
+        ),
     )
 
 
@@ -100,6 +109,7 @@ def edge_exporter(
     clicks: ClickBuffer,
     limiter: ClickLimiter | None = None,
     not_found: NotFoundLimiter | None = None,
+    orphans: OrphanVisits | None = None,
     enabled: bool = True,
 ) -> DeltaExporter:
     """The exporter for one edge process's counters; an empty one when metrics are off."""
@@ -132,6 +142,9 @@ def edge_exporter(
         exporter.counter(lambda: ls.refused, series.click_limit_refused)
     if not_found is not None:
         exporter.counter(lambda: not_found.refused, series.not_found_limited)
+    if orphans is not None:
+        exporter.counter(lambda: orphans.recorded, series.orphan_visits.labels(outcome="recorded"))
+        exporter.counter(lambda: orphans.skipped, series.orphan_visits.labels(outcome="skipped"))
     return exporter
 
 

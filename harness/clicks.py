@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
 from common.records import (
+    ORPHAN_PREFIX,
     STREAM_FIELD_BATCH,
     STREAM_FIELD_ID,
     STREAM_FIELD_VERSION,
@@ -49,7 +50,17 @@ async def xadd_batch(redis: Redis, keys: Keys, shard: int, clicks: list[Click], 
 
 
 def stream_clicks(settings: ClickStreamSettings) -> list[Click]:
-    """Every click in every click stream of ``settings``, oldest first per stream."""
+    """Every click in every click stream of ``settings``, oldest first per stream; orphan visits
+    (edge/orphans.py), which share the streams, are left out: see ``stream_orphan_visits``."""
+    return [click for click in _stream_items(settings) if not click[1].startswith(ORPHAN_PREFIX)]
+
+
+def stream_orphan_visits(settings: ClickStreamSettings) -> list[Click]:
+    """The orphan visits in the click streams: clicks whose code is the request's path."""
+    return [click for click in _stream_items(settings) if click[1].startswith(ORPHAN_PREFIX)]
+
+
+def _stream_items(settings: ClickStreamSettings) -> list[Click]:
     keys = keys_for(settings)
     clicks: list[Click] = []
     with redis.Redis.from_url(redis_url(settings)) as client:

@@ -17,6 +17,7 @@ from typing import Final, NamedTuple, TypeVar
 from common.db import Connection
 from common.visitors import Sketch, merged, new_sketch
 from worker.entries import Entry
+from worker.orphans import ORPHAN_COLUMNS, is_orphan, orphan_rows
 from worker.stream_ids import after
 from worker.useragents import DeviceType
 
@@ -104,6 +105,7 @@ class Applied:
     clicks: int = 0
     duplicate_batches: int = 0
     unknown_links: int = 0
+    orphan_visits: int = 0  # 404s the edge recorded (worker/orphans.py)
     failed: int = 0
     oldest_ms: int | None = None  # epoch ms of the oldest click applied, for the lag statistic
     exhausted_codes: list[str] = field(default_factory=list)
@@ -154,10 +156,15 @@ async def apply_entries(conn: Connection, *, shard: int, expected_cursor: str, e
         result = Applied(last_id=entries[-1].stream_id)
         fresh = await _fresh_entries(conn, entries)
         result.duplicate_batches = len(entries) - len(fresh)
-        links, owners = await _lock_links(conn, {code for entry in fresh for _, code, _ in entry.clicks})
+        codes = {code for entry in fresh for _, code, _ in entry.clicks if not is_orphan(code)}
+        links, owners = await _lock_links(conn, codes)
         rows, visitor_keys = _click_rows(shard=shard, entries=fresh, links=links)
+        orphans = orphan_rows(shard=shard, entries=fresh)
         result.clicks = len(rows)
-        result.unknown_links = sum(len(entry.clicks) for entry in fresh) - len(rows)
+        result.orphan_visits = len(orphans)
+        result.unknown_links = sum(len(entry.clicks) for entry in fresh) - len(rows) - len(orphans)
+        if orphans:
+            await conn.copy_records_to_table("orphan_visits", records=orphans, columns=ORPHAN_COLUMNS)
         if rows:
             result.oldest_ms = int(min(row.clicked_at for row in rows).timestamp() * 1000)
             await conn.copy_records_to_table("clicks", records=rows, columns=CLICK_COLUMNS)

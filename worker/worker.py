@@ -20,6 +20,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Final, cast
 
 import asyncpg
@@ -36,7 +37,8 @@ from worker.apply import Applied, CursorMoved, apply_entries, record_poison
 from worker.entries import Entry, read_entry
 from worker.gaps import Gap, record_gap
 from worker.metrics import WorkerMetrics
-from worker.partitions import fail_expired
+from worker.orphans import delete_expired as delete_expired_orphans
+from worker.partitions import fail_expired, oldest_kept
 from worker.resources import WorkerResources, open_resources
 
 logger = logging.getLogger("hop.worker")
@@ -67,6 +69,7 @@ class WorkerStats:
     transactions: int = 0
     duplicate_batches: int = 0
     unknown_links: int = 0
+    orphan_visits: int = 0
     failed: int = 0
     max_lag_ms: int = 0  # oldest click's age at commit, since the last stats line
 
@@ -361,6 +364,7 @@ class Worker:
         stats.transactions += 1
         stats.duplicate_batches += applied.duplicate_batches
         stats.unknown_links += applied.unknown_links
+        stats.orphan_visits += applied.orphan_visits
         stats.failed += applied.failed
         lag_ms = 0 if applied.oldest_ms is None else time.time_ns() // 1_000_000 - applied.oldest_ms
         stats.max_lag_ms = max(stats.max_lag_ms, lag_ms)
@@ -405,18 +409,21 @@ class Worker:
         await partitions.drop_expired(pool, retention_months=self.settings.click_retention_months)
         # An edge re-sends a batch within seconds; a day of ids is a wide margin.
         await pool.execute("DELETE FROM applied_batches WHERE applied_at < now() - interval '1 day'")
+        first_kept = oldest_kept(self.settings.click_retention_months)
+        await delete_expired_orphans(pool, before=datetime(first_kept.year, first_kept.month, 1, tzinfo=UTC))
 
     def _log_stats(self, label: str) -> None:
         stats = self.stats
         logger.info(
-            "%s ◆ %d applied ◆ %d entries ◆ %d duplicate batches ◆ %d failed ◆ %d unknown links ◆ max lag %d ms"
-            " ◆ shards %s",
+            "%s ◆ %d applied ◆ %d entries ◆ %d duplicate batches ◆ %d failed ◆ %d unknown links ◆ %d orphan visits"
+            " ◆ max lag %d ms ◆ shards %s",
             label,
             stats.clicks,
             stats.entries,
             stats.duplicate_batches,
             stats.failed,
             stats.unknown_links,
+            stats.orphan_visits,
             stats.max_lag_ms,
             sorted(self._cursors),
         )

@@ -197,7 +197,8 @@ class TopLink(Counts):
     click_count: int = Field(description="The link's all-time clicks, humans and bots.")
 
 
-def _range(start: date | datetime | None, end: date | datetime | None, tz: str) -> TimeRange:
+def parse_range(start: date | datetime | None, end: date | datetime | None, tz: str) -> TimeRange:
+    """The range asked for (see admin.analytics.resolve_range), or a 422 problem saying what is wrong."""
     try:
         return analytics.resolve_range(start=start, end=end, tz=tz)
     except InvalidRange as error:
@@ -256,7 +257,7 @@ async def link_analytics(
     """Clicks, unique visitors, a time series and top referrers, countries, cities, browsers, OS, devices;
     and when clicks may be missing (gaps)."""
     link = await get_owned_link(stores.pool, code, principal)
-    rng = _range(start, end, tz)
+    rng = parse_range(start, end, tz)
     result = await _analytics(
         stores, Scope(link_id=link.id), rng, interval=interval, include_bots=include_bots, top=top
     )
@@ -289,7 +290,7 @@ async def link_clicks_csv(
 ) -> StreamingResponse:
     """The link's raw clicks in the range (bots included, flagged), streamed as CSV."""
     link = await get_owned_link(stores.pool, code, principal)
-    rng = _range(start, end, tz)
+    rng = parse_range(start, end, tz)
     return StreamingResponse(
         analytics.export_clicks(stores.reads, link.id, rng),
         media_type="text/csv; charset=utf-8",
@@ -309,7 +310,7 @@ async def overview(
     top: Top = 10,
 ) -> dict[str, Any]:
     """The same analytics across all of the caller's links."""
-    rng = _range(start, end, tz)
+    rng = parse_range(start, end, tz)
     return await _analytics(
         stores, Scope(owner_id=principal.id), rng, interval=interval, include_bots=include_bots, top=top
     )
@@ -326,5 +327,5 @@ async def top_links(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> list[dict[str, Any]]:
     """The caller's most clicked links in the range."""
-    rng = _range(start, end, tz)
+    rng = parse_range(start, end, tz)
     return await analytics.top_links(stores.reads, principal.id, rng, include_bots=include_bots, limit=limit)

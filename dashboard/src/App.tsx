@@ -26,6 +26,7 @@ const PAGES = {
   "/account": () => import("./pages/account/AccountPage"),
   "/admin/users": () => import("./pages/admin/UsersPage"),
   "/admin/audit": () => import("./pages/admin/AuditPage"),
+  "/admin/orphan-visits": () => import("./pages/admin/OrphanVisitsPage"),
 } satisfies Record<string, PageModule>;
 
 const page = (load: PageModule): LazyExoticComponent<ComponentType> => lazy(load);
@@ -44,6 +45,7 @@ const ApiKeysPage = page(PAGES["/keys"]);
 const AccountPage = page(PAGES["/account"]);
 const UsersPage = page(PAGES["/admin/users"]);
 const AuditPage = page(PAGES["/admin/audit"]);
+const OrphanVisitsPage = page(PAGES["/admin/orphan-visits"]);
 const NotFoundPage = page(() => import("./pages/NotFoundPage"));
 
 /**
@@ -109,6 +111,7 @@ export function App() {
               <Route element={<RequireAuth admin />}>
                 <Route path="/admin/users" element={<UsersPage />} />
                 <Route path="/admin/audit" element={<AuditPage />} />
+                <Route path="/admin/orphan-visits" element={<OrphanVisitsPage />} />
               </Route>
               <Route path="*" element={<NotFoundPage />} />
             </Route>

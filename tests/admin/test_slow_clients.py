@@ -138,7 +138,9 @@ async def test_one_thousand_and_thirty_withheld_bodies_do_not_freeze_the_admin_a
         for _, writer in slow:
             writer.close()
     assert status == b"HTTP/1.1 200 OK"
-    assert waited < 1.0
+    # Frozen, it would not answer within the 10 s; served, it answers at once on a quiet machine
+    # (1.02 s was seen once while other test runs shared the two cores).
+    assert waited < 3.0
 
 
 async def feed(writer: asyncio.StreamWriter, body: bytes, pause: float) -> None:

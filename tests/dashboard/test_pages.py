@@ -32,6 +32,7 @@ SIGNED_IN_PAGES = {
     "account": "/account",
     "users": "/admin/users",
     "audit": "/admin/audit",
+    "orphan-visits": "/admin/orphan-visits",
 }
 SIGNED_OUT_PAGES = {
     "sign-in": "/sign-in",

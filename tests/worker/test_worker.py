@@ -119,6 +119,28 @@ async def test_a_re_sent_batch_is_counted_once_even_on_another_shard(
     assert await stores.pool.fetchval("SELECT click_count FROM links WHERE code = 'a'") == 2
 
 
+async def test_orphan_visits_in_a_batch_are_stored_once_by_kind_beside_its_clicks(
+    stores: Stores, settings: Settings, worker_pool: asyncpg.Pool
+) -> None:
+    await add_link(stores, settings, "https://example.com/a", code="a")
+    visits = [click("/"), click("/gone"), click("/wp-login.php", ua=GOOGLEBOT), click("/a/b")]
+    batch = await xadd_batch(stores.redis, stores.keys, 0, [click("a"), *visits, click("deleted")])
+    await xadd_batch(stores.redis, stores.keys, 1, [click("a"), *visits, click("deleted")], batch=batch)
+
+    stats = await run_burst(settings, pool=worker_pool, redis=stores.redis)
+
+    assert (stats.clicks, stats.orphan_visits, stats.unknown_links) == (1, 4, 1)
+    rows = await stores.pool.fetch("SELECT kind, path, is_bot, browser FROM orphan_visits ORDER BY position")
+    assert [(row["kind"], row["path"], row["is_bot"]) for row in rows] == [
+        ("base_url", "/", False),
+        ("invalid_short_url", "/gone", False),
+        ("regular_404", "/wp-login.php", True),
+        ("regular_404", "/a/b", False),
+    ]
+    assert rows[0]["browser"] == "Chrome"  # enriched as clicks are
+    assert await stores.pool.fetchval("SELECT click_count FROM links WHERE code = 'a'") == 1
+
+
 async def test_resumes_after_the_stored_cursor(stores: Stores, settings: Settings, drain: Drain) -> None:
     await add_link(stores, settings, "https://example.com/a", code="a")
     await xadd_batch(stores.redis, stores.keys, 0, [click("a")])
@@ -262,6 +284,19 @@ async def test_housekeeping_prunes_old_batch_ids(stores: Stores, settings: Setti
     )
     await drain()  # housekeeping runs when a worker starts, then every few minutes
     assert [r[0] for r in await stores.pool.fetch("SELECT batch_id FROM applied_batches")] == ["new"]
+
+
+async def test_housekeeping_deletes_orphan_visits_past_the_click_retention(settings_factory: SettingsFactory) -> None:
+    settings = settings_factory(click_retention_months=2)  # this month and the one before
+    first_kept = "date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '1 month'"
+    async with open_stores(settings) as own, open_worker_pool(settings) as pool:
+        await own.pool.execute(
+            f"""INSERT INTO orphan_visits (visited_at, kind, path, shard, stream_id, position, visitor_hash)
+                VALUES ({first_kept} - interval '1 second', 'base_url', '/old', 0, '1-0', 0, ''),
+                       ({first_kept}, 'base_url', '/kept', 0, '2-0', 0, '')"""
+        )
+        await run_burst(settings, pool=pool, redis=own.redis)  # housekeeping runs when a worker starts
+        assert [row["path"] for row in await own.pool.fetch("SELECT path FROM orphan_visits")] == ["/kept"]
 
 
 async def test_entries_at_or_before_the_cursor_are_never_applied_again(

@@ -4,6 +4,27 @@
  */
 
 export interface paths {
+    "/api/v1/analytics/orphan-visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Orphan Visits
+         * @description Requests for the bare domain, codes that do not redirect and other paths, which the edge answered
+         *     404 (admins only; at most HOP_EDGE_ORPHAN_VISITS_PER_SECOND per edge process are recorded).
+         */
+        get: operations["list_orphan_visits_api_v1_analytics_orphan_visits_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/overview": {
         parameters: {
             query?: never;
@@ -1235,6 +1256,108 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** OrphanKinds */
+        OrphanKinds: {
+            /**
+             * Base Url
+             * @description Visits to the bare short domain (/).
+             */
+            base_url: number;
+            /**
+             * Invalid Short Url
+             * @description Visits to one path segment shaped like a code that does not redirect (unknown, deleted, disabled, expired or used up).
+             */
+            invalid_short_url: number;
+            /**
+             * Regular 404
+             * @description Visits to any other path.
+             */
+            regular_404: number;
+        };
+        /** OrphanPath */
+        OrphanPath: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "base_url" | "invalid_short_url" | "regular_404";
+            /**
+             * Last Visited At
+             * Format: date-time
+             */
+            last_visited_at: string;
+            /**
+             * Path
+             * @description As the visitor sent it, percent-encoded, without the query.
+             */
+            path: string;
+            /** Visits */
+            visits: number;
+        };
+        /** OrphanPoint */
+        OrphanPoint: {
+            /**
+             * Start
+             * @description The bucket's first instant in local time, ISO 8601 with its UTC offset.
+             */
+            start: string;
+            /** Visits */
+            visits: number;
+        };
+        /** OrphanVisit */
+        OrphanVisit: {
+            /** Browser */
+            browser: string | null;
+            /** Country */
+            country: string | null;
+            /** Device */
+            device: string | null;
+            /** Is Bot */
+            is_bot: boolean;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "base_url" | "invalid_short_url" | "regular_404";
+            /** Os */
+            os: string | null;
+            /** Path */
+            path: string;
+            /** Referrer Host */
+            referrer_host: string | null;
+            /**
+             * Visited At
+             * Format: date-time
+             */
+            visited_at: string;
+        };
+        /**
+         * OrphanVisits
+         * @description Requests the edge answered 404 in the range, bots included (most orphan visits are scanners).
+         */
+        OrphanVisits: {
+            /**
+             * Bot Visits
+             * @description Of total, from crawlers, scanners, scripts and the like.
+             */
+            bot_visits: number;
+            by_kind: components["schemas"]["OrphanKinds"];
+            /**
+             * Paths
+             * @description The most visited paths, most visits first.
+             */
+            paths: components["schemas"]["OrphanPath"][];
+            range: components["schemas"]["RangeOut"];
+            /**
+             * Recent
+             * @description The latest visits in the range, newest first (50 at most).
+             */
+            recent: components["schemas"]["OrphanVisit"][];
+            /** Series */
+            series: components["schemas"]["OrphanPoint"][];
+            /** Total */
+            total: number;
+        };
         /** PasswordChangeIn */
         PasswordChangeIn: {
             /** Current Password */
@@ -1548,6 +1671,67 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_orphan_visits_api_v1_analytics_orphan_visits_get: {
+        parameters: {
+            query?: {
+                /** @description Start, included: a local date (from its first instant) or an ISO datetime (without an offset: local to tz) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range), used exactly as given. Default: 30 days before the end. */
+                from?: string | null;
+                /** @description End: a local date (included: up to the next local midnight) or an ISO datetime (excluded; without an offset: local to tz) on a quarter hour (:00, :15, :30 or :45, no seconds; else 422 invalid_range), used exactly as given. Default: now, rounded up to the quarter hour. */
+                to?: string | null;
+                /** @description IANA time zone of the dates and of the series' local hours, days, weeks and months, e.g. Europe/Berlin. */
+                tz?: string;
+                /** @description The series' buckets: local hours, days, weeks (from Monday) or months in tz, DST changes included. */
+                interval?: "hour" | "day" | "week" | "month";
+                /** @description Entries per breakdown. */
+                top?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrphanVisits"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     overview_api_v1_analytics_overview_get: {
         parameters: {
             query?: {

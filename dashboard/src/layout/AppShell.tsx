@@ -1,4 +1,4 @@
-import { BarChart3, KeyRound, Link2, LogOut, Menu, ScrollText, UserCog, Users, X } from "lucide-react";
+import { BarChart3, KeyRound, Link2, LogOut, Menu, ScrollText, Unlink, UserCog, Users, X } from "lucide-react";
 import { type ComponentType, useState } from "react";
 import { NavLink, Outlet } from "react-router";
 import { useAuth, useUser } from "../auth/context";
@@ -13,6 +13,7 @@ const NAV: NavItem[] = [
   { to: "/account", label: "Account", icon: UserCog },
   { to: "/admin/users", label: "Users", icon: Users, admin: true },
   { to: "/admin/audit", label: "Audit log", icon: ScrollText, admin: true },
+  { to: "/admin/orphan-visits", label: "Orphan visits", icon: Unlink, admin: true },
 ];
 
 function Navigation({ onNavigate }: { onNavigate?: () => void }) {

@@ -1,8 +1,11 @@
-/** Admin calls: users (list, disable/enable, role, create) and the audit log. Keys start with "admin". */
+/** Admin calls: users (list, disable/enable, role, create), the audit log and orphan visits. Keys start with "admin". */
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import { useAuth } from "../../auth/context";
+import type { RangeSelection } from "../analytics/range";
+import { REFRESH_MS } from "../analytics/queries";
 import { type AuditFilters, AUDIT_PAGE_SIZE, auditQuery } from "./audit";
+import { orphanQuery, orphanRangeKey } from "./orphans";
 import { USERS_PAGE_SIZE, type UserAction, type UsersParams } from "./users";
 
 const USERS = ["admin", "users"] as const;
@@ -84,5 +87,17 @@ export function useAuditLog(filters: AuditFilters) {
     queryFn: ({ pageParam }) => unwrap(api.GET("/api/v1/audit", { params: { query: auditQuery(filters, pageParam, AUDIT_PAGE_SIZE) } })),
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.next_cursor ?? undefined,
+  });
+}
+
+/** Orphan visits in a range, live like the analytics pages (each 15 s while the tab is visible). */
+export function useOrphanVisits(selection: RangeSelection, tz: string, enabled: boolean) {
+  return useQuery({
+    queryKey: ["admin", "orphan-visits", orphanRangeKey(selection, tz)],
+    queryFn: () => unwrap(api.GET("/api/v1/analytics/orphan-visits", { params: { query: orphanQuery(selection, tz) } })),
+    enabled,
+    placeholderData: keepPreviousData,
+    refetchInterval: REFRESH_MS,
+    refetchIntervalInBackground: false,
   });
 }

@@ -6,9 +6,10 @@ import { Card } from "../../components/Card";
 import { formatNumber } from "../../lib/format";
 import { saveText } from "../../lib/download";
 import { fileSlug, seriesToCsv } from "./csv";
-import { type Palette, usePalette } from "./palette";
+import { type Palette, SERIES_MARGIN, countAxisProps, timeAxisProps, usePalette } from "./palette";
 import type { Analytics } from "./queries";
 import type { Interval } from "./range";
+import { type SeriesColumn, SeriesTable } from "./SeriesTable";
 import { type ChartPoint, chartPoints, seriesSummary } from "./series";
 
 function ChartTooltip({ active, payload, includeBots }: Partial<TooltipContentProps<number, string>> & { includeBots: boolean }) {
@@ -24,69 +25,18 @@ function ChartTooltip({ active, payload, includeBots }: Partial<TooltipContentPr
   );
 }
 
-function SeriesTable({ id, points, includeBots, hidden }: { id: string; points: ChartPoint[]; includeBots: boolean; hidden: boolean }) {
-  return (
-    <div id={id} hidden={hidden} tabIndex={0} role="region" aria-label="Clicks over time as a table (scrollable)" className="mt-4 max-h-80 overflow-auto rounded-md border border-slate-200 dark:border-slate-800">
-      <table className="w-full text-left text-sm">
-        <caption className="sr-only">Clicks over time</caption>
-        <thead className="sticky top-0 bg-slate-50 text-xs text-slate-600 dark:bg-slate-800 dark:text-slate-300">
-          <tr>
-            <th scope="col" className="px-3 py-2 font-medium">
-              Period
-            </th>
-            <th scope="col" className="px-3 py-2 text-right font-medium">
-              Humans
-            </th>
-            {includeBots && (
-              <th scope="col" className="px-3 py-2 text-right font-medium">
-                Bots
-              </th>
-            )}
-            <th scope="col" className="px-3 py-2 text-right font-medium">
-              Visitors
-            </th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100 tabular-nums dark:divide-slate-800">
-          {points.map((point) => (
-            <tr key={point.start}>
-              <th scope="row" className="px-3 py-1.5 font-normal whitespace-nowrap">
-                {point.label}
-              </th>
-              <td className="px-3 py-1.5 text-right">{formatNumber(point.human)}</td>
-              {includeBots && <td className="px-3 py-1.5 text-right">{formatNumber(point.bot)}</td>}
-              <td className="px-3 py-1.5 text-right">{formatNumber(point.visitors)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
+const HUMANS: SeriesColumn<ChartPoint> = { name: "Humans", value: (point) => point.human };
+const BOTS: SeriesColumn<ChartPoint> = { name: "Bots", value: (point) => point.bot };
+const VISITORS: SeriesColumn<ChartPoint> = { name: "Visitors", value: (point) => point.visitors };
 
 function Chart({ points, includeBots, palette, tz }: { points: ChartPoint[]; includeBots: boolean; palette: Palette; tz: string }) {
   const ticks = useMemo(() => new Map(points.map((point) => [point.start, point.tick])), [points]);
-  const axisText = { fill: palette.text, fontSize: 12 };
   return (
     <ResponsiveContainer width="100%" height={280}>
-      <BarChart data={points} margin={{ top: 8, right: 8, bottom: 24, left: 4 }} barCategoryGap="15%">
+      <BarChart data={points} margin={SERIES_MARGIN} barCategoryGap="15%">
         <CartesianGrid vertical={false} stroke={palette.grid} />
-        <XAxis
-          dataKey="start"
-          tickFormatter={(start: string) => ticks.get(start) ?? ""}
-          tick={axisText}
-          stroke={palette.axis}
-          minTickGap={24}
-          label={{ value: `Time (${tz})`, position: "bottom", offset: 6, fill: palette.text, fontSize: 12 }}
-        />
-        <YAxis
-          allowDecimals={false}
-          tickFormatter={(value: number) => formatNumber(value)}
-          tick={axisText}
-          stroke={palette.axis}
-          width={48}
-          label={{ value: "Clicks", angle: -90, position: "insideLeft", offset: 4, fill: palette.text, fontSize: 12 }}
-        />
+        <XAxis {...timeAxisProps(palette, tz, ticks)} />
+        <YAxis {...countAxisProps(palette, "Clicks", formatNumber)} />
         <Tooltip cursor={{ fill: palette.grid, opacity: 0.5 }} content={<ChartTooltip includeBots={includeBots} />} />
         <Legend verticalAlign="top" height={28} itemSorter={null} wrapperStyle={{ fontSize: 12, color: palette.text }} />
         <Bar dataKey="human" name="Humans" stackId="clicks" fill={palette.human} maxBarSize={48} isAnimationActive={false} />
@@ -124,7 +74,13 @@ export function ClicksChart({ data, interval, includeBots, fileLabel }: { data: 
           {summary}
         </figcaption>
       </figure>
-      <SeriesTable id={tableId} points={points} includeBots={includeBots} hidden={!asTable} />
+      <SeriesTable
+        id={tableId}
+        title="Clicks over time"
+        points={points}
+        columns={includeBots ? [HUMANS, BOTS, VISITORS] : [HUMANS, VISITORS]}
+        hidden={!asTable}
+      />
     </Card>
   );
 }

@@ -15,8 +15,11 @@ import {
 } from "./range";
 import type { RangeState } from "./useRangeParams";
 
-/** Range preset, custom dates, interval and "include bots", all written to the URL. */
-export function DateRangePicker({ range }: { range: RangeState }) {
+/**
+ * Range preset, custom dates, interval and "include bots", all written to the URL. `bots={false}`
+ * leaves out "include bots", for numbers that always count bots (orphan visits).
+ */
+export function DateRangePicker({ range, bots = true }: { range: RangeState; bots?: boolean }) {
   const { selection, problems, today, tz, change } = range;
   const datesErrorId = useId();
   const days = problems.dates ? 1 : rangeDays(selection.preset, selection.from, selection.to, today);
@@ -80,14 +83,16 @@ export function DateRangePicker({ range }: { range: RangeState }) {
             ))}
           </SelectField>
         </div>
-        <div className="self-center sm:col-span-2 lg:pt-6">
-          <Checkbox
-            label="Include bots"
-            hint="Crawlers, link previews, scripts"
-            checked={selection.includeBots}
-            onChange={(event) => change({ ...selection, includeBots: event.target.checked })}
-          />
-        </div>
+        {bots && (
+          <div className="self-center sm:col-span-2 lg:pt-6">
+            <Checkbox
+              label="Include bots"
+              hint="Crawlers, link previews, scripts"
+              checked={selection.includeBots}
+              onChange={(event) => change({ ...selection, includeBots: event.target.checked })}
+            />
+          </div>
+        )}
       </div>
       {problems.dates && (
         <p id={datesErrorId} role="alert" className="mt-3 text-sm text-red-600 dark:text-red-400">

@@ -3,9 +3,10 @@ import { formatNumber } from "../../lib/format";
 import type { Analytics } from "./queries";
 import { humanPercent } from "./shares";
 
-function StatCard({ label, value, children }: { label: string; value: ReactNode; children?: ReactNode }) {
+/** One number in a `<dl>` of totals, with a line or a widget under it. */
+export function StatCard({ label, value, children, className = "" }: { label: string; value: ReactNode; children?: ReactNode; className?: string }) {
   return (
-    <div className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+    <div className={`rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900 ${className}`}>
       <dt className="text-sm font-medium text-slate-600 dark:text-slate-300">{label}</dt>
       <dd className="mt-1 text-2xl font-semibold tabular-nums">{value}</dd>
       {children && <dd className="mt-2 text-xs text-slate-500 dark:text-slate-400">{children}</dd>}
@@ -28,7 +29,8 @@ export function VisitorsHint({ overview }: { overview: boolean }) {
   );
 }
 
-function BotSplit({ human, bot }: { human: number; bot: number }) {
+/** Humans and bots as one bar, with both counts under it. */
+export function BotSplit({ human, bot }: { human: number; bot: number }) {
   const percent = humanPercent(human, bot);
   const description = percent === null ? "No clicks yet" : `${percent}% humans, ${100 - percent}% bots`;
   return (

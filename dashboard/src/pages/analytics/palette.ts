@@ -56,3 +56,30 @@ export function stepIndex(value: number, max: number, steps: number): number {
   if (value <= 0 || max <= 0) return -1;
   return Math.min(steps - 1, Math.floor(Math.sqrt(value / max) * steps));
 }
+
+/** The margin of the time-series bar charts (clicks, orphan visits): room for the axis labels. */
+export const SERIES_MARGIN = { top: 8, right: 8, bottom: 24, left: 4 } as const;
+
+/** The props of a time-series bar chart's X axis: a point's local start as its tick, the zone named below. */
+export function timeAxisProps(palette: Palette, tz: string, ticks: Map<string, string>) {
+  return {
+    dataKey: "start",
+    tickFormatter: (start: string) => ticks.get(start) ?? "",
+    tick: { fill: palette.text, fontSize: 12 },
+    stroke: palette.axis,
+    minTickGap: 24,
+    label: { value: `Time (${tz})`, position: "bottom" as const, offset: 6, fill: palette.text, fontSize: 12 },
+  };
+}
+
+/** The props of a time-series bar chart's Y axis: whole counts, named by ``label``. */
+export function countAxisProps(palette: Palette, label: string, format: (value: number) => string) {
+  return {
+    allowDecimals: false,
+    tickFormatter: format,
+    tick: { fill: palette.text, fontSize: 12 },
+    stroke: palette.axis,
+    width: 48,
+    label: { value: label, angle: -90, position: "insideLeft" as const, offset: 4, fill: palette.text, fontSize: 12 },
+  };
+}

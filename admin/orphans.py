@@ -1,0 +1,71 @@
+"""Orphan visits in a range: requests the edge answered 404, as the worker stored them
+(worker/orphans.py): per kind, as a series of local buckets, the most visited paths and the latest.
+
+They are instance-wide (no link, so no owner): admins read them. The edge records at most
+HOP_EDGE_ORPHAN_VISITS_PER_SECOND per process, so under a flood of 404s these are a sample (the
+edge's hop_edge_orphan_visits_total{outcome="skipped"} counts the rest); the queries read raw rows
+through the visited_at index.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Final
+
+import asyncpg
+
+from admin.analytics import Interval, TimeRange, local_buckets
+
+KINDS: Final = ("base_url", "invalid_short_url", "regular_404")
+RECENT: Final = 50
+
+
+async def orphan_visits(pool: asyncpg.Pool, rng: TimeRange, *, interval: Interval, top: int) -> dict[str, Any]:
+    """Totals (all, per kind, bots), a series, the ``top`` paths and the latest RECENT visits in the range.
+
+    Raises InvalidRange when the series would have too many points.
+    """
+    starts = local_buckets(rng, interval)
+    counts, paths, recent = await asyncio.gather(
+        pool.fetch(
+            """SELECT width_bucket(visited_at, $3::timestamptz[]) AS point, kind, is_bot, count(*) AS visits
+               FROM orphan_visits WHERE visited_at >= $1 AND visited_at < $2 GROUP BY 1, 2, 3""",
+            rng.start,
+            rng.end,
+            starts,
+        ),
+        pool.fetch(
+            """SELECT path, kind, count(*) AS visits, max(visited_at) AS last_visited_at
+               FROM orphan_visits WHERE visited_at >= $1 AND visited_at < $2
+               GROUP BY path, kind ORDER BY visits DESC, path LIMIT $3""",
+            rng.start,
+            rng.end,
+            top,
+        ),
+        pool.fetch(
+            """SELECT visited_at, kind, path, referrer_host, country, browser, os, device, is_bot
+               FROM orphan_visits WHERE visited_at >= $1 AND visited_at < $2
+               ORDER BY visited_at DESC LIMIT $3""",
+            rng.start,
+            rng.end,
+            RECENT,
+        ),
+    )
+    per_point = [0] * len(starts)
+    by_kind = dict.fromkeys(KINDS, 0)
+    bots = 0
+    for row in counts:
+        per_point[row["point"] - 1] += row["visits"]
+        by_kind[row["kind"]] += row["visits"]
+        bots += row["visits"] if row["is_bot"] else 0
+    return {
+        "total": sum(by_kind.values()),
+        "bot_visits": bots,
+        "by_kind": by_kind,
+        "series": [
+            {"start": start.astimezone(rng.tz).isoformat(), "visits": visits}
+            for start, visits in zip(starts, per_point, strict=True)
+        ],
+        "paths": [dict(row) for row in paths],
+        "recent": [{key: (value if value != "" else None) for key, value in row.items()} for row in recent],
+    }

@@ -1,0 +1,110 @@
+import { Bot } from "lucide-react";
+import { useMemo } from "react";
+import { Badge } from "../../components/Badge";
+import { Card } from "../../components/Card";
+import { type DataColumn, DataTable } from "../../components/DataTable";
+import { formatDateTime, formatNumber } from "../../lib/format";
+import { countryName } from "../analytics/countries";
+import { KIND_INFO, type OrphanKind, clientText, type OrphanPath, type OrphanVisit } from "./orphans";
+
+const muted = "text-slate-500 dark:text-slate-400";
+
+export function KindBadge({ kind }: { kind: OrphanKind }) {
+  const info = KIND_INFO[kind];
+  return (
+    <Badge tone={info.tone} title={info.explanation}>
+      {info.label}
+    </Badge>
+  );
+}
+
+/**
+ * A path as the visitor sent it: hostile input, so text only (React escapes it) and never a link;
+ * long ones wrap anywhere and stop after two lines, the whole path in the title.
+ */
+function PathText({ path }: { path: string }) {
+  return (
+    <code title={path} className="line-clamp-2 max-w-[28rem] min-w-[11rem] font-mono text-xs break-all">
+      {path}
+    </code>
+  );
+}
+
+function When({ iso }: { iso: string }) {
+  return (
+    <time dateTime={iso} className="whitespace-nowrap">
+      {formatDateTime(iso)}
+    </time>
+  );
+}
+
+const text = (value: string | null) => value ?? <span className={muted}>—</span>;
+
+/** Browser, OS and device, after a "Bot" badge for crawlers and scripts (a bot needs no dash for what is unknown). */
+function Client({ visit }: { visit: OrphanVisit }) {
+  const client = clientText(visit);
+  return (
+    <span className="flex flex-wrap items-center gap-x-1.5 gap-y-1">
+      {visit.is_bot && (
+        <Badge tone="warning" icon={Bot}>
+          Bot
+        </Badge>
+      )}
+      {client ?? (visit.is_bot ? null : text(null))}
+    </span>
+  );
+}
+
+const PATH_COLUMNS: DataColumn<OrphanPath>[] = [
+  { id: "path", header: "Path", cell: (row) => <PathText path={row.path} /> },
+  // Beside the path: on a phone the count shows without scrolling the table sideways.
+  { id: "visits", header: "Visits", className: "text-right tabular-nums", cell: (row) => formatNumber(row.visits) },
+  { id: "kind", header: "Kind", cell: (row) => <KindBadge kind={row.kind} /> },
+  { id: "last", header: "Last visited", cell: (row) => <When iso={row.last_visited_at} /> },
+];
+
+// Two visits can share their instant and path: rows are keyed by their place in the answer.
+type Numbered = OrphanVisit & { index: number };
+
+const RECENT_COLUMNS: DataColumn<Numbered>[] = [
+  { id: "time", header: "Time", cell: (row) => <When iso={row.visited_at} /> },
+  { id: "path", header: "Path", cell: (row) => <PathText path={row.path} /> },
+  { id: "kind", header: "Kind", cell: (row) => <KindBadge kind={row.kind} /> },
+  { id: "country", header: "Country", className: "whitespace-nowrap", cell: (row) => (row.country ? countryName(row.country) : text(null)) },
+  { id: "client", header: "Client", className: "min-w-[10rem]", cell: (row) => <Client visit={row} /> },
+  {
+    id: "referrer",
+    header: "Referrer",
+    cell: (row) => (
+      <span className="block max-w-[12rem] truncate" title={row.referrer_host ?? undefined}>
+        {row.referrer_host ?? <span className={muted}>Direct</span>}
+      </span>
+    ),
+  },
+];
+
+/** The most visited paths in the range, most visits first. */
+export function TopPathsTable({ paths, total }: { paths: OrphanPath[]; total: number }) {
+  const covered = paths.reduce((sum, row) => sum + row.visits, 0);
+  return (
+    <Card title="Most visited paths">
+      <DataTable caption="Most visited paths in this range" data={paths} columns={PATH_COLUMNS} getRowId={(row) => `${row.kind} ${row.path}`} />
+      {covered < total && (
+        <p className={`mt-3 text-xs ${muted}`}>
+          The {formatNumber(paths.length)} paths listed account for {formatNumber(covered)} of {formatNumber(total)} orphan visits.
+        </p>
+      )}
+    </Card>
+  );
+}
+
+/** The latest orphan visits in the range, newest first. */
+export function RecentVisitsTable({ visits }: { visits: OrphanVisit[] }) {
+  const rows = useMemo(() => visits.map((visit, index) => ({ ...visit, index })), [visits]);
+  return (
+    <Card title="Recent orphan visits">
+      <p className={`mb-3 text-xs ${muted}`}>The latest {formatNumber(visits.length)} in this range, newest first. Times in your time zone.</p>
+      <DataTable caption="Recent orphan visits, newest first" data={rows} columns={RECENT_COLUMNS} getRowId={(row) => String(row.index)} />
+    </Card>
+  );
+}
