@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 EDGES = 3
 WORKERS = 3
 SHARDS = 6
-CLICKS = 24_000
+CLICKS = 12_000
 # A SIGKILLed worker's shard locks go when Postgres sees its connection close; the others look for
 # free shards every 2 s (worker.worker.REBALANCE_EVERY_S). The promise in the docs, with a margin.
 TAKEOVER_S = 5.0
