@@ -5,8 +5,9 @@ An orphan visit travels as a click whose code is the request's path as sent (com
 ``ORPHAN_PREFIX``: a code never holds a "/"): the same buffer, stream entries, batch ids and worker
 transaction as clicks, so each is applied exactly once and costs no Redis command of its own. It
 can never slow the edge: at most ``rate`` per second per process are recorded (one token bucket;
-the rest are only counted), GET only and never with ``nostat`` (as clicks), and a client past its
-404 budget gets 429 before anything is recorded (edge/ratelimit.py).
+the rest are only counted), GET only and never with ``nostat`` (as clicks). A client past its 404
+budget (edge/ratelimit.py, which guards code lookups) gets 429 for code-shaped paths, and nothing
+is recorded; other paths cost no lookup and are bounded by the bucket alone.
 """
 
 from __future__ import annotations
