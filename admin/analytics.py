@@ -648,7 +648,12 @@ async def recent_clicks(
         link_id,
         limit,
     )
-    return [{key: (value if value != "" else None) for key, value in row.items()} for row in rows]
+    return [empty_as_none(row) for row in rows]
+
+
+def empty_as_none(row: asyncpg.Record) -> dict[str, Any]:
+    """A raw row for the API: the empty strings the click tables store for "unknown" as None."""
+    return {key: (value if value != "" else None) for key, value in row.items()}
 
 
 async def export_clicks(pool: asyncpg.Pool, link_id: int, rng: TimeRange) -> AsyncIterator[str]:

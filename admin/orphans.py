@@ -14,9 +14,9 @@ from typing import Any, Final
 
 import asyncpg
 
-from admin.analytics import Interval, TimeRange, local_buckets
+from admin.analytics import Interval, TimeRange, empty_as_none, local_buckets
+from common.records import ORPHAN_KINDS
 
-KINDS: Final = ("base_url", "invalid_short_url", "regular_404")
 RECENT: Final = 50
 
 
@@ -52,7 +52,7 @@ async def orphan_visits(pool: asyncpg.Pool, rng: TimeRange, *, interval: Interva
         ),
     )
     per_point = [0] * len(starts)
-    by_kind = dict.fromkeys(KINDS, 0)
+    by_kind = dict.fromkeys(ORPHAN_KINDS, 0)
     bots = 0
     for row in counts:
         per_point[row["point"] - 1] += row["visits"]
@@ -67,5 +67,5 @@ async def orphan_visits(pool: asyncpg.Pool, rng: TimeRange, *, interval: Interva
             for start, visits in zip(starts, per_point, strict=True)
         ],
         "paths": [dict(row) for row in paths],
-        "recent": [{key: (value if value != "" else None) for key, value in row.items()} for row in recent],
+        "recent": [empty_as_none(row) for row in recent],
     }

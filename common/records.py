@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal, get_args
 
 import orjson
 
@@ -56,6 +56,9 @@ Click = tuple[int, str, str, str, str, str]
 # which no code holds, and the worker stores it in orphan_visits instead of counting it for a link.
 ORPHAN_PREFIX: Final = "/"
 ORPHAN_PATH_MAX: Final = 512
+# What an orphan visit asked for, as Shlink names it (the CHECK of orphan_visits.kind, migration 0016).
+OrphanKind = Literal["base_url", "invalid_short_url", "regular_404"]
+ORPHAN_KINDS: Final[tuple[OrphanKind, ...]] = get_args(OrphanKind)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,14 +5,12 @@ they share its exactly-once guarantee (batch ids, the cursor)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final, Literal, NamedTuple
+from typing import Final, NamedTuple
 
 import asyncpg
 
-from common.records import CODE_RE, ORPHAN_PREFIX
+from common.records import CODE_RE, ORPHAN_PREFIX, OrphanKind
 from worker.entries import Entry
-
-OrphanKind = Literal["base_url", "invalid_short_url", "regular_404"]
 
 
 class OrphanRow(NamedTuple):

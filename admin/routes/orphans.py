@@ -8,7 +8,7 @@ shaped like a code the edge does not serve: unknown, deleted, disabled, expired 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -18,10 +18,9 @@ from admin.auth.deps import AdminUser, StoresDep
 from admin.orphans import orphan_visits
 from admin.problems import Problem, problem_responses
 from admin.routes.analytics import AUTH, From, IntervalOf, RangeOut, To, Top, Tz, parse_range
+from common.records import OrphanKind
 
 router = APIRouter(tags=["analytics"])
-
-Kind = Literal["base_url", "invalid_short_url", "regular_404"]
 
 
 class OrphanKinds(BaseModel):
@@ -40,14 +39,14 @@ class OrphanPoint(BaseModel):
 
 class OrphanPath(BaseModel):
     path: str = Field(description="As the visitor sent it, percent-encoded, without the query.")
-    kind: Kind
+    kind: OrphanKind
     visits: int
     last_visited_at: datetime
 
 
 class OrphanVisit(BaseModel):
     visited_at: datetime
-    kind: Kind
+    kind: OrphanKind
     path: str
     referrer_host: str | None
     country: str | None
