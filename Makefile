@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench bench-dashboard bench-analytics faults loadtest clean dashboard dashboard-check dashboard-types dashboard-types-check chromium
+.PHONY: dev test lint format bench bench-cluster bench-dashboard bench-analytics faults loadtest clean dashboard dashboard-check dashboard-types dashboard-types-check chromium
 
 # A recipe that fails leaves no target behind (a half-built dashboard is not "up to date").
 .DELETE_ON_ERROR:
@@ -112,6 +112,10 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# The edge on one Redis and on a local 3-primary Redis Cluster, in one run (the ratio between them).
+bench-cluster: $(STAMP)
+	$(BIN)/python -m bench.cluster_bench
+
 # The dashboard's first render of /links with 10,000 links, in Chromium (budget 1 s).
 bench-dashboard: $(STAMP) dashboard chromium
 	$(BIN)/python -m bench.dashboard_bench
@@ -121,7 +125,8 @@ bench-analytics: $(STAMP)
 	$(BIN)/python -m bench.analytics_bench
 
 # Faults under load against real edge and worker processes: Redis, Postgres, worker and edge crashes,
-# each run checked against its promise (docs/faults.md); exit status 1 when one fails. About 3 minutes.
+# a Redis Cluster failover and resharding, each run checked against its promise (docs/faults.md);
+# exit status 1 when one fails. About 3 minutes.
 faults: $(STAMP)
 	$(BIN)/python -m bench.faults
 

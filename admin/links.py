@@ -14,7 +14,6 @@ from typing import Any
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from redis.asyncio import Redis
 
 from admin.audit import Actor, changed, record
 from admin.auth.principal import Principal
@@ -23,6 +22,7 @@ from admin.text import PlainText, no_control_characters
 from common.db import Executor, Row
 from common.edge_sync import sync_links
 from common.records import Keys
+from common.redis import RedisClient
 from common.settings import RedirectStatus
 
 CODE_ALPHABET = string.ascii_letters + string.digits
@@ -307,7 +307,7 @@ def audit_values(link: Link) -> dict[str, Any]:
 async def create_link(
     *,
     pool: asyncpg.Pool,
-    redis: Redis,
+    redis: RedisClient,
     keys: Keys,
     link_in: LinkCreate,
     target_url: str,
@@ -416,7 +416,7 @@ def _owner_filter(principal: Principal | None) -> int | None:
     return None if principal is None or principal.is_admin else principal.id
 
 
-async def sync_codes(*, pool: asyncpg.Pool, redis: Redis, keys: Keys, codes: list[str]) -> bool:
+async def sync_codes(*, pool: asyncpg.Pool, redis: RedisClient, keys: Keys, codes: list[str]) -> bool:
     """Push what Postgres now says about ``codes`` to the edge, after commit; what Redis misses stays
     queued for the worker's replay (common.edge_sync.sync_links)."""
     return await sync_links(pool=pool, redis=redis, keys=keys, codes=codes)
@@ -430,7 +430,7 @@ Changes = dict[str, Any] | Callable[[Link], dict[str, Any]]
 async def update_link(
     *,
     pool: asyncpg.Pool,
-    redis: Redis,
+    redis: RedisClient,
     keys: Keys,
     code: str,
     changes: Changes,
@@ -533,7 +533,7 @@ UPDATABLE_COLUMNS = frozenset(
 async def delete_link(
     *,
     pool: asyncpg.Pool,
-    redis: Redis,
+    redis: RedisClient,
     keys: Keys,
     code: str,
     principal: Principal | None = None,

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from typing import Literal
 
 import asyncpg
-from redis.asyncio import Redis
 
 from admin.audit import Actor
 from admin.auth.principal import Principal
 from admin.links import Changes, LinkError, delete_link, update_link, with_tags, without_tags
 from admin.links_bulk import ItemFailure
 from common.records import Keys
+from common.redis import RedisClient
 
 LinkAction = Literal["disable", "enable", "delete", "tag", "untag"]
 MAX_ACTION_CODES = 500
@@ -37,7 +37,7 @@ def _changes(action: LinkAction, tags: list[str]) -> tuple[Changes, str]:
 async def apply_link_action(
     *,
     pool: asyncpg.Pool,
-    redis: Redis,
+    redis: RedisClient,
     keys: Keys,
     codes: Sequence[str],
     action: LinkAction,

@@ -14,7 +14,6 @@ from typing import Any
 
 import asyncpg
 from pydantic import ValidationError
-from redis.asyncio import Redis
 
 from admin.audit import Actor, Change, record_many
 from admin.links import (
@@ -33,6 +32,7 @@ from admin.links import (
 )
 from admin.targets import TargetRejected
 from common.records import Keys
+from common.redis import RedisClient
 
 MAX_BULK = 1_000
 
@@ -120,7 +120,7 @@ async def _insert_round(
 async def create_links_bulk(
     *,
     pool: asyncpg.Pool,
-    redis: Redis,
+    redis: RedisClient,
     keys: Keys,
     items: Sequence[object],
     owner_id: int | None,

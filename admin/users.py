@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 import asyncpg
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
-from redis.asyncio import Redis
 
 from admin.audit import MAX_CLIENT_IP, Actor, record
 from admin.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, check_password_async, hash_password_async
@@ -21,6 +20,7 @@ from admin.auth.refresh import revoke_user_refresh_tokens
 from common.db import Connection, Executor, Row
 from common.edge_sync import sync_links
 from common.records import Keys
+from common.redis import RedisClient
 
 logger = logging.getLogger("hop.admin.users")
 
@@ -368,7 +368,7 @@ async def set_user_role(*, pool: asyncpg.Pool, user_id: int, role: Role, actor: 
 
 
 async def set_user_disabled(
-    *, pool: asyncpg.Pool, redis: Redis, keys: Keys, user_id: int, disabled: bool, actor: Actor | None = None
+    *, pool: asyncpg.Pool, redis: RedisClient, keys: Keys, user_id: int, disabled: bool, actor: Actor | None = None
 ) -> User:
     """Disable or enable an account; its links leave (or return to) the edge.
 

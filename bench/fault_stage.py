@@ -26,11 +26,11 @@ from typing import Literal
 
 import asyncpg
 import httpx2 as httpx
-from redis.asyncio import Redis
 
 from common.db import connect_kwargs
-from common.redis import create_redis, keys_for
+from common.redis import RedisClient, create_redis, keys_for
 from common.settings import Settings
+from harness.cluster import LocalCluster
 from harness.pgproxy import PostgresProxy
 from harness.processes import Process, free_port, start_edge, start_worker
 from harness.stores import PrivateRedis, StoreUrls, drop_namespace, namespaced, run_sync
@@ -51,14 +51,16 @@ DRAIN_DEADLINE_S = 90.0
 # to at most 5 s (worker.worker.RETRY_MAX_S), so two of them fit in this window.
 DRAIN_SETTLED_S = 12.0
 
-RedisKind = Literal["shared", "durable", "ephemeral"]
+RedisKind = Literal["shared", "durable", "ephemeral", "cluster"]
+CLUSTER_PRIMARIES = 3
 
 
 class Stage:
     """One run's world, set up on entering and taken down on leaving (also when the run fails).
 
     ``redis``: the shared stores' Redis under the run's key prefix, or a Valkey of the run's own
-    (durable: with the append-only file) for the faults that kill, pause or flush it. ``proxy``:
+    (durable: with the append-only file) for the faults that kill, pause or flush it, or a Redis
+    Cluster of the run's own (3 primaries with a replica each) for the faults that move it. ``proxy``:
     the worker reaches Postgres through a proxy the fault can cut.
     """
 
@@ -66,12 +68,25 @@ class Stage:
         self.urls = urls
         self.work = work
         self.redis = (
-            None if redis == "shared" else PrivateRedis(work / "valkey", free_port(), durable=redis == "durable")
+            PrivateRedis(work / "valkey", free_port(), durable=redis == "durable")
+            if redis in ("durable", "ephemeral")
+            else None
+        )
+        self.redis_cluster = (
+            LocalCluster(work / "cluster", masters=CLUSTER_PRIMARIES, replicas_per_master=1)
+            if redis == "cluster"
+            else None
         )
         self.proxy: PostgresProxy | None = None
         self._proxied = proxy
-        redis_url = urls.redis_url if self.redis is None else self.redis.url
-        self.settings = namespaced(urls, redis_url=redis_url, edge_metrics_port=0, worker_metrics_port=0)
+        own = self.redis or self.redis_cluster
+        self.settings = namespaced(
+            urls,
+            redis_url=urls.redis_url if own is None else own.url,
+            redis_cluster=self.redis_cluster is not None,
+            edge_metrics_port=0,
+            worker_metrics_port=0,
+        )
         self.processes: list[Process] = []
         self._cleanup = ExitStack()
 
@@ -86,11 +101,16 @@ class Stage:
 
     def _open(self) -> None:
         # Registered first, so it runs last: on the shared stores, as the run's own Redis is gone by then.
-        self._cleanup.callback(lambda: run_sync(drop_namespace(self.settings.model_copy(update=self.urls._asdict()))))
+        shared = self.urls._asdict() | {"redis_cluster": False}
+        self._cleanup.callback(lambda: run_sync(drop_namespace(self.settings.model_copy(update=shared))))
         if self.redis is not None:
             self._cleanup.callback(shutil.rmtree, self.redis.data_dir, ignore_errors=True)
             self._cleanup.callback(self.redis.stop)
             self.redis.start()
+        if self.redis_cluster is not None:
+            self._cleanup.callback(shutil.rmtree, self.work / "cluster", ignore_errors=True)
+            self._cleanup.callback(self.redis_cluster.stop)
+            self.redis_cluster.start()
         if self._proxied:
             assert self.settings.database_url is not None
             self.proxy = PostgresProxy(self.settings.database_url)
@@ -115,6 +135,12 @@ class Stage:
         if self.redis is None:
             raise RuntimeError("this run has no Redis of its own")
         return self.redis
+
+    @property
+    def cluster(self) -> LocalCluster:
+        if self.redis_cluster is None:
+            raise RuntimeError("this run has no Redis Cluster of its own")
+        return self.redis_cluster
 
     def _latest(self, name: str) -> Process:
         return [process for process in self.processes if process.name == name][-1]
@@ -279,7 +305,7 @@ async def clicks_counted(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT coalesce(sum(click_count), 0) FROM links"))
 
 
-async def streams_applied(settings: Settings, conn: asyncpg.Connection, redis: Redis) -> bool:
+async def streams_applied(settings: Settings, conn: asyncpg.Connection, redis: RedisClient) -> bool:
     """True when no stream holds an entry after its shard's cursor: nothing is left to apply."""
     rows = await conn.fetch("SELECT shard, last_id FROM stream_cursors")
     cursors = {int(row["shard"]): str(row["last_id"]) for row in rows}

@@ -29,6 +29,7 @@ import uvloop
 from redis.asyncio import Redis
 
 from bench.fault_stage import Counts, Load, RedisKind, Stage, Tally, wait_for_drain
+from common.redis import keys_for
 from harness.seed import make_codes, seed_links
 from harness.stores import StoreUrls, stores_for
 
@@ -93,6 +94,25 @@ async def worker_sigkill_loop(stage: Stage, load: Load, seconds: float) -> None:
         await asyncio.sleep(max(0.0, started + at - loop.time()))
         await asyncio.to_thread(stage.worker.kill)
         await asyncio.to_thread(stage.start_worker)
+
+
+async def cluster_failover(stage: Stage, load: Load, seconds: float) -> None:
+    """SIGKILL the primary holding shard 0's stream; its replica takes over after the node timeout."""
+    await asyncio.sleep(seconds * FAULT_AT)
+    cluster = stage.cluster
+    victim = cluster.primary_for_key(keys_for(stage.settings).clicks_stream(0))
+    await asyncio.to_thread(cluster.kill, victim)
+    await asyncio.to_thread(cluster.wait_promoted, victim)
+
+
+async def cluster_reshard(stage: Stage, load: Load, seconds: float) -> None:
+    """Move the slots of shard 0's stream and of a hot link to another primary, keys and all."""
+    await asyncio.sleep(seconds * FAULT_AT)
+    cluster, keys = stage.cluster, keys_for(stage.settings)
+    for key in (keys.clicks_stream(0), keys.link(load.codes[0])):
+        slot = cluster.slot_of(key)
+        target = next(node for node in cluster.primaries() if node is not cluster.owner_of(slot))
+        await asyncio.to_thread(cluster.migrate_slot, slot, target)
 
 
 async def edge_sigterm(stage: Stage, load: Load, seconds: float) -> None:
@@ -173,6 +193,8 @@ FAULTS = [
     Fault("redis-client-pause", redis_client_pause, and_none_failed(exact), redis="durable"),
     Fault("postgres-cut", postgres_cut, and_none_failed(exact), proxy=True),
     Fault("worker-sigkill-loop", worker_sigkill_loop, and_none_failed(exact)),
+    Fault("cluster-failover", cluster_failover, and_none_failed(exact), redis="cluster"),
+    Fault("cluster-reshard", cluster_reshard, and_none_failed(exact), redis="cluster"),
     Fault("edge-sigterm", edge_sigterm, exact),
     Fault("edge-sigkill", edge_sigkill, loss_bounded),
 ]

@@ -22,13 +22,13 @@ from collections.abc import Iterable, Mapping
 from typing import Final
 
 import asyncpg
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from common.db import Connection
 from common.linkstore import fetch_records
 from common.linksync import mark_incomplete
 from common.records import INVALIDATE_ALL, NEGATIVE, NEGATIVE_TTL_S, RECORD_TTL_S, Keys, LinkRecord
+from common.redis import RedisClient, is_cluster
 
 logger = logging.getLogger("hop.edge_sync")
 
@@ -47,7 +47,7 @@ _LOCK_OLDEST = """SELECT code FROM edge_sync_pending WHERE queued_at <= now() - 
 REPLAY_MIN_AGE_S: Final = 1.0
 
 
-async def push_records(redis: Redis, keys: Keys, records: Mapping[str, LinkRecord | None]) -> bool:
+async def push_records(redis: RedisClient, keys: Keys, records: Mapping[str, LinkRecord | None]) -> bool:
     """SET each record (a tombstone for None) and tell every edge, in one round trip.
 
     Returns False when Redis could not be reached; the caller's change stands regardless. Callers
@@ -55,6 +55,8 @@ async def push_records(redis: Redis, keys: Keys, records: Mapping[str, LinkRecor
     """
     if not records:
         return True
+    messages = [INVALIDATE_ALL] if len(records) > PUBLISH_EACH_LIMIT else list(records)
+    cluster = is_cluster(redis)
     try:
         async with redis.pipeline(transaction=False) as pipe:
             for code, record in records.items():
@@ -62,12 +64,14 @@ async def push_records(redis: Redis, keys: Keys, records: Mapping[str, LinkRecor
                     pipe.set(keys.link(code), NEGATIVE, ex=NEGATIVE_TTL_S)
                 else:
                     pipe.set(keys.link(code), record.encode(), ex=RECORD_TTL_S)
-            if len(records) > PUBLISH_EACH_LIMIT:
-                pipe.publish(keys.invalidate_channel, INVALIDATE_ALL)
-            else:
-                for code in records:
-                    pipe.publish(keys.invalidate_channel, code)
+            if not cluster:
+                for message in messages:
+                    pipe.publish(keys.invalidate_channel, message)
             await pipe.execute()
+        if cluster:
+            # A cluster pipeline refuses PUBLISH (no key to route it by), so the codes follow the
+            # SETs in one message, space-separated (no code holds a space); the edge splits it.
+            await redis.publish(keys.invalidate_channel, " ".join(messages))
     except (RedisError, OSError) as error:
         logger.warning("redis write-through failed for %d links (queued for replay): %s", len(records), error)
         await _forget_completeness(redis, keys)
@@ -75,7 +79,7 @@ async def push_records(redis: Redis, keys: Keys, records: Mapping[str, LinkRecor
     return True
 
 
-async def _forget_completeness(redis: Redis, keys: Keys) -> None:
+async def _forget_completeness(redis: RedisClient, keys: Keys) -> None:
     # Redis now misses a change: edges must stop taking an absent key for "no such link"
     # (common/linksync.py). Tried once: when Redis is down this fails too, and what retries until
     # Redis takes it is the replay, which writes the very keys the failure left wrong.
@@ -83,7 +87,7 @@ async def _forget_completeness(redis: Redis, keys: Keys) -> None:
         await mark_incomplete(redis, keys)
 
 
-async def sync_links(*, pool: asyncpg.Pool, redis: Redis, keys: Keys, codes: Iterable[str]) -> bool:
+async def sync_links(*, pool: asyncpg.Pool, redis: RedisClient, keys: Keys, codes: Iterable[str]) -> bool:
     """Push what Postgres now says about the queued ``codes`` to Redis, then dequeue them.
 
     Call it after the change's transaction committed. Codes not queued (already pushed) or held
@@ -98,7 +102,7 @@ async def sync_links(*, pool: asyncpg.Pool, redis: Redis, keys: Keys, codes: Ite
 
 
 async def replay_pending(
-    *, pool: asyncpg.Pool, redis: Redis, keys: Keys, min_age_s: float = REPLAY_MIN_AGE_S, limit: int = SYNC_CHUNK
+    *, pool: asyncpg.Pool, redis: RedisClient, keys: Keys, min_age_s: float = REPLAY_MIN_AGE_S, limit: int = SYNC_CHUNK
 ) -> int:
     """Push codes queued at least ``min_age_s`` ago, oldest first, until none is left or Redis
     refuses; returns how many were pushed.
@@ -119,7 +123,9 @@ async def replay_pending(
     return replayed
 
 
-async def _push_locked(pool: asyncpg.Pool, redis: Redis, keys: Keys, lock_query: str, *arguments: object) -> int | None:
+async def _push_locked(
+    pool: asyncpg.Pool, redis: RedisClient, keys: Keys, lock_query: str, *arguments: object
+) -> int | None:
     """Lock queued rows with ``lock_query``, push their links' records, dequeue them.
 
     Returns how many were pushed, or None when Redis refused (the rows stay queued).

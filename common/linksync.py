@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from typing import Final
 
 import asyncpg
-from redis.asyncio import Redis
 
 from common.linkstore import SERVABLE_SELECT, record_from_row
 from common.records import RECORD_TTL_S, Keys, LinkRecord
+from common.redis import RedisClient
 
 logger = logging.getLogger("hop.linksync")
 
@@ -60,7 +60,7 @@ def marker_trusted(value: bytes | None) -> bool:
     return value is not None and value.startswith(MARKER_DONE)
 
 
-async def mark_incomplete(redis: Redis, keys: Keys) -> None:
+async def mark_incomplete(redis: RedisClient, keys: Keys) -> None:
     """What a writer whose write-through failed must call (and retry until it returns): ``DEL`` the marker.
 
     Raises:
@@ -76,7 +76,7 @@ class SyncResult:
     marker_ttl_s: int  # how long it is trusted (0 when not set)
 
 
-async def full_sync(pool: asyncpg.Pool, redis: Redis, keys: Keys) -> SyncResult:
+async def full_sync(pool: asyncpg.Pool, redis: RedisClient, keys: Keys) -> SyncResult:
     """Load every servable link into Redis, then set the marker if nothing intervened."""
     started = time.monotonic()
     generation = f"{int(time.time())}-{secrets.token_hex(8)}".encode()
@@ -96,7 +96,7 @@ async def full_sync(pool: asyncpg.Pool, redis: Redis, keys: Keys) -> SyncResult:
     return SyncResult(links=links, complete=True, marker_ttl_s=ttl)
 
 
-async def _load_all(pool: asyncpg.Pool, redis: Redis, keys: Keys) -> int:
+async def _load_all(pool: asyncpg.Pool, redis: RedisClient, keys: Keys) -> int:
     loaded = 0
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         cursor = await conn.cursor(f"{SERVABLE_SELECT} ORDER BY l.id")
@@ -106,7 +106,7 @@ async def _load_all(pool: asyncpg.Pool, redis: Redis, keys: Keys) -> int:
     return loaded
 
 
-async def _write_chunk(redis: Redis, keys: Keys, records: dict[str, LinkRecord | None]) -> int:
+async def _write_chunk(redis: RedisClient, keys: Keys, records: dict[str, LinkRecord | None]) -> int:
     """SET NX each servable record and refresh its key's TTL; returns how many were servable.
 
     NX, because a key already there was written by admin (after its commit) or by a read-through,

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
+from common.redis import RedisClient, is_cluster
 from common.settings import CoreSettings
 
 RECOMMENDED = "appendonly yes, appendfsync everysec (as docker-compose.yml runs Valkey)"
@@ -41,9 +43,23 @@ class Persistence:
         return f"has no append-only file: a restart loses every click not yet applied{snapshots}; set {RECOMMENDED}"
 
 
-async def read_persistence(redis: Redis) -> Persistence:
-    """Raises RedisError (CONFIG refused, Redis unreachable) or OSError."""
-    config = await redis.config_get("appendonly", "appendfsync", "save")
+async def read_persistence(redis: RedisClient) -> Persistence:
+    """The persistence of ``redis``; of a cluster, its weakest primary's (any primary can hold a stream).
+
+    Raises RedisError (CONFIG refused, Redis unreachable) or OSError.
+    """
+    if not is_cluster(redis):
+        return _persistence(await redis.config_get(*_FIELDS))
+    replies = await redis.config_get(*_FIELDS, target_nodes=RedisCluster.PRIMARIES)
+    # redis-py answers one node's reply as is, several as {node name: reply}.
+    configs = list(replies.values()) if "appendonly" not in replies else [replies]
+    return min((_persistence(config) for config in configs), key=lambda persistence: persistence.keeps_streams)
+
+
+_FIELDS = ("appendonly", "appendfsync", "save")
+
+
+def _persistence(config: Any) -> Persistence:
     return Persistence(
         appendonly=_text(config.get("appendonly")) == "yes",
         appendfsync=_text(config.get("appendfsync")),
@@ -55,7 +71,7 @@ def _text(value: bytes | str | None) -> str:
     return value.decode() if isinstance(value, bytes) else value or ""
 
 
-async def report_persistence(redis: Redis, settings: CoreSettings, logger: logging.Logger) -> Persistence | None:
+async def report_persistence(redis: RedisClient, settings: CoreSettings, logger: logging.Logger) -> Persistence | None:
     """Log what a restart of ``redis`` would cost the click streams (see the module doc); returns
     its persistence, or None when it could not be read. Never raises: start-up goes on either way."""
     production = settings.environment == "production"

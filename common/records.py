@@ -63,9 +63,17 @@ ORPHAN_KINDS: Final[tuple[OrphanKind, ...]] = get_args(OrphanKind)
 
 @dataclass(frozen=True, slots=True)
 class Keys:
-    """Every Redis name Hop uses, under one prefix."""
+    """Every Redis name Hop uses, under one prefix.
+
+    With ``cluster``, the names that a script or a single command must find in one slot carry a
+    hash tag (the part in braces is what Redis Cluster hashes): a click stream and its trim
+    ledger share ``{n}``, and every throttle counter shares ``{throttle}`` (a sign-in counts
+    against the account and the address in one script). Without it the names stay untagged, so
+    an existing single Redis keeps its streams across an upgrade.
+    """
 
     prefix: str = "hop:"
+    cluster: bool = False
 
     def link(self, code: str) -> str:
         return f"{self.prefix}link:{code}"
@@ -75,21 +83,21 @@ class Keys:
         return f"{self.prefix}invalidate"
 
     def clicks_stream(self, shard: int) -> str:
-        return f"{self.prefix}clicks:{shard}"
+        return f"{self.prefix}clicks:{self._tag(shard)}"
 
     def all_click_streams(self, shards: int) -> list[str]:
         return [self.clicks_stream(n) for n in range(shards)]
 
     def clicks_trim_ledger(self, shard: int) -> str:
         """The worker's trim ledger of one click stream (outside ``clicks:``, whose names are all streams)."""
-        return f"{self.prefix}clicks-trimmed:{shard}"
+        return f"{self.prefix}clicks-trimmed:{self._tag(shard)}"
 
     def worker_heartbeat(self, name: str) -> str:
         """A click worker's liveness key ("{host}:{pid}"), written with a TTL on every loop turn."""
         return f"{self.prefix}worker:{name}"
 
     def throttle(self, scope: str, subject: str) -> str:
-        return f"{self.prefix}throttle:{scope}:{subject}"
+        return f"{self.prefix}{self._tag('throttle')}:{scope}:{subject}"
 
     @property
     def links_complete(self) -> str:
@@ -99,6 +107,9 @@ class Keys:
     def used(self, code: str, link_id: int) -> str:
         """Redirects served of a click-limited link; per link id, so a code reused after a delete starts at 0."""
         return f"{self.prefix}used:{code}:{link_id}"
+
+    def _tag(self, part: object) -> str:
+        return f"{{{part}}}" if self.cluster else str(part)
 
 
 class RecordRejected(ValueError):

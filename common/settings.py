@@ -86,6 +86,11 @@ class CoreSettings(BaseSettings):
     database_schema: str = Field("public", description="Postgres schema holding Hop's tables.")
     database_pool_size: int = Field(10, ge=1, le=200, description="Largest asyncpg pool per process (admin, worker).")
     redis_prefix: str = Field("hop:", description="Prefix of every Redis key and channel Hop uses.")
+    redis_cluster: bool = Field(
+        False,
+        description="HOP_REDIS_URL names any node of a Redis Cluster (database 0): Hop then uses the cluster "
+        "client, hash-tags the keys that must share a slot and reads each click shard on its own node.",
+    )
     shutdown_grace: float = Field(10.0, gt=0, le=300, description="Seconds to drain clicks or batches at SIGTERM.")
 
     # --- observability (metrics and health probes on private ports: keep them off the public proxy)
@@ -116,6 +121,20 @@ class CoreSettings(BaseSettings):
         if value is not None and urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
             raise ValueError("scheme must be redis://, rediss:// or unix://")
         return value
+
+    @model_validator(mode="after")
+    def _cluster_url(self) -> CoreSettings:
+        if not self.redis_cluster:
+            return self
+        if self.redis_url is None:
+            raise ValueError(f"{ENV_PREFIX}REDIS_CLUSTER needs {ENV_PREFIX}REDIS_URL: a node of the cluster")
+        parts = urlsplit(self.redis_url)
+        if parts.scheme == "unix" or parts.path.strip("/") not in {"", "0"}:
+            raise ValueError(
+                f"{ENV_PREFIX}REDIS_URL must be redis:// or rediss:// with database 0 when"
+                f" {ENV_PREFIX}REDIS_CLUSTER is on (a cluster has one database and answers over TCP)"
+            )
+        return self
 
     @field_validator("database_url")
     @classmethod

@@ -7,19 +7,18 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
-from redis.asyncio import Redis
 
 from common.db import open_pool, open_read_pool, require_schema
 from common.migrate import LATEST_VERSION
 from common.records import Keys
-from common.redis import create_redis, keys_for
+from common.redis import RedisClient, create_redis, keys_for
 from common.settings import CoreSettings
 
 
 @dataclass(frozen=True, slots=True)
 class Stores:
     pool: asyncpg.Pool
-    redis: Redis
+    redis: RedisClient
     keys: Keys
     # Analytics: a pool on a read replica (HOP_DATABASE_READ_URL), else ``pool`` itself.
     reads: asyncpg.Pool

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 import asyncpg
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.convertors import StringConvertor, register_url_convertor
@@ -25,7 +24,7 @@ from common.db import open_pool, require_schema
 from common.metrics import DeltaExporter, export_periodically
 from common.persistence import report_persistence
 from common.records import CODE_RE, RECORD_TTL_S, REPLICA_RECORD_TTL_S, Keys
-from common.redis import create_redis, keys_for
+from common.redis import RedisClient, create_redis, keys_for
 from common.settings import EdgeSettings, load_settings_or_exit
 from edge import responses
 from edge.clicks import ClickBuffer
@@ -48,7 +47,7 @@ SUBSCRIBE_WAIT_S = 2.0
 class EdgeState(TypedDict):
     resolver: Resolver
     tracker: ClickTracker
-    redis: Redis
+    redis: RedisClient
     limiter: ClickLimiter
     not_found: NotFoundLimiter
     orphans: OrphanVisits
@@ -133,7 +132,7 @@ async def healthz(request: Request) -> ASGIApp:
 
 
 async def readyz(request: Request) -> ASGIApp:
-    redis: Redis = request.state.redis
+    redis: RedisClient = request.state.redis
     try:
         await asyncio.wait_for(redis.ping(), READY_TIMEOUT_S)
     except (RedisError, OSError, TimeoutError):
@@ -171,7 +170,7 @@ ROUTES = (
 class EdgeWorker:
     """What one edge worker process serves from, built from its settings when the lifespan starts."""
 
-    redis: Redis
+    redis: RedisClient
     keys: Keys
     resolver: Resolver
     clicks: ClickBuffer
@@ -191,7 +190,7 @@ class EdgeWorker:
         }
 
 
-def build_worker(settings: EdgeSettings, *, redis: Redis, reads: asyncpg.Pool) -> EdgeWorker:
+def build_worker(settings: EdgeSettings, *, redis: RedisClient, reads: asyncpg.Pool) -> EdgeWorker:
     """``reads``: the pool the read-through uses, on the primary or on a replica."""
     keys = keys_for(settings)
     resolver = Resolver(

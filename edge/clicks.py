@@ -19,7 +19,6 @@ import os
 import time
 import uuid
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from redis.typing import EncodableT, FieldT
 
@@ -32,6 +31,7 @@ from common.records import (
     Keys,
     encode_click_batch,
 )
+from common.redis import RedisClient
 
 logger = logging.getLogger("hop.edge.clicks")
 
@@ -56,7 +56,7 @@ class ClickBuffer:
     def __init__(
         self,
         *,
-        redis: Redis,
+        redis: RedisClient,
         keys: Keys,
         shards: int,
         flush_interval: float,

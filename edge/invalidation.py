@@ -1,20 +1,23 @@
 """Listens on the invalidation channel and evicts changed codes from the local cache.
 
-Admin publishes a code after every change to its link, or ``*`` when many links change at
-once (a user disabled). After a (re)connection the whole cache is dropped, since messages sent
-while we were away are lost.
+Admin publishes a code after every change to its link (in a Redis Cluster, the codes of one
+write-through in one message, space-separated), or ``*`` when many links change at once (a user
+disabled). Classic pub/sub reaches every node of a cluster, so subscribing on any node hears all.
+After a (re)connection the whole cache is dropped, since messages sent while we were away are lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Callable
 
-from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from common.records import INVALIDATE_ALL
+from common.redis import RedisClient, is_cluster
 
 logger = logging.getLogger("hop.edge.invalidation")
 
@@ -23,7 +26,7 @@ _RECONNECT_MAX_S = 2.0
 
 
 async def listen_for_invalidations(
-    redis: Redis,
+    redis: RedisClient,
     channel: str,
     *,
     evict: Callable[[str], None],
@@ -32,23 +35,38 @@ async def listen_for_invalidations(
 ) -> None:
     """Runs until cancelled, reconnecting with backoff."""
     backoff = _RECONNECT_FIRST_S
-    while True:
+    for attempt in itertools.count():
         try:
-            async with redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+            async with await _pubsub(redis, attempt) as pubsub:
                 await pubsub.subscribe(channel)
                 evict_all()
                 if subscribed is not None:
                     subscribed.set()
                 backoff = _RECONNECT_FIRST_S
                 async for message in pubsub.listen():
-                    code = message["data"].decode()
-                    if code == INVALIDATE_ALL:
-                        evict_all()
-                    else:
-                        evict(code)
-        except (RedisError, OSError) as error:
+                    # One code, or (from a cluster's writers) several separated by spaces.
+                    for code in message["data"].decode().split(" "):
+                        if code == INVALIDATE_ALL:
+                            evict_all()
+                        else:
+                            evict(code)
+        except Exception as error:
+            # Whatever went wrong, a listener that stops leaves stale links cached: it reconnects.
             if subscribed is not None:
                 subscribed.clear()
-            logger.warning("invalidation channel lost, reconnecting in %.1fs: %s", backoff, error)
+            expected = isinstance(error, (RedisError, OSError))
+            logger.warning(
+                "invalidation channel lost, reconnecting in %.1fs: %s", backoff, error, exc_info=not expected
+            )
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, _RECONNECT_MAX_S)
+
+
+async def _pubsub(redis: RedisClient, attempt: int) -> PubSub:
+    if not is_cluster(redis):
+        return redis.pubsub(ignore_subscribe_messages=True)
+    # Classic pub/sub is broadcast over the cluster bus, so any node, replicas included, hears every
+    # message. Each reconnection tries the next node: a dead one is left behind at once.
+    await redis.initialize()  # the node list; a no-op once the client has it
+    nodes = redis.get_nodes()
+    return redis.pubsub(node=nodes[attempt % len(nodes)], ignore_subscribe_messages=True)

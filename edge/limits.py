@@ -17,10 +17,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from common.records import USED_TTL_S
+from common.redis import RedisClient
 from edge.responses import LimitedRedirect
 
 logger = logging.getLogger("hop.edge.limits")
@@ -51,7 +51,7 @@ class _Counter:
 class ClickLimiter:
     """Claims uses of click-limited links for one edge process."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
         self.stats = LimitStats()
         self._waiting: dict[str, _Counter] = {}

@@ -23,12 +23,12 @@ from collections.abc import Awaitable, Iterable
 from typing import TypeAlias, cast
 
 import asyncpg
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from common.linkstore import fetch_records
 from common.linksync import marker_trusted
 from common.records import NEGATIVE, NEGATIVE_TTL_S, RECORD_TTL_S, Keys, LinkRecord, RecordRejected
+from common.redis import RedisClient, is_cluster
 from edge import responses
 from edge.cache import LocalCache
 
@@ -80,7 +80,7 @@ class Resolver:
     def __init__(
         self,
         *,
-        redis: Redis,
+        redis: RedisClient,
         pool: asyncpg.Pool,
         keys: Keys,
         cache_ttl: float,
@@ -89,6 +89,9 @@ class Resolver:
         record_ttl: int = RECORD_TTL_S,
     ) -> None:
         self._redis = redis
+        # A cluster answers MGET only within one slot: there, one MGET per slot, pipelined per node
+        # (one round trip to each node the batch touches, all nodes at once).
+        self._mget = redis.mget_nonatomic if is_cluster(redis) else redis.mget
         self._pool = pool  # read-through only: the primary, or a replica (then a short ``record_ttl``)
         self._record_ttl = record_ttl
         self._keys = keys
@@ -164,7 +167,7 @@ class Resolver:
             # The marker rides in the same MGET: knowing that Redis is complete costs no round trip.
             names = [self._keys.links_complete, *(self._keys.link(code) for code in codes)]
             # create_redis never decodes responses, so values are the stored bytes.
-            marker, *raws = cast("list[bytes | None]", await self._redis.mget(names))
+            marker, *raws = cast("list[bytes | None]", await self._mget(names))
         except (RedisError, OSError) as error:
             self.stats.redis_errors += 1
             logger.warning("redis lookup failed, reading through to postgres: %s", error)

@@ -65,6 +65,16 @@ def axe_scan(page: Page) -> list[dict[str, Any]]:
     Evaluated through the DevTools protocol, which the page's CSP does not govern, so the scan
     needs no exception in the policy the dashboard is served with.
     """
+    # Colours mid-transition (a colour scheme just switched, a hover fading) are no colours the
+    # reader sees for long: contrast is judged once the finite transitions and animations end. Two
+    # frames first, so that a media change the browser has not yet rendered has started its own.
+    page.evaluate(
+        "async () => {"
+        " await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));"
+        " await Promise.all(document.getAnimations()"
+        " .filter((a) => Number.isFinite(a.effect?.getComputedTiming().endTime ?? Infinity))"
+        " .map((a) => a.finished.catch(() => null))); }"
+    )
     page.evaluate(AXE_SOURCE.read_text())
     result = page.evaluate(
         "async () => (await axe.run(document, {runOnly: {type: 'tag', values: "

@@ -6,8 +6,6 @@ import itertools
 import uuid
 from collections import Counter
 
-import redis
-from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
 from common.records import (
@@ -21,8 +19,9 @@ from common.records import (
     decode_click_batch,
     encode_click_batch,
 )
-from common.redis import keys_for, redis_url
+from common.redis import RedisClient, keys_for
 from common.settings import ClickStreamSettings
+from harness.stores import sync_redis
 
 XRANGE_PAGE = 1_000
 _sequence = itertools.count()
@@ -42,7 +41,9 @@ def stream_entry(clicks: list[Click], batch: bytes) -> dict[FieldT, EncodableT]:
     }
 
 
-async def xadd_batch(redis: Redis, keys: Keys, shard: int, clicks: list[Click], *, batch: bytes | None = None) -> bytes:
+async def xadd_batch(
+    redis: RedisClient, keys: Keys, shard: int, clicks: list[Click], *, batch: bytes | None = None
+) -> bytes:
     """XADD one packed batch; returns its batch id (pass it again to simulate an edge re-send)."""
     batch = batch or batch_id()
     await redis.xadd(keys.clicks_stream(shard), stream_entry(clicks, batch))
@@ -63,7 +64,7 @@ def stream_orphan_visits(settings: ClickStreamSettings) -> list[Click]:
 def _stream_items(settings: ClickStreamSettings) -> list[Click]:
     keys = keys_for(settings)
     clicks: list[Click] = []
-    with redis.Redis.from_url(redis_url(settings)) as client:
+    with sync_redis(settings) as client:
         for stream in keys.all_click_streams(settings.click_shards):
             last = b"-"
             while True:
@@ -83,5 +84,5 @@ def clicks_by_code(settings: ClickStreamSettings) -> Counter[str]:
 
 
 def reset_streams(settings: ClickStreamSettings) -> None:
-    with redis.Redis.from_url(redis_url(settings)) as client:
+    with sync_redis(settings) as client:
         client.delete(*keys_for(settings).all_click_streams(settings.click_shards))

@@ -91,10 +91,16 @@ async def drop_namespace(settings: CoreSettings) -> None:
     delete_prefix(settings)
 
 
+def sync_redis(settings: CoreSettings) -> redis.Redis | redis.RedisCluster:
+    """A blocking client for the settings' Redis (the cluster client with HOP_REDIS_CLUSTER)."""
+    client_class = redis.RedisCluster if settings.redis_cluster else redis.Redis
+    return client_class.from_url(redis_url(settings))
+
+
 def delete_prefix(settings: CoreSettings) -> int:
     """Delete every Redis key under the settings' prefix; returns how many."""
     deleted = 0
-    with redis.Redis.from_url(redis_url(settings)) as client:
+    with sync_redis(settings) as client:
         batch: list[bytes] = []
         for key in client.scan_iter(match=f"{settings.redis_prefix}*", count=DELETE_CHUNK):
             batch.append(key)

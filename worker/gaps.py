@@ -21,9 +21,9 @@ from enum import IntEnum
 from typing import Final
 
 import asyncpg
-from redis.asyncio import Redis
 
 from common.records import Keys
+from common.redis import RedisClient
 from worker.metrics import WorkerMetrics
 from worker.stream_ids import next_id
 
@@ -91,7 +91,7 @@ class Gap:
 class StreamTrims:
     """Trims a click stream after a commit and reports the gaps it finds (see the module doc)."""
 
-    def __init__(self, *, redis: Redis, keys: Keys, metrics: WorkerMetrics) -> None:
+    def __init__(self, *, redis: RedisClient, keys: Keys, metrics: WorkerMetrics) -> None:
         self._script = redis.register_script(TRIM_SCRIPT)
         self._keys = keys
         self._metrics = metrics

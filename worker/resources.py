@@ -12,14 +12,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from common.db import POOL_CLOSE_TIMEOUT_S, connect_kwargs, require_schema
 from common.metrics import MetricsServer, ReadyCheck
 from common.migrate import LATEST_VERSION
 from common.records import Keys
-from common.redis import keys_for, redis_url
+from common.redis import RedisClient, connect, keys_for
 from common.settings import WorkerSettings
 from worker import heartbeat
 from worker.enrich import Enricher
@@ -37,7 +36,7 @@ class WorkerResources:
     """The stores and helpers of one running worker (see ``open_resources``)."""
 
     pool: asyncpg.Pool  # with the worker's inet codec (see open_worker_pool)
-    redis: Redis
+    redis: RedisClient
     keys: Keys
     shards_by_stream: dict[bytes, int]  # click stream name, as XREAD answers it -> shard
     enricher: Enricher
@@ -65,11 +64,11 @@ async def open_worker_pool(settings: WorkerSettings) -> AsyncIterator[asyncpg.Po
         await asyncio.shield(asyncio.wait_for(pool.close(), POOL_CLOSE_TIMEOUT_S))
 
 
-def worker_redis(settings: WorkerSettings) -> Redis:
+def worker_redis(settings: WorkerSettings) -> RedisClient:
     """The worker's own Redis client; the caller closes it."""
     # XREAD BLOCK holds the socket for block_ms: the read timeout must outlast it.
-    return Redis.from_url(
-        redis_url(settings),
+    return connect(
+        settings,
         socket_connect_timeout=2.0,
         socket_timeout=settings.worker_block_ms / 1000 + 5.0,
         health_check_interval=15,
@@ -84,7 +83,7 @@ async def open_resources(
     name: str,
     ready: ReadyCheck | None = None,
     pool: asyncpg.Pool | None = None,
-    redis: Redis | None = None,
+    redis: RedisClient | None = None,
     metrics: WorkerMetrics | None = None,
 ) -> AsyncIterator[WorkerResources]:
     """Everything worker ``name`` needs; a bad store or an old schema fails here, at start-up.
@@ -145,7 +144,7 @@ async def _shielded(close: Callable[[], Awaitable[None]]) -> None:
     await asyncio.shield(close())
 
 
-async def _forget_heartbeat(redis: Redis, *, keys: Keys, name: str) -> None:
+async def _forget_heartbeat(redis: RedisClient, *, keys: Keys, name: str) -> None:
     # A clean exit removes the heartbeat at once, so `hop worker --check` fails without waiting for its TTL.
     with contextlib.suppress(RedisError, OSError):
         await asyncio.shield(heartbeat.forget(redis, keys, name))

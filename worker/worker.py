@@ -21,16 +21,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final, cast
+from typing import Final
 
 import asyncpg
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from redis.typing import KeyT, StreamIdT
 
 from common.edge_sync import replay_pending, sync_links
 from common.persistence import report_persistence
-from common.redis import keys_for, redis_url
+from common.redis import RedisClient, connect, keys_for
 from common.settings import WorkerSettings
 from worker import heartbeat
 from worker.apply import Applied, CursorMoved, apply_entries, record_poison
@@ -40,6 +38,7 @@ from worker.metrics import WorkerMetrics
 from worker.orphans import delete_expired as delete_expired_orphans
 from worker.partitions import fail_expired, oldest_kept
 from worker.resources import WorkerResources, open_resources
+from worker.streams import XReadReply, stream_reader
 
 logger = logging.getLogger("hop.worker")
 
@@ -54,8 +53,6 @@ RETRY_MAX_S: Final = 5.0
 POISON_ERRORS: Final = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 TRANSIENT_ERRORS: Final = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
-# XREAD's answer: per stream read, its name and its (entry ID, fields) pairs, all bytes.
-XReadReply = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]
 # One XREAD decoded and enriched: per shard, its entries in stream order.
 Prepared = list[tuple[int, list[Entry]]]
 
@@ -88,7 +85,7 @@ class Worker:
         settings: WorkerSettings,
         *,
         pool: asyncpg.Pool | None = None,
-        redis: Redis | None = None,
+        redis: RedisClient | None = None,
         metrics: WorkerMetrics | None = None,
         burst: bool = False,
     ) -> None:
@@ -183,12 +180,16 @@ class Worker:
         backoff = RETRY_FIRST_S
         in_flight: asyncio.Task[bool] | None = None
         read_from: dict[int, str] = {}
+        block_ms = None if self.burst else self.settings.worker_block_ms
+        reader = stream_reader(
+            self._res.redis, self._res.keys, count=self.settings.worker_batch_size, block_ms=block_ms
+        )
         try:
             while not self._stopping:
                 self._last_turn = time.monotonic()
                 try:
                     did_read = bool(read_from)
-                    response = await self._read(read_from) if did_read else None
+                    response = await reader.read(read_from) if did_read else None
                     backoff = RETRY_FIRST_S
                     prepared = self._prepare(response)
                     if in_flight is not None:
@@ -220,6 +221,7 @@ class Worker:
                     read_from[shard] = entries[-1].stream_id
                 in_flight = asyncio.create_task(self._apply_prepared(prepared))
         finally:
+            await reader.close()
             if in_flight is not None:
                 # Stopping: the transaction in flight finishes (run() cancels it after the grace period).
                 try:
@@ -227,17 +229,6 @@ class Worker:
                 except asyncio.CancelledError:
                     in_flight.cancel()
                     raise
-
-    async def _read(self, read_from: dict[int, str]) -> XReadReply | None:
-        keys = self._res.keys
-        streams: dict[KeyT, StreamIdT] = {keys.clicks_stream(shard): position for shard, position in read_from.items()}
-        response = await self._res.redis.xread(
-            streams,
-            count=self.settings.worker_batch_size,
-            block=None if self.burst else self.settings.worker_block_ms,
-        )
-        # redis-py types every protocol's answer; the worker's clients speak RESP2 (the default), a list.
-        return cast(XReadReply, response) or None
 
     def _prepare(self, response: XReadReply | None) -> Prepared:
         """Decode and enrich an XREAD answer (CPU work, done while the previous commit is in flight)."""
@@ -451,7 +442,7 @@ async def _settle(task: asyncio.Task[bool] | None) -> None:
 
 async def check_health(settings: WorkerSettings) -> int:
     """Exit status for a container probe: 0 when a worker on this host has a live heartbeat."""
-    client = Redis.from_url(redis_url(settings), socket_connect_timeout=2.0, socket_timeout=2.0)
+    client = connect(settings, socket_connect_timeout=2.0, socket_timeout=2.0)
     try:
         alive = await heartbeat.local_worker_alive(client, keys_for(settings))
     except (RedisError, OSError):

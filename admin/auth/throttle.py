@@ -30,10 +30,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
 from redis.exceptions import MaxConnectionsError, RedisError
 
 from common.records import Keys
+from common.redis import RedisClient
 
 logger = logging.getLogger("hop.admin.throttle")
 
@@ -150,7 +150,7 @@ def login_counters(email: str, client_ip: str) -> tuple[Counter, ...]:
 class Throttle:
     """Atomic fixed-window counters in Redis (``{prefix}throttle:{scope}:{subject}``)."""
 
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
 

@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 from typing import cast
 
 import pytest
-from redis.asyncio import Redis
 
 from admin.links import update_link
 from admin.users import create_user
 from common.edge_sync import replay_pending, sync_links
 from common.records import NEGATIVE, LinkRecord
+from common.redis import RedisClient
 from common.settings import Settings
 from common.stores import Stores, open_stores
 from harness.stores import PrivateRedis
@@ -97,7 +97,7 @@ async def test_a_refused_write_through_stays_queued_and_drops_the_completeness_m
     assert await redis_value(stores, "m") == NEGATIVE
 
 
-async def _refuse_writes(redis: Redis, *, refuse: bool) -> None:
+async def _refuse_writes(redis: RedisClient, *, refuse: bool) -> None:
     await redis.config_set("maxmemory-policy", "noeviction")
     await redis.config_set("maxmemory", 1 if refuse else 0)
 

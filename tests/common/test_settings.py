@@ -56,6 +56,34 @@ def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str
     assert str(raised.value) == f"invalid settings: {message}"
 
 
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (None, "HOP_REDIS_CLUSTER needs HOP_REDIS_URL: a node of the cluster"),
+        (
+            "unix:///run/redis.sock",
+            "HOP_REDIS_URL must be redis:// or rediss:// with database 0 when HOP_REDIS_CLUSTER",
+        ),
+        (
+            "redis://10.0.0.5:7000/2",
+            "HOP_REDIS_URL must be redis:// or rediss:// with database 0 when HOP_REDIS_CLUSTER",
+        ),
+    ],
+)
+def test_a_cluster_needs_a_node_url_with_database_0(
+    monkeypatch: pytest.MonkeyPatch, url: str | None, message: str
+) -> None:
+    monkeypatch.setenv("HOP_REDIS_CLUSTER", "true")
+    if url is None:
+        monkeypatch.delenv("HOP_REDIS_URL", raising=False)
+    else:
+        monkeypatch.setenv("HOP_REDIS_URL", url)
+    with pytest.raises(SettingsError, match=message):
+        load_settings(Settings)
+    monkeypatch.setenv("HOP_REDIS_URL", "redis://10.0.0.5:7000/0")
+    assert load_settings(Settings).redis_cluster
+
+
 def test_production_refuses_default_secrets_in_the_process_that_holds_them(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOP_ENVIRONMENT", "production")
     with pytest.raises(SettingsError, match="HOP_JWT_SECRET must be set"):

@@ -8,6 +8,7 @@ fail the test: the dashboard must run under its policy without a single refusal.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +72,10 @@ def stack(
     settings: Settings, admin_factory: ProcessFactory, edge_factory: ProcessFactory, worker_factory: ProcessFactory
 ) -> Iterator[Stack]:
     """Admin, edge and worker on this test's namespace; the admin mails to an SMTP server of the test's own."""
-    with smtp_sink() as (inbox, smtp_port):
+    # The worker starts beside the edge and the admin (which needs the edge's address): each start
+    # waits on its process's log, so starting them one by one would add up those waits.
+    with smtp_sink() as (inbox, smtp_port), ThreadPoolExecutor(max_workers=1) as starter:
+        worker = starter.submit(worker_factory, settings)
         edge = edge_factory(settings)
         admin = admin_factory(
             settings,
@@ -81,7 +85,7 @@ def stack(
             smtp_port=smtp_port,
             smtp_tls="none",
         )
-        yield Stack(settings=settings, admin=admin, edge=edge, worker=worker_factory(settings), inbox=inbox)
+        yield Stack(settings=settings, admin=admin, edge=edge, worker=worker.result(), inbox=inbox)
 
 
 @contextmanager

@@ -10,10 +10,10 @@ from typing import cast
 
 import asyncpg
 import pytest
-from redis.asyncio import Redis
 
 from common.metrics import sample_value
 from common.records import NEGATIVE, STREAM_FIELD_BATCH, STREAM_FIELD_ID, Click
+from common.redis import RedisClient
 from common.settings import Settings
 from common.stores import Stores, open_stores
 from common.visitors import VisitorCount
@@ -42,7 +42,7 @@ def click(code: str, *, ms: int | None = None, ip: str = "198.51.100.7", ua: str
 
 
 async def run_burst(
-    settings: Settings, *, pool: asyncpg.Pool, redis: Redis, metrics: WorkerMetrics | None = None
+    settings: Settings, *, pool: asyncpg.Pool, redis: RedisClient, metrics: WorkerMetrics | None = None
 ) -> WorkerStats:
     """What `hop worker --burst` does, on the given stores (with metrics of its own by default)."""
     worker = Worker(settings, pool=pool, redis=redis, metrics=metrics or new_worker_metrics(), burst=True)
@@ -64,7 +64,7 @@ def drain(settings: Settings, stores: Stores, worker_pool: asyncpg.Pool, metrics
     return run
 
 
-async def stream_items(redis: Redis, stream: str) -> StreamItems:
+async def stream_items(redis: RedisClient, stream: str) -> StreamItems:
     # XRANGE as the worker reads it: the test clients answer bytes (RESP2).
     return cast(StreamItems, await redis.xrange(stream))
 
