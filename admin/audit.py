@@ -3,7 +3,8 @@
 ``record`` writes one entry on the connection it is given: pass the connection of the
 transaction that makes the change, so that the change and its entry commit, or roll back,
 together. Values never carry secrets: ``safe_values`` drops every key that names a password,
-token, key, hash or secret, whatever the caller passes. Admins read the log through
+token, key, hash or secret, whatever the caller passes, unless its value is a bool (a link's
+``has_password`` says whether there is one, never what it is). Admins read the log through
 GET /api/v1/audit (admin/routes/audit.py), newest first, with keyset pagination on the id.
 """
 
@@ -74,8 +75,10 @@ def _secret(key: str) -> bool:
 
 
 def safe_values(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """``values`` without any key that could hold a credential."""
-    return None if values is None else {key: value for key, value in values.items() if not _secret(key)}
+    """``values`` without any key that could hold a credential; a bool holds none."""
+    if values is None:
+        return None
+    return {key: value for key, value in values.items() if isinstance(value, bool) or not _secret(key)}
 
 
 def changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -10,10 +10,19 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import asyncpg
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from admin.audit import Actor, changed, record
 from admin.auth.principal import Principal
@@ -21,6 +30,7 @@ from admin.targets import normalize_target, short_domain
 from admin.text import PlainText, no_control_characters
 from common.db import Executor, Row
 from common.edge_sync import sync_links
+from common.link_passwords import MAX_LINK_PASSWORD_LENGTH, MIN_LINK_PASSWORD_LENGTH, hash_link_password
 from common.records import Keys
 from common.redis import RedisClient
 from common.settings import RedirectStatus
@@ -104,6 +114,40 @@ def _check_expiry(value: datetime | None, *, hint: str) -> datetime | None:
     return value
 
 
+def _password_length(value: SecretStr) -> SecretStr:
+    # Pydantic's own length message speaks of "items" for a SecretStr; this one says what to do.
+    length = len(value.get_secret_value())
+    if length < MIN_LINK_PASSWORD_LENGTH:
+        raise ValueError(f"a link password needs at least {MIN_LINK_PASSWORD_LENGTH} characters")
+    if length > MAX_LINK_PASSWORD_LENGTH:
+        raise ValueError(f"a link password has at most {MAX_LINK_PASSWORD_LENGTH} characters")
+    return value
+
+
+# A SecretStr, so that the password shows as '**********' in every repr, log line and error.
+LinkPassword = Annotated[
+    SecretStr,
+    AfterValidator(_password_length),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "password",
+            "writeOnly": True,
+            "minLength": MIN_LINK_PASSWORD_LENGTH,
+            "maxLength": MAX_LINK_PASSWORD_LENGTH,
+        }
+    ),
+]
+CREATE_PASSWORD_HELP = (
+    "Write-only: a password visitors must enter before the redirect; omit it for an open link. "
+    "Responses carry only has_password."
+)
+UPDATE_PASSWORD_HELP = (
+    "Write-only: set a password visitors must enter before the redirect; null removes it. "
+    "Responses carry only has_password."
+)
+
+
 def clean_tags(value: list[str] | None) -> list[str] | None:
     """Tags as stored: stripped, lower case, sorted, unique. Raises ValueError."""
     if value is None:
@@ -130,6 +174,7 @@ class LinkCreate(BaseModel):
     forward_query: bool = False
     title: PlainText | None = Field(None, max_length=500)
     tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    password: LinkPassword | None = Field(None, description=CREATE_PASSWORD_HELP)
 
     @field_validator("expires_at")
     @classmethod
@@ -143,7 +188,7 @@ class LinkCreate(BaseModel):
 
 
 # Fields a PATCH may set to null (clearing them); the others need a value when present.
-NULLABLE_UPDATES = frozenset({"expires_at", "max_clicks", "title"})
+NULLABLE_UPDATES = frozenset({"expires_at", "max_clicks", "title", "password"})
 
 
 class LinkUpdate(BaseModel):
@@ -161,6 +206,7 @@ class LinkUpdate(BaseModel):
     title: PlainText | None = Field(None, max_length=500)
     tags: list[str] | None = Field(None, max_length=MAX_TAGS)
     disabled: bool | None = None
+    password: LinkPassword | None = Field(None, description=UPDATE_PASSWORD_HELP)
 
     @field_validator("expires_at")
     @classmethod
@@ -203,6 +249,9 @@ class LinkPublic(BaseModel):
     disabled: bool
     title: str | None
     tags: list[str]
+    has_password: bool = Field(
+        description="Visitors must enter the link's password before the redirect. The password itself is write-only."
+    )
     click_count: int = Field(
         description="Every click: human_clicks + bot_clicks. max_clicks counts these, bots included."
     )
@@ -234,6 +283,7 @@ class Link:
     disabled: bool
     title: str | None
     tags: list[str]
+    has_password: bool  # never the hash: LINK_COLUMNS selects only whether there is one
     owner_id: int | None
     click_count: int  # every click, bots included
     bot_clicks: int
@@ -261,6 +311,7 @@ class Link:
             disabled=self.disabled,
             title=self.title,
             tags=self.tags,
+            has_password=self.has_password,
             click_count=self.click_count,
             human_clicks=self.human_clicks,
             bot_clicks=self.bot_clicks,
@@ -272,7 +323,7 @@ class Link:
 
 LINK_COLUMNS = (
     "id, code, target_url, redirect_status, expires_at, max_clicks, forward_query, disabled, title, tags, "
-    "owner_id, click_count, bot_clicks, version, created_at, updated_at"
+    "password_hash IS NOT NULL AS has_password, owner_id, click_count, bot_clicks, version, created_at, updated_at"
 )
 
 
@@ -296,6 +347,7 @@ AUDITED_COLUMNS = (
     "disabled",
     "title",
     "tags",
+    "has_password",  # whether, never what: audit.safe_values keeps a secret-named key only as a bool
     "owner_id",
 )
 
@@ -317,8 +369,9 @@ async def create_link(
 ) -> Link:
     """Insert a link (random code unless one is given), then push it to the edge.
 
-    ``target_url`` is the already-normalised target (see admin.targets.normalize_target). With an
-    ``actor``, a ``link.create`` audit entry commits with the link.
+    ``target_url`` is the already-normalised target (see admin.targets.normalize_target). A
+    ``password`` is stored as its argon2id hash. With an ``actor``, a ``link.create`` audit entry
+    commits with the link.
 
     Raises:
         CodeTaken: the requested custom code exists.
@@ -326,35 +379,57 @@ async def create_link(
     """
     if link_in.code is not None:
         check_code(link_in.code)
-        link = await _insert(pool, link_in, target_url=target_url, code=link_in.code, owner_id=owner_id, actor=actor)
+    # Hashed once, before any insert: a random code that collides is drawn again, not hashed again.
+    new = _NewRow(link_in, target_url, owner_id, await password_hash_for(link_in.password))
+    if link_in.code is not None:
+        link = await _insert(pool, new, code=link_in.code, actor=actor)
     else:
-        link = await _insert_generated(
-            pool, link_in, target_url=target_url, owner_id=owner_id, length=code_length, actor=actor
-        )
+        link = await _insert_generated(pool, new, length=code_length, actor=actor)
     await sync_codes(pool=pool, redis=redis, keys=keys, codes=[link.code])
     return link
 
 
-async def _insert_generated(
-    pool: asyncpg.Pool, link_in: LinkCreate, *, target_url: str, owner_id: int | None, length: int, actor: Actor | None
-) -> Link:
+async def password_hash_for(password: SecretStr | None) -> str | None:
+    """The ``password_hash`` column for a requested password: its argon2id hash (computed in a
+    thread), or None for none."""
+    return None if password is None else await hash_link_password(password.get_secret_value())
+
+
+async def with_password_hash(changes: dict[str, Any]) -> dict[str, Any]:
+    """``LinkUpdate.changes()`` with a ``password`` turned into the column it sets: its hash, or
+    None (null: remove the password)."""
+    if "password" not in changes:
+        return changes
+    others = {name: value for name, value in changes.items() if name != "password"}
+    return others | {"password_hash": await password_hash_for(changes["password"])}
+
+
+@dataclass(frozen=True, slots=True)
+class _NewRow:
+    """What a new link's row holds besides its code."""
+
+    link_in: LinkCreate
+    target_url: str
+    owner_id: int | None
+    password_hash: str | None
+
+
+async def _insert_generated(pool: asyncpg.Pool, new: _NewRow, *, length: int, actor: Actor | None) -> Link:
     # Collisions are rare at 62^7; after a few in a row the code space is crowded, so grow the code.
     for attempt in range(GENERATE_ATTEMPTS * 2):
         code = generate_code(length + attempt // GENERATE_ATTEMPTS)
         if code.lower() in RESERVED_CODES:
             continue
         try:
-            return await _insert(pool, link_in, target_url=target_url, code=code, owner_id=owner_id, actor=actor)
+            return await _insert(pool, new, code=code, actor=actor)
         except CodeTaken:
             continue
     raise CodeTaken(code)
 
 
-async def _insert(
-    pool: asyncpg.Pool, link_in: LinkCreate, *, target_url: str, code: str, owner_id: int | None, actor: Actor | None
-) -> Link:
+async def _insert(pool: asyncpg.Pool, new: _NewRow, *, code: str, actor: Actor | None) -> Link:
     async with pool.acquire() as conn, conn.transaction():
-        link = await _insert_row(conn, link_in, target_url=target_url, code=code, owner_id=owner_id)
+        link = await _insert_row(conn, new, code=code)
         if actor is not None:
             await record(
                 conn,
@@ -368,22 +443,24 @@ async def _insert(
     return link
 
 
-async def _insert_row(conn: Executor, link_in: LinkCreate, *, target_url: str, code: str, owner_id: int | None) -> Link:
+async def _insert_row(conn: Executor, new: _NewRow, *, code: str) -> Link:
+    link_in = new.link_in
     try:
         row = await conn.fetchrow(
             f"""INSERT INTO links (code, target_url, redirect_status, expires_at, max_clicks, forward_query, title,
-                                   tags, owner_id)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                   tags, owner_id, password_hash)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                 RETURNING {LINK_COLUMNS}""",
             code,
-            target_url,
+            new.target_url,
             link_in.redirect_status,
             link_in.expires_at,
             link_in.max_clicks,
             link_in.forward_query,
             link_in.title,
             link_in.tags,
-            owner_id,
+            new.owner_id,
+            new.password_hash,
         )
     except asyncpg.UniqueViolationError:
         raise CodeTaken(code) from None
@@ -488,7 +565,12 @@ async def _store_update(
     assert row is not None, "the row is locked"
     link = Link.from_row(row)
     if actor is not None:
-        old, new = changed(audit_values(Link.from_row(before)), audit_values(link))
+        was = Link.from_row(before)
+        old, new = changed(audit_values(was), audit_values(link))
+        if "password_hash" in changes:
+            # A new password on a protected link changes no audited value (has_password stays true):
+            # the entry still says that the password was set, never what it is.
+            old["has_password"], new["has_password"] = was.has_password, link.has_password
         await record(
             conn,
             actor=actor,
@@ -526,7 +608,17 @@ def without_tags(removed: list[str]) -> Callable[[Link], dict[str, Any]]:
 
 
 UPDATABLE_COLUMNS = frozenset(
-    {"target_url", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags", "disabled"}
+    {
+        "target_url",
+        "redirect_status",
+        "expires_at",
+        "max_clicks",
+        "forward_query",
+        "title",
+        "tags",
+        "disabled",
+        "password_hash",
+    }
 )
 
 

@@ -3,6 +3,10 @@
 Cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR) are written
 with a leading apostrophe (OWASP "CSV injection"); import removes it again, so export then
 import gives back the same links. Tags travel comma-separated in one cell.
+
+Passwords travel in neither direction: a spreadsheet is no place for them, and there is no clear
+text to export (only its hash is stored). An imported link is open; protect it afterwards with
+PATCH /links/{code} (or create it through POST /links or /links/bulk, which take a password).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ EXPORT_COLUMNS = (
     "created_at",
 )
 # Columns import reads; the others (short_url, the click counts, ...) are ignored, so an export imports as is.
+# A ``password`` column is ignored too (see the module's doc).
 IMPORT_COLUMNS = ("code", "target_url", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags")
 MAX_IMPORT_ROWS = 10_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -17,7 +17,7 @@ logger = logging.getLogger("hop.linkstore")
 # A link whose owner is disabled does not redirect either: its `disabled` reads true here.
 SERVABLE_SELECT = """
     SELECT l.id, l.code, l.target_url, l.redirect_status, l.expires_at, l.max_clicks, l.forward_query,
-           (l.disabled OR coalesce(u.disabled, false)) AS disabled, l.click_count, l.version
+           (l.disabled OR coalesce(u.disabled, false)) AS disabled, l.click_count, l.version, l.password_hash
     FROM links l LEFT JOIN users u ON u.id = l.owner_id
 """
 
@@ -40,6 +40,7 @@ def record_from_row(row: Row) -> LinkRecord | None:
         # The edge seeds its click counter from these (edge/limits.py); only limited links carry them.
         clicks=row["click_count"] if max_clicks is not None else 0,
         link_id=row["id"] if max_clicks is not None else 0,
+        password_hash=row["password_hash"],
     )
     if record.is_expired():
         return None

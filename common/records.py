@@ -14,6 +14,7 @@ prefix (``hop:`` by default), which also lets tests isolate themselves.
 - ``{prefix}links:complete``: the completeness marker (see common/linksync.py): while it holds a
   ``done:`` generation, every servable link has a record in Redis, so an absent key means unknown.
 - ``{prefix}used:{code}:{link id}``: redirects served of a click-limited link (edge ``INCRBY``).
+- ``{prefix}unlock:{code}:{address}``: password attempts on a protected link from one address.
 """
 
 from __future__ import annotations
@@ -108,6 +109,10 @@ class Keys:
         """Redirects served of a click-limited link; per link id, so a code reused after a delete starts at 0."""
         return f"{self.prefix}used:{code}:{link_id}"
 
+    def unlock_attempts(self, code: str, address: str) -> str:
+        """Password attempts on a protected link from one client address, in the current window."""
+        return f"{self.prefix}unlock:{code}:{address}"
+
     def _tag(self, part: object) -> str:
         return f"{{{part}}}" if self.cluster else str(part)
 
@@ -141,7 +146,8 @@ class LinkRecord(Expiring):
     """What the edge needs to answer a redirect, and nothing else.
 
     ``max_clicks``, ``clicks`` (the link's click count when the record was written) and
-    ``link_id`` matter only for a click-limited link, and are encoded only for one.
+    ``link_id`` matter only for a click-limited link, and are encoded only for one;
+    ``password_hash`` (argon2id) only for a password-protected one.
     """
 
     target: str
@@ -152,6 +158,7 @@ class LinkRecord(Expiring):
     max_clicks: int | None = None
     clicks: int = 0
     link_id: int = 0
+    password_hash: str | None = None
 
     def encode(self) -> bytes:
         data: dict[str, object] = {
@@ -163,6 +170,8 @@ class LinkRecord(Expiring):
         }
         if self.max_clicks is not None:
             data |= {"m": self.max_clicks, "c": self.clicks, "i": self.link_id}
+        if self.password_hash is not None:
+            data["p"] = self.password_hash
         return orjson.dumps(data)
 
     @classmethod
@@ -197,6 +206,7 @@ class LinkRecord(Expiring):
             max_clicks=max_clicks,
             clicks=data.get("c", 0) if max_clicks is not None else 0,
             link_id=data.get("i", 0) if max_clicks is not None else 0,
+            password_hash=data.get("p"),
         )
         if not record._well_typed():
             raise TypeError("a field has the wrong type")
@@ -212,6 +222,7 @@ class LinkRecord(Expiring):
             and (self.max_clicks is None or (_is_int(self.max_clicks) and self.max_clicks > 0))
             and _is_int(self.clicks)
             and _is_int(self.link_id)
+            and (self.password_hash is None or isinstance(self.password_hash, str))
         )
 
     def unsafe_reason(self) -> str | None:

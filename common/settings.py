@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 ENV_PREFIX = "HOP_"
 DEFAULT_JWT_SECRET = "change-me-this-is-the-local-development-jwt-secret"
 DEFAULT_VISITOR_SALT_SECRET = "change-me-this-is-the-local-development-visitor-salt"
+DEFAULT_LINK_UNLOCK_SECRET = "change-me-this-is-the-local-development-link-unlock-key"
 RedirectStatus = Literal[301, 302, 307, 308]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9:_.-]{1,64}$")
@@ -248,6 +249,23 @@ class EdgeSettings(PublicSettings, ClickStreamSettings):
     metrics_interval: float = Field(
         1.0, gt=0, le=60, description="Seconds between an edge worker's hand-overs of its counters to the metrics."
     )
+    link_unlock_secret: str = Field(
+        DEFAULT_LINK_UNLOCK_SECRET,
+        min_length=32,
+        description="Key that signs the cookie a visitor gets for entering a protected link's password; "
+        "changing it asks every visitor again.",
+    )
+    link_unlock_ttl: int = Field(
+        3_600, ge=60, le=30 * 86_400, description="Seconds a protected link stays unlocked for a visitor."
+    )
+    link_unlock_attempts: int = Field(
+        10, ge=1, le=1_000, description="Password attempts per client address and protected link per 15 minutes."
+    )
+
+    @model_validator(mode="after")
+    def _edge_secrets(self) -> EdgeSettings:
+        _refuse_default(self.environment, self.link_unlock_secret, DEFAULT_LINK_UNLOCK_SECRET, "LINK_UNLOCK_SECRET")
+        return self
 
 
 class AdminSettings(PublicSettings):

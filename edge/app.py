@@ -35,11 +35,12 @@ from edge.orphans import OrphanVisits
 from edge.ratelimit import NotFoundLimiter
 from edge.resolver import LookupFailed, Resolved, Resolver
 from edge.tracking import ClickTracker
+from edge.unlock import Unlocked, UnlockGate
 
 logger = logging.getLogger("hop.edge")
 
-# The edge reads links and users.disabled (migration 0002; see common/linkstore.py).
-EDGE_SCHEMA_VERSION = 2
+# The edge reads links, users.disabled and links.password_hash (migration 0017; see common/linkstore.py).
+EDGE_SCHEMA_VERSION = 17
 READY_TIMEOUT_S = 0.5
 SUBSCRIBE_WAIT_S = 2.0
 
@@ -51,6 +52,7 @@ class EdgeState(TypedDict):
     limiter: ClickLimiter
     not_found: NotFoundLimiter
     orphans: OrphanVisits
+    unlock: UnlockGate
 
 
 class CodeConvertor(StringConvertor):
@@ -98,9 +100,50 @@ async def _look_up(scope: Scope, state: EdgeState, code: str) -> Resolved:
 async def _not_a_plain_redirect(scope: Scope, state: EdgeState, code: str, response: Resolved) -> ASGIApp:
     if isinstance(response, responses.LimitedRedirect):
         return await _limited_redirect(scope, state, code, response)
+    if isinstance(response, responses.ProtectedLink):
+        return await _protected(scope, state, code, response)
     if response is responses.NOT_FOUND:
         return _not_found(scope, state)
     return response
+
+
+async def _protected(scope: Scope, state: EdgeState, code: str, link: responses.ProtectedLink) -> ASGIApp:
+    """The password form, unless this visitor has entered the password (edge/unlock.py)."""
+    if link.is_expired():
+        return _not_found(scope, state)
+    if not state["unlock"].unlocked(scope, code, link):
+        return responses.UNLOCK_FORM
+    return await _open(scope, state, code, link.inner)
+
+
+async def _open(
+    scope: Scope, state: EdgeState, code: str, inner: responses.Redirect | responses.LimitedRedirect
+) -> ASGIApp:
+    """A protected link's redirect, for a visitor who has the password: counted as any other."""
+    if isinstance(inner, responses.LimitedRedirect):
+        return await _limited_redirect(scope, state, code, inner)
+    state["tracker"].track(scope, code)
+    return inner
+
+
+async def unlock(request: Request) -> ASGIApp:
+    """A password POSTed by a protected link's form: the redirect with its cookie, or the form again."""
+    code: str = request.path_params["code"]
+    state: EdgeState = request.scope["state"]
+    link = state["resolver"].cached(code) or await _look_up(request.scope, state, code)
+    if isinstance(link, responses.Redirect | responses.LimitedRedirect):
+        return responses.METHOD_NOT_ALLOWED  # an open link has no form
+    if not isinstance(link, responses.ProtectedLink):
+        return link  # its 404, 429 or 503
+    if link.is_expired():
+        return responses.NOT_FOUND
+    outcome = await state["unlock"].attempt(request.scope, request.receive, code, link)
+    if not isinstance(outcome, Unlocked):
+        return outcome
+    served = await _open(request.scope, state, code, link.inner)
+    if isinstance(served, responses.Redirect):
+        return responses.UnlockedRedirect(served, outcome.cookie, request.scope["query_string"])
+    return served  # used up (404) or not countable (503)
 
 
 def _not_found(scope: Scope, state: EdgeState) -> ASGIApp:
@@ -159,6 +202,7 @@ async def unmatched(scope: Scope, receive: Receive, send: Send) -> None:
 
 ROUTES = (
     Route("/{code:hop_code}", redirect, methods=["GET", "HEAD"]),  # first: see CodeConvertor
+    Route("/{code:hop_code}", unlock, methods=["POST"]),
     Route("/healthz", healthz, methods=["GET", "HEAD"]),
     Route("/readyz", readyz, methods=["GET", "HEAD"]),
     Route("/robots.txt", robots, methods=["GET", "HEAD"]),
@@ -178,6 +222,7 @@ class EdgeWorker:
     limiter: ClickLimiter
     not_found: NotFoundLimiter
     orphans: OrphanVisits
+    unlock: UnlockGate
 
     def state(self) -> EdgeState:
         return {
@@ -187,6 +232,7 @@ class EdgeWorker:
             "limiter": self.limiter,
             "not_found": self.not_found,
             "orphans": self.orphans,
+            "unlock": self.unlock,
         }
 
 
@@ -225,6 +271,14 @@ def build_worker(settings: EdgeSettings, *, redis: RedisClient, reads: asyncpg.P
         limiter=ClickLimiter(redis),
         not_found=not_found,
         orphans=OrphanVisits(tracker, rate=settings.edge_orphan_visits_per_second),
+        unlock=UnlockGate(
+            redis=redis,
+            keys=keys,
+            secret=settings.link_unlock_secret,
+            ttl_s=settings.link_unlock_ttl,
+            attempts=settings.link_unlock_attempts,
+            address=not_found.address,
+        ),
     )
 
 

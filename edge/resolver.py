@@ -41,7 +41,9 @@ class LookupFailed(Exception):
 
 # What a code resolves to, and what the local cache holds: its Redirect, or responses.NOT_FOUND
 # for a code known not to redirect (unknown, disabled, expired, out of clicks).
-Resolved: TypeAlias = responses.Redirect | responses.LimitedRedirect | responses.StaticResponse
+Resolved: TypeAlias = (
+    responses.Redirect | responses.LimitedRedirect | responses.ProtectedLink | responses.StaticResponse
+)
 
 # Codes whose rejected record was logged, per process; past this many the set starts over.
 _REPORTED_MAX = 1_024
@@ -227,6 +229,8 @@ class Resolver:
             redirect = responses.Redirect(record)
         else:
             redirect = responses.LimitedRedirect(record, counter_key=self._keys.used(code, record.link_id))
+        if record.password_hash is not None:
+            redirect = responses.ProtectedLink(record, redirect)
         self.cache.put(code, redirect, self._cache_ttl)
         return redirect
 

@@ -25,8 +25,8 @@ class ClickTracker:
         self._country_header = country_header.lower().encode("latin-1") if country_header else None
 
     def track(self, scope: Scope, code: str) -> None:
-        if scope["method"] != "GET":
-            return  # HEAD is a link checker or preview, not a visit
+        if scope["method"] == "HEAD":
+            return  # a link checker or preview, not a visit (a POST is a protected link's right password)
         query: bytes = scope["query_string"]
         if query and _opted_out(query):
             return

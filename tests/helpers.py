@@ -20,6 +20,13 @@ from harness.processes import Process
 
 T = TypeVar("T")
 
+# Settings production accepts: every secret set to a value of the test's own.
+PRODUCTION_SECRETS: dict[str, Any] = {
+    "environment": "production",
+    "jwt_secret": "j" * 40,
+    "visitor_salt_secret": "v" * 20,
+    "link_unlock_secret": "u" * 40,
+}
 WAIT_TIMEOUT_S = 10.0
 POLL_INTERVAL_S = 0.02
 SHARD_LOG = re.compile(r"(took|released) click shard (\d+)")

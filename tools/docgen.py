@@ -46,6 +46,7 @@ REQUIRED_IN_COMPOSE = {
     "environment": "production",
     "jwt_secret": "",
     "visitor_salt_secret": "",
+    "link_unlock_secret": "",
     "short_base_url": "https://hop.example",
     "trusted_proxies": "",
 }

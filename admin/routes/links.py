@@ -36,6 +36,7 @@ from admin.links import (
     get_owned_link,
     prepare_target,
     update_link,
+    with_password_hash,
 )
 from admin.links_actions import MAX_ACTION_CODES, LinkAction, apply_link_action
 from admin.links_bulk import MAX_BULK, ItemFailure, create_links_bulk
@@ -62,7 +63,8 @@ class BulkCreate(BaseModel):
     links: list[dict[str, Any]] = Field(
         min_length=1,
         max_length=MAX_BULK,
-        description=f"Up to {MAX_BULK} objects shaped like LinkCreate; each is validated on its own.",
+        description=f"Up to {MAX_BULK} objects shaped like LinkCreate (a password included); each is validated on "
+        "its own.",
     )
 
 
@@ -242,7 +244,8 @@ def _bulk_result(outcomes: list[Link | ItemFailure], settings: AdminSettings, *,
 async def new_link(
     body: LinkCreate, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
 ) -> LinkPublic:
-    """Shorten a URL: a random code unless ``code`` is given. The edge serves it within a second."""
+    """Shorten a URL: a random code unless ``code`` is given; with a ``password``, visitors must enter
+    it before the redirect. The edge serves it within a second."""
     target = prepare_target(body, short_base=settings.short_base, blocked_domains=settings.blocked_domains)
     grant = await take_quota(stores, settings, user_id=principal.id, wanted=1)
     if grant.granted == 0:
@@ -363,7 +366,7 @@ async def export_csv(
     settings: SettingsDep,
     tag: Annotated[str | None, Query(max_length=64, pattern=NO_NUL_PATTERN)] = None,
 ) -> StreamingResponse:
-    """Every link the caller may see, as CSV (streamed)."""
+    """Every link the caller may see, as CSV (streamed). Passwords are not exported."""
     rows = export_links(pool=stores.pool, principal=principal, short_base=settings.short_base, tag=tag)
     return StreamingResponse(
         rows, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="links.csv"'}
@@ -401,7 +404,8 @@ async def import_body(request: Request) -> bytes:
             "description": (
                 f"UTF-8 CSV with a header row naming at least target_url; at most {MAX_IMPORT_ROWS} rows. "
                 f"Either the raw CSV as the body, or a multipart form with the CSV in the `{IMPORT_FIELD}` field "
-                f"(`curl -F {IMPORT_FIELD}=@links.csv`)."
+                f"(`curl -F {IMPORT_FIELD}=@links.csv`). CSV carries no passwords (a `password` column is "
+                "ignored): imported links are open; protect them afterwards with PATCH /links/{code}."
             ),
             "content": {
                 "text/csv": {"schema": {"type": "string"}},
@@ -424,7 +428,11 @@ async def import_csv(
     stores: StoresDep,
     settings: SettingsDep,
 ) -> BulkResult:
-    """Create links from CSV (the export format works as is); one result per data row (index 0 is the first)."""
+    """Create links from CSV (the export format works as is); one result per data row (index 0 is the first).
+
+    CSV carries no passwords, in either direction: imported links are open, and the export has no
+    password column. Set passwords with PATCH /links/{code}, or create protected links with POST /links
+    or /links/bulk."""
     try:
         rows = parse_import(await import_body(request))
     except CsvInvalid as error:
@@ -479,8 +487,9 @@ async def _update(
 async def change_link(
     code: Code, body: LinkUpdate, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
 ) -> LinkPublic:
-    """Change any field but the code; ``null`` clears expires_at, max_clicks and title."""
-    changes = body.changes()
+    """Change any field but the code; ``null`` clears expires_at, max_clicks and title, and removes
+    the password (write-only: a link's answer says only ``has_password``)."""
+    changes = await with_password_hash(body.changes())
     if "target_url" in changes:
         changes["target_url"] = prepare_target(
             body, short_base=settings.short_base, blocked_domains=settings.blocked_domains

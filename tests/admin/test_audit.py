@@ -191,10 +191,12 @@ async def test_secrets_never_reach_the_log(stores: Stores) -> None:
                 "role": "admin",
                 "api_key": "hop_x",
                 "client_secret": "s",
+                # A bool says whether there is a secret, never what it is: it stays.
+                "has_password": True,
             },
         )
     stored = await stores.pool.fetchval("SELECT new_values FROM audit_log")
-    assert stored == {"email": "u@example.com", "role": "admin"}
+    assert stored == {"email": "u@example.com", "role": "admin", "has_password": True}
 
 
 def test_disabling_a_user_records_old_and_new_values_and_the_admin(

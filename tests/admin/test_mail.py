@@ -11,6 +11,7 @@ from pydantic import AnyUrl
 from admin.mail import admin_link, send_mail
 from common.settings import Settings, SettingsError, load_settings
 from harness.processes import free_port
+from tests.helpers import PRODUCTION_SECRETS
 
 
 async def test_development_logs_the_mail(caplog: pytest.LogCaptureFixture) -> None:
@@ -20,7 +21,7 @@ async def test_development_logs_the_mail(caplog: pytest.LogCaptureFixture) -> No
 
 
 async def test_production_never_logs_the_body(caplog: pytest.LogCaptureFixture) -> None:
-    settings = Settings(environment="production", jwt_secret="p" * 40, visitor_salt_secret="q" * 20)
+    settings = Settings(**PRODUCTION_SECRETS)
     with caplog.at_level(logging.INFO, logger="hop.admin.mail"):
         assert not await send_mail(settings, to="a@example.com", subject="s", body="secret-body")
     assert "secret-body" not in caplog.text

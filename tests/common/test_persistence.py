@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 import orjson
 import pytest
@@ -15,9 +14,10 @@ from common.persistence import RECOMMENDED, read_persistence, report_persistence
 from common.settings import Settings
 from harness.stores import PrivateRedis
 from tests.conftest import ProcessFactory, SettingsFactory
+from tests.helpers import PRODUCTION_SECRETS
 
 LOST_ON_RESTART = "has no append-only file: a restart loses every click not yet applied"
-PRODUCTION: dict[str, Any] = {"environment": "production", "jwt_secret": "j" * 40, "visitor_salt_secret": "v" * 20}
+PRODUCTION = PRODUCTION_SECRETS
 
 
 @pytest.fixture

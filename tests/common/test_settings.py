@@ -90,12 +90,15 @@ def test_production_refuses_default_secrets_in_the_process_that_holds_them(monke
         load_settings(AdminSettings)
     with pytest.raises(SettingsError, match="HOP_VISITOR_SALT_SECRET must be set"):
         load_settings(WorkerSettings)
+    with pytest.raises(SettingsError, match="HOP_LINK_UNLOCK_SECRET must be set"):
+        load_settings(EdgeSettings)
     with pytest.raises(SettingsError, match="must be set to a secret of your own"):
         load_settings(Settings)
-    assert load_settings(EdgeSettings).environment == "production"  # the edge holds no secret
     monkeypatch.setenv("HOP_JWT_SECRET", "x" * 40)
     monkeypatch.setenv("HOP_VISITOR_SALT_SECRET", "y" * 40)
+    monkeypatch.setenv("HOP_LINK_UNLOCK_SECRET", "z" * 40)
     assert load_settings(Settings).jwt_secret != DEFAULT_JWT_SECRET
+    assert load_settings(EdgeSettings).link_unlock_secret == "z" * 40
     assert load_settings(WorkerSettings).visitor_salt_secret == "y" * 40
 
 

@@ -199,6 +199,7 @@ def test_postgres_rows_with_unsafe_targets_are_not_servable() -> None:
         "disabled": False,
         "click_count": 0,
         "version": 1,
+        "password_hash": None,
     }
     assert record_from_row(row) is None
     assert record_from_row(row | {"target_url": "https://e.com/"}) == LinkRecord(target="https://e.com/")

@@ -11,6 +11,7 @@ import pytest
 from common.logs import REQUEST_ID, configure_logging, redact
 from common.settings import Settings
 from tests.conftest import ProcessFactory, SettingsFactory
+from tests.helpers import PRODUCTION_SECRETS
 
 
 @pytest.mark.parametrize(
@@ -53,7 +54,7 @@ def _log_through_hop(settings: Settings, monkeypatch: pytest.MonkeyPatch, *args:
 
 
 def test_production_logs_are_json_with_request_id_and_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = Settings(environment="production", jwt_secret="x" * 40, visitor_salt_secret="y" * 20)
+    settings = Settings(**PRODUCTION_SECRETS)
     out = _log_through_hop(settings, monkeypatch, "reset for %s with password=%s", "198.51.100.9", "hunter2")
     record = orjson.loads(out)
     assert record["level"] == "warning" and record["logger"] == "hop.test" and record["request_id"] == "req-42"
@@ -69,7 +70,7 @@ def test_dev_logs_are_readable_lines(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_production_edge_writes_only_json_lines(
     settings_factory: SettingsFactory, edge_factory: ProcessFactory
 ) -> None:
-    settings = settings_factory(environment="production", jwt_secret="j" * 40, visitor_salt_secret="v" * 20)
+    settings = settings_factory(**PRODUCTION_SECRETS)
     edge = edge_factory(settings, workers=2)
     assert edge.terminate() == 0
     lines = [line for line in edge.log().splitlines() if line.strip()]

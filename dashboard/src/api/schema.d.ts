@@ -369,7 +369,8 @@ export interface paths {
         put?: never;
         /**
          * New Link
-         * @description Shorten a URL: a random code unless ``code`` is given. The edge serves it within a second.
+         * @description Shorten a URL: a random code unless ``code`` is given; with a ``password``, visitors must enter
+         *     it before the redirect. The edge serves it within a second.
          */
         post: operations["new_link_api_v1_links_post"];
         delete?: never;
@@ -431,7 +432,7 @@ export interface paths {
         };
         /**
          * Export Csv
-         * @description Every link the caller may see, as CSV (streamed).
+         * @description Every link the caller may see, as CSV (streamed). Passwords are not exported.
          */
         get: operations["export_csv_api_v1_links_export_csv_get"];
         put?: never;
@@ -454,6 +455,10 @@ export interface paths {
         /**
          * Import Csv
          * @description Create links from CSV (the export format works as is); one result per data row (index 0 is the first).
+         *
+         *     CSV carries no passwords, in either direction: imported links are open, and the export has no
+         *     password column. Set passwords with PATCH /links/{code}, or create protected links with POST /links
+         *     or /links/bulk.
          */
         post: operations["import_csv_api_v1_links_import_csv_post"];
         delete?: never;
@@ -482,7 +487,8 @@ export interface paths {
         head?: never;
         /**
          * Change Link
-         * @description Change any field but the code; ``null`` clears expires_at, max_clicks and title.
+         * @description Change any field but the code; ``null`` clears expires_at, max_clicks and title, and removes
+         *     the password (write-only: a link's answer says only ``has_password``).
          */
         patch: operations["change_link_api_v1_links__code__patch"];
         trace?: never;
@@ -997,7 +1003,7 @@ export interface components {
         BulkCreate: {
             /**
              * Links
-             * @description Up to 1000 objects shaped like LinkCreate; each is validated on its own.
+             * @description Up to 1000 objects shaped like LinkCreate (a password included); each is validated on its own.
              */
             links: {
                 [key: string]: unknown;
@@ -1139,6 +1145,11 @@ export interface components {
             /** Max Clicks */
             max_clicks?: number | null;
             /**
+             * Password
+             * @description Write-only: a password visitors must enter before the redirect; omit it for an open link. Responses carry only has_password.
+             */
+            password?: string | null;
+            /**
              * Redirect Status
              * @default 302
              * @enum {integer}
@@ -1180,6 +1191,11 @@ export interface components {
             /** Forward Query */
             forward_query: boolean;
             /**
+             * Has Password
+             * @description Visitors must enter the link's password before the redirect. The password itself is write-only.
+             */
+            has_password: boolean;
+            /**
              * Human Clicks
              * @description Clicks from people's browsers: click_count - bot_clicks.
              */
@@ -1220,6 +1236,11 @@ export interface components {
             forward_query?: boolean | null;
             /** Max Clicks */
             max_clicks?: number | null;
+            /**
+             * Password
+             * @description Write-only: set a password visitors must enter before the redirect; null removes it. Responses carry only has_password.
+             */
+            password?: string | null;
             /** Redirect Status */
             redirect_status?: (301 | 302 | 307 | 308) | null;
             /** Tags */
@@ -2943,7 +2964,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description UTF-8 CSV with a header row naming at least target_url; at most 10000 rows. Either the raw CSV as the body, or a multipart form with the CSV in the `file` field (`curl -F file=@links.csv`). */
+        /** @description UTF-8 CSV with a header row naming at least target_url; at most 10000 rows. Either the raw CSV as the body, or a multipart form with the CSV in the `file` field (`curl -F file=@links.csv`). CSV carries no passwords (a `password` column is ignored): imported links are open; protect them afterwards with PATCH /links/{code}. */
         requestBody: {
             content: {
                 "multipart/form-data": {

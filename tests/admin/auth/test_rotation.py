@@ -14,6 +14,7 @@ from common.settings import DEFAULT_JWT_SECRET, Settings, SettingsError, load_se
 from tests.admin.api import Account, assert_problem, login, sign_up
 from tests.admin.conftest import ClientFactory
 from tests.admin.db import sql
+from tests.helpers import PRODUCTION_SECRETS
 
 OLD_SECRET = "the-old-jwt-secret-of-at-least-32-bytes"
 NEW_SECRET = "the-new-jwt-secret-of-at-least-32-bytes"
@@ -125,10 +126,4 @@ def test_a_bad_previous_key_stops_start_up(overrides: dict[str, object], message
 
 def test_production_refuses_the_public_default_as_previous_key() -> None:
     with pytest.raises(SettingsError, match="HOP_JWT_PREVIOUS_SECRET must be set to a secret of your own"):
-        load_settings(
-            Settings,
-            environment="production",
-            jwt_secret="p" * 40,
-            visitor_salt_secret="q" * 20,
-            jwt_previous_secret=DEFAULT_JWT_SECRET,
-        )
+        load_settings(Settings, **(PRODUCTION_SECRETS | {"jwt_previous_secret": DEFAULT_JWT_SECRET}))

@@ -134,6 +134,7 @@ function LinkDetail({ link }: { link: Link }) {
             <LinkForm
               mode="edit"
               initial={valuesFromLink(link)}
+              hasPassword={link.has_password}
               submitLabel="Save changes"
               onSubmit={async (values) => {
                 setSaved(null);

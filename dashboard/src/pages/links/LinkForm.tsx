@@ -1,6 +1,6 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMemo, useState } from "react";
-import { Controller, useForm } from "react-hook-form";
+import { Controller, type UseFormRegister, useForm } from "react-hook-form";
 import { Button } from "../../components/Button";
 import { Checkbox, Field, TextField } from "../../components/Field";
 import { FormError } from "../../components/States";
@@ -8,6 +8,7 @@ import { viewerTimeZone } from "../../lib/format";
 import { linkFormErrors } from "./linkErrors";
 import { LINK_FIELDS, type LinkFormValues, REDIRECT_STATUSES, linkFormSchema } from "./linkSchema";
 import { useTags } from "./queries";
+import { PasswordBadge } from "./StatusBadges";
 import { TagInput } from "./TagInput";
 
 type Props = {
@@ -16,6 +17,8 @@ type Props = {
   /** The short-link base (https://hop.example), shown before the code. */
   shortBase?: string | undefined;
   submitLabel: string;
+  /** Edit mode: the link has a password now (the form can replace or remove it, never show it). */
+  hasPassword?: boolean;
   /**
    * Send the values; throws the API's error, which the form places under its fields. In edit
    * mode, resolves to the values as saved (the API normalises the target), the form's new baseline.
@@ -52,12 +55,49 @@ function RedirectChoice({ register, error }: { register: ReturnType<typeof useFo
   );
 }
 
+type PasswordProps = { register: UseFormRegister<LinkFormValues>; error: string | undefined; removing: boolean; onRemovingChange(removing: boolean): void };
+
+const PASSWORD_HINT = "Visitors must enter it before they are redirected. Leave empty for an open link.";
+
+/** A new link's password, or an open link's first one. */
+function PasswordField({ register, error }: Pick<PasswordProps, "register" | "error">) {
+  return <TextField label="Password (optional)" type="password" autoComplete="new-password" error={error} hint={PASSWORD_HINT} {...register("password")} />;
+}
+
+/** A protected link's password: it stays unless a new one is typed, or goes when removed. The old one is never shown (only its hash is kept). */
+function ProtectedPassword({ register, error, removing, onRemovingChange }: PasswordProps) {
+  return (
+    <fieldset className="space-y-3 rounded-md border border-slate-200 p-3 dark:border-slate-700">
+      <legend className="sr-only">Password</legend>
+      <p className="flex flex-wrap items-center gap-2 text-sm text-slate-700 dark:text-slate-200">
+        <PasswordBadge />
+        Visitors must enter the password before they are redirected.
+      </p>
+      {!removing && (
+        <TextField
+          label="New password (optional)"
+          type="password"
+          autoComplete="new-password"
+          error={error}
+          hint="Leave empty to keep the current password."
+          {...register("password")}
+        />
+      )}
+      <Checkbox
+        label="Remove the password"
+        hint="After you save, the link redirects everyone again."
+        {...register("remove_password", { onChange: (event: { target: HTMLInputElement }) => onRemovingChange(event.target.checked) })}
+      />
+    </fieldset>
+  );
+}
+
 function shortPrefix(shortBase: string | undefined): string {
   return shortBase ? `${shortBase.replace(/^https?:\/\//, "")}/` : "/";
 }
 
 /** Every field of a link, for creating one (/links/new) and changing one (/links/{code}). */
-export function LinkForm({ mode, initial, shortBase, submitLabel, onSubmit, onCancel }: Props) {
+export function LinkForm({ mode, initial, shortBase, submitLabel, hasPassword = false, onSubmit, onCancel }: Props) {
   const [baseline, setBaseline] = useState(initial);
   const [formError, setFormError] = useState<unknown>(null);
   const tags = useTags();
@@ -65,6 +105,7 @@ export function LinkForm({ mode, initial, shortBase, submitLabel, onSubmit, onCa
   const { register, control, handleSubmit, setError, reset, setValue, watch, formState } = useForm<LinkFormValues>({ defaultValues: initial, resolver });
   const { errors, isSubmitting, isDirty } = formState;
   const expiresAt = watch("expires_at");
+  const removingPassword = watch("remove_password");
 
   const submit = handleSubmit(async (values) => {
     setFormError(null);
@@ -164,6 +205,19 @@ export function LinkForm({ mode, initial, shortBase, submitLabel, onSubmit, onCa
         hint="Parameters such as ?utm_source=… on the short link are passed on to the destination."
         {...register("forward_query")}
       />
+      {mode === "edit" && hasPassword ? (
+        <ProtectedPassword
+          register={register}
+          error={errors.password?.message}
+          removing={removingPassword}
+          // A password typed before the box was ticked is not sent, nor kept for later.
+          onRemovingChange={(removing) => {
+            if (removing) setValue("password", "", { shouldValidate: true });
+          }}
+        />
+      ) : (
+        <PasswordField register={register} error={errors.password?.message} />
+      )}
       <TextField label="Title (optional)" autoComplete="off" error={errors.title?.message} hint="For you and your team; visitors never see it." {...register("title")} />
       <Controller
         control={control}

@@ -1,4 +1,4 @@
-import { Ban, CheckCircle2, Clock, PauseCircle } from "lucide-react";
+import { Ban, CheckCircle2, Clock, Lock, PauseCircle } from "lucide-react";
 import { Badge, type BadgeTone } from "../../components/Badge";
 import { formatDateTime, formatNumber } from "../../lib/format";
 import { type LinkStatus, STATUS_LABELS, linkStatuses } from "./linkStatus";
@@ -24,7 +24,16 @@ function explanation(status: LinkStatus, link: Link): string {
   }
 }
 
-/** Why a link redirects or not, in words (the colour and icon only repeat them). */
+/** The link asks visitors for its password before it redirects; read out as "Password protected". */
+export function PasswordBadge() {
+  return (
+    <Badge tone="info" icon={Lock} title="Visitors must enter a password before they are redirected">
+      Password<span className="sr-only"> protected</span>
+    </Badge>
+  );
+}
+
+/** Why a link redirects or not, in words (the colour and icon only repeat them), and whether it asks for a password. */
 export function StatusBadges({ link }: { link: Link }) {
   return (
     <span className="inline-flex flex-wrap gap-1">
@@ -33,6 +42,7 @@ export function StatusBadges({ link }: { link: Link }) {
           {STATUS_LABELS[status]}
         </Badge>
       ))}
+      {link.has_password && <PasswordBadge />}
     </span>
   );
 }

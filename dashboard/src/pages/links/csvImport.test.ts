@@ -30,6 +30,13 @@ describe("previewCsv", () => {
     expect(preview.rows[0]?.values.title).toBe("two\nlines");
   });
 
+  it("warns that a password column is not imported", () => {
+    const preview = previewCsv("target_url,Password\nhttps://a.example,secret\n");
+    expect(preview.ignored).toEqual(["Password"]);
+    expect(preview.warnings).toContain("CSV carries no passwords: the links are imported open. Set a password on a link's page.");
+    expect(previewCsv("target_url\nhttps://a.example\n").warnings).toEqual([]);
+  });
+
   it("refuses a file without a target_url column, or an empty one", () => {
     expect(previewCsv("url,code\nhttps://a.example,a\n").problems[0]).toMatch(/target_url/);
     expect(previewCsv("").problems[0]).toMatch(/empty/);

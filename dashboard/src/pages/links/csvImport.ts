@@ -87,6 +87,8 @@ function fileWarnings(text: string, ignored: string[], parseErrors: number, rows
   // The browser decodes what is not UTF-8 into U+FFFD; the API refuses such a file outright.
   if (text.includes("\uFFFD")) warnings.push("Some characters could not be read: save the file as UTF-8 (CSV UTF-8 in Excel).");
   if (ignored.length > 0) warnings.push(`Ignored columns: ${ignored.join(", ")}.`);
+  // admin/links_csv.py: CSV carries no passwords, so a password column would leave links open unawares.
+  if (ignored.some((name) => /password/i.test(name))) warnings.push("CSV carries no passwords: the links are imported open. Set a password on a link's page.");
   if (parseErrors > 0) warnings.push(`${parseErrors} line(s) have unbalanced quotes or a wrong number of cells; check the preview.`);
   const noTarget = rows.filter((row) => !row.values.target_url).length;
   if (noTarget > 0) warnings.push(`${noTarget.toLocaleString()} row(s) have no target_url and will fail.`);

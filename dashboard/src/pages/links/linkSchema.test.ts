@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { toLocalInput } from "../../lib/format";
-import { EMPTY_LINK, type LinkFormValues, codeProblem, createBody, linkFormSchema, targetProblem, updateBody, valuesFromLink } from "./linkSchema";
+import { EMPTY_LINK, type LinkFormValues, codeProblem, createBody, linkFormSchema, passwordProblem, targetProblem, updateBody, valuesFromLink } from "./linkSchema";
 import type { Link } from "./queries";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
@@ -22,6 +22,7 @@ const LINK: Link = {
   disabled: false,
   title: "Spring",
   tags: ["b", "a"],
+  has_password: false,
   click_count: 3,
   human_clicks: 2,
   bot_clicks: 1,
@@ -58,6 +59,21 @@ describe("codeProblem", () => {
     expect(codeProblem("a.b")).toMatch(/letters, digits/);
     expect(codeProblem("x".repeat(65))).toMatch(/letters, digits/);
     expect(codeProblem("API")).toMatch(/reserved/);
+  });
+});
+
+describe("passwordProblem", () => {
+  it("accepts no password (an open link) and 4 to 256 characters, spaces included", () => {
+    expect(passwordProblem("")).toBeNull();
+    expect(passwordProblem("    ")).toBeNull();
+    expect(passwordProblem("x".repeat(256))).toBeNull();
+  });
+
+  it("refuses fewer than 4 or more than 256 characters, counted as the API counts them", () => {
+    expect(passwordProblem("abc")).toMatch(/at least 4/);
+    expect(passwordProblem("x".repeat(257))).toMatch(/at most 256/);
+    // Two emoji are four UTF-16 units but two characters.
+    expect(passwordProblem("🔒🔑")).toMatch(/at least 4/);
   });
 });
 
@@ -109,8 +125,12 @@ describe("createBody", () => {
       forward_query: true,
       title: " Spring ",
       tags: ["a"],
+      password: " open sesame ",
+      remove_password: false,
     });
     expect(body).toMatchObject({ code: "spring", redirect_status: 301, max_clicks: 10, forward_query: true, title: "Spring", tags: ["a"] });
+    // A password is sent exactly as typed.
+    expect(body.password).toBe(" open sesame ");
     expect(new Date(body.expires_at ?? "").getTime()).toBe(new Date("2027-01-01T00:00").getTime());
   });
 });
@@ -128,5 +148,16 @@ describe("updateBody", () => {
   it("clears emptied expiry, limit and title with null", () => {
     const link = { ...LINK, max_clicks: 5 };
     expect(updateBody({ ...valuesFromLink(link), expires_at: "", max_clicks: "", title: "" }, link)).toEqual({ expires_at: null, max_clicks: null, title: null });
+  });
+
+  it("keeps the password unless a new one is typed, and removes it with null", () => {
+    const locked = { ...LINK, has_password: true };
+    expect(valuesFromLink(locked)).toMatchObject({ password: "", remove_password: false });
+    expect(updateBody(valuesFromLink(locked), locked)).toEqual({});
+    expect(updateBody({ ...valuesFromLink(locked), password: "new one" }, locked)).toEqual({ password: "new one" });
+    expect(updateBody({ ...valuesFromLink(locked), remove_password: true }, locked)).toEqual({ password: null });
+    expect(updateBody({ ...valuesFromLink(LINK), password: "first" }, LINK)).toEqual({ password: "first" });
+    // Nothing to remove on an open link.
+    expect(updateBody({ ...valuesFromLink(LINK), remove_password: true }, LINK)).toEqual({});
   });
 });

@@ -35,6 +35,9 @@ export const RESERVED_CODES: ReadonlySet<string> = new Set([
 // admin/targets.py MAX_TARGET_LENGTH (of the normalised URL; the raw one rarely differs much).
 export const MAX_TARGET_LENGTH = 2048;
 export const MAX_TITLE_LENGTH = 500;
+// common/link_passwords.py MIN_LINK_PASSWORD_LENGTH and MAX_LINK_PASSWORD_LENGTH.
+export const MIN_PASSWORD_LENGTH = 4;
+export const MAX_PASSWORD_LENGTH = 256;
 
 export const REDIRECT_STATUSES = [
   { value: "302", label: "302 Found", hint: "Temporary (the default): search engines keep showing the short URL." },
@@ -53,9 +56,14 @@ export type LinkFormValues = {
   forward_query: boolean;
   title: string;
   tags: string[];
+  /** A new password ("": none on create, the current one kept on edit); write-only, never read back. */
+  password: string;
+  /** Edit only: remove the link's password (PATCH password null). */
+  remove_password: boolean;
 };
 export type LinkField = keyof LinkFormValues;
-export const LINK_FIELDS: readonly LinkField[] = ["target_url", "code", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags"];
+// The fields an API error can name (remove_password is the form's own).
+export const LINK_FIELDS: readonly LinkField[] = ["target_url", "code", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags", "password"];
 
 export const EMPTY_LINK: LinkFormValues = {
   target_url: "",
@@ -66,6 +74,8 @@ export const EMPTY_LINK: LinkFormValues = {
   forward_query: false,
   title: "",
   tags: [],
+  password: "",
+  remove_password: false,
 };
 
 /** The problem with a target URL the browser can see, or null: the API checks the rest (blocked domains, loops). */
@@ -116,6 +126,15 @@ function titleProblem(value: string): string | null {
   return null;
 }
 
+/** Spaces count: a password is used exactly as typed. Lengths are in characters, as Python counts them. */
+export function passwordProblem(value: string): string | null {
+  const length = [...value].length;
+  if (length === 0) return null;
+  if (length < MIN_PASSWORD_LENGTH) return `Use at least ${MIN_PASSWORD_LENGTH} characters (or leave empty for an open link).`;
+  if (length > MAX_PASSWORD_LENGTH) return `Use at most ${MAX_PASSWORD_LENGTH} characters.`;
+  return null;
+}
+
 function tagsProblem(tags: string[]): string | null {
   if (tags.length > MAX_TAGS) return `A link has at most ${MAX_TAGS} tags.`;
   for (const tag of tags) {
@@ -152,6 +171,8 @@ export function linkFormSchema({ originalExpiry = "", now = () => new Date() }: 
       const message = tagsProblem(tags);
       if (message) context.addIssue({ code: "custom", message });
     }),
+    password: check(passwordProblem),
+    remove_password: z.boolean(),
   });
 }
 
@@ -166,6 +187,8 @@ export function valuesFromLink(link: Link): LinkFormValues {
     forward_query: link.forward_query,
     title: link.title ?? "",
     tags: [...link.tags],
+    password: "",
+    remove_password: false,
   };
 }
 
@@ -188,12 +211,14 @@ export function createBody(values: LinkFormValues): LinkCreateBody {
   if (expiresAt) body.expires_at = expiresAt;
   if (values.max_clicks.trim()) body.max_clicks = Number(values.max_clicks.trim());
   if (title) body.title = title;
+  if (values.password) body.password = values.password;
   return body;
 }
 
 /**
  * The PATCH /links/{code} body: only the fields that differ from ``link``, so that saving a title
- * does not resend an expiry that has meanwhile passed. Emptied expiry, limit and title become null.
+ * does not resend an expiry that has meanwhile passed. Emptied expiry, limit and title become null;
+ * so does a password being removed. An empty password field keeps the password as it is.
  */
 export function updateBody(values: LinkFormValues, link: Link): LinkUpdateBody {
   const before = valuesFromLink(link);
@@ -208,5 +233,7 @@ export function updateBody(values: LinkFormValues, link: Link): LinkUpdateBody {
   const title = values.title.trim();
   if (title !== before.title) body.title = title || null;
   if (!sameTags(values.tags, before.tags)) body.tags = values.tags;
+  if (values.remove_password && link.has_password) body.password = null;
+  else if (values.password) body.password = values.password;
   return body;
 }
