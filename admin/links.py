@@ -26,6 +26,19 @@ from pydantic import (
 
 from admin.audit import Actor, changed, record
 from admin.auth.principal import Principal
+from admin.link_metadata import (
+    METADATA_COLUMNS,
+    PREVIEW_HELP,
+    UPDATE_PREVIEW_HELP,
+    UPDATE_UTM_HELP,
+    UTM_HELP,
+    LinkPreview,
+    Utm,
+    destination_of,
+    metadata_columns,
+    preview_of,
+    utm_of,
+)
 from admin.targets import normalize_target, short_domain
 from admin.text import PlainText, no_control_characters
 from common.db import Executor, Row
@@ -175,6 +188,8 @@ class LinkCreate(BaseModel):
     title: PlainText | None = Field(None, max_length=500)
     tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
     password: LinkPassword | None = Field(None, description=CREATE_PASSWORD_HELP)
+    utm: Utm | None = Field(None, description=UTM_HELP)
+    preview: LinkPreview | None = Field(None, description=PREVIEW_HELP)
 
     @field_validator("expires_at")
     @classmethod
@@ -188,7 +203,7 @@ class LinkCreate(BaseModel):
 
 
 # Fields a PATCH may set to null (clearing them); the others need a value when present.
-NULLABLE_UPDATES = frozenset({"expires_at", "max_clicks", "title", "password"})
+NULLABLE_UPDATES = frozenset({"expires_at", "max_clicks", "title", "password", "utm", "preview"})
 
 
 class LinkUpdate(BaseModel):
@@ -207,6 +222,8 @@ class LinkUpdate(BaseModel):
     tags: list[str] | None = Field(None, max_length=MAX_TAGS)
     disabled: bool | None = None
     password: LinkPassword | None = Field(None, description=UPDATE_PASSWORD_HELP)
+    utm: Utm | None = Field(None, description=UPDATE_UTM_HELP)
+    preview: LinkPreview | None = Field(None, description=UPDATE_PREVIEW_HELP)
 
     @field_validator("expires_at")
     @classmethod
@@ -241,7 +258,10 @@ class LinkPublic(BaseModel):
 
     code: str
     short_url: str
-    target_url: str
+    target_url: str = Field(description="The link's own target, as stored; the utm fields are kept apart.")
+    destination_url: str = Field(
+        description="Where visitors are redirected: target_url with the utm fields merged (equal to it without them)."
+    )
     redirect_status: int
     expires_at: datetime | None
     max_clicks: int | None
@@ -251,6 +271,10 @@ class LinkPublic(BaseModel):
     tags: list[str]
     has_password: bool = Field(
         description="Visitors must enter the link's password before the redirect. The password itself is write-only."
+    )
+    utm: Utm = Field(description="UTM parameters merged into the target; null fields are not set.")
+    preview: LinkPreview | None = Field(
+        description="What link-preview crawlers show for the short link (Open Graph tags); null when none is set."
     )
     click_count: int = Field(
         description="Every click: human_clicks + bot_clicks. max_clicks counts these, bots included."
@@ -284,6 +308,14 @@ class Link:
     title: str | None
     tags: list[str]
     has_password: bool  # never the hash: LINK_COLUMNS selects only whether there is one
+    utm_source: str | None
+    utm_medium: str | None
+    utm_campaign: str | None
+    utm_term: str | None
+    utm_content: str | None
+    preview_title: str | None
+    preview_description: str | None
+    preview_image: str | None
     owner_id: int | None
     click_count: int  # every click, bots included
     bot_clicks: int
@@ -299,11 +331,17 @@ class Link:
     def human_clicks(self) -> int:
         return self.click_count - self.bot_clicks
 
+    def metadata(self) -> dict[str, str | None]:
+        """The utm_* and preview_* columns."""
+        return {column: getattr(self, column) for column in METADATA_COLUMNS}
+
     def public(self, short_base: str) -> LinkPublic:
+        utm = utm_of(self.metadata())
         return LinkPublic(
             code=self.code,
             short_url=f"{short_base}/{self.code}",
             target_url=self.target_url,
+            destination_url=destination_of(self.target_url, utm),
             redirect_status=self.redirect_status,
             expires_at=self.expires_at,
             max_clicks=self.max_clicks,
@@ -312,6 +350,8 @@ class Link:
             title=self.title,
             tags=self.tags,
             has_password=self.has_password,
+            utm=utm,
+            preview=preview_of(self.metadata()),
             click_count=self.click_count,
             human_clicks=self.human_clicks,
             bot_clicks=self.bot_clicks,
@@ -323,7 +363,9 @@ class Link:
 
 LINK_COLUMNS = (
     "id, code, target_url, redirect_status, expires_at, max_clicks, forward_query, disabled, title, tags, "
-    "password_hash IS NOT NULL AS has_password, owner_id, click_count, bot_clicks, version, created_at, updated_at"
+    "password_hash IS NOT NULL AS has_password, "
+    f"{', '.join(METADATA_COLUMNS)}, "
+    "owner_id, click_count, bot_clicks, version, created_at, updated_at"
 )
 
 
@@ -348,6 +390,7 @@ AUDITED_COLUMNS = (
     "title",
     "tags",
     "has_password",  # whether, never what: audit.safe_values keeps a secret-named key only as a bool
+    *METADATA_COLUMNS,
     "owner_id",
 )
 
@@ -445,11 +488,13 @@ async def _insert(pool: asyncpg.Pool, new: _NewRow, *, code: str, actor: Actor |
 
 async def _insert_row(conn: Executor, new: _NewRow, *, code: str) -> Link:
     link_in = new.link_in
+    metadata = metadata_columns(link_in.utm, link_in.preview)
+    placeholders = ", ".join(f"${n}" for n in range(11, 11 + len(metadata)))
     try:
         row = await conn.fetchrow(
             f"""INSERT INTO links (code, target_url, redirect_status, expires_at, max_clicks, forward_query, title,
-                                   tags, owner_id, password_hash)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                   tags, owner_id, password_hash, {", ".join(metadata)})
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, {placeholders})
                 RETURNING {LINK_COLUMNS}""",
             code,
             new.target_url,
@@ -461,6 +506,7 @@ async def _insert_row(conn: Executor, new: _NewRow, *, code: str) -> Link:
             link_in.tags,
             new.owner_id,
             new.password_hash,
+            *metadata.values(),
         )
     except asyncpg.UniqueViolationError:
         raise CodeTaken(code) from None
@@ -607,19 +653,9 @@ def without_tags(removed: list[str]) -> Callable[[Link], dict[str, Any]]:
     return untagged
 
 
-UPDATABLE_COLUMNS = frozenset(
-    {
-        "target_url",
-        "redirect_status",
-        "expires_at",
-        "max_clicks",
-        "forward_query",
-        "title",
-        "tags",
-        "disabled",
-        "password_hash",
-    }
-)
+# What an owner sets on a link, in the order CSV files carry it (admin/links_csv.py).
+OWNER_FIELDS = ("target_url", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags")
+UPDATABLE_COLUMNS = frozenset({*OWNER_FIELDS, "disabled", "password_hash", *METADATA_COLUMNS})
 
 
 async def delete_link(

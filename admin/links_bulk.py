@@ -18,6 +18,7 @@ import asyncpg
 from pydantic import ValidationError
 
 from admin.audit import Actor, Change, record_many
+from admin.link_metadata import METADATA_COLUMNS, metadata_columns
 from admin.links import (
     GENERATE_ATTEMPTS,
     LINK_COLUMNS,
@@ -44,12 +45,13 @@ HASH_CONCURRENCY = 2
 
 _INSERT = f"""
     INSERT INTO links (code, target_url, redirect_status, expires_at, max_clicks, forward_query, title, tags, owner_id,
-                       password_hash)
+                       password_hash, {", ".join(METADATA_COLUMNS)})
     SELECT r.code, r.target_url, r.redirect_status, r.expires_at, r.max_clicks, r.forward_query, r.title,
-           ARRAY(SELECT jsonb_array_elements_text(r.tags)), $2, r.password_hash
+           ARRAY(SELECT jsonb_array_elements_text(r.tags)), $2, r.password_hash,
+           {", ".join(f"r.{column}" for column in METADATA_COLUMNS)}
     FROM jsonb_to_recordset($1::jsonb) AS r(code text, target_url text, redirect_status smallint,
          expires_at timestamptz, max_clicks bigint, forward_query boolean, title text, tags jsonb,
-         password_hash text)
+         password_hash text, {", ".join(f"{column} text" for column in METADATA_COLUMNS)})
     ON CONFLICT (code) DO NOTHING
     RETURNING {LINK_COLUMNS}
 """
@@ -112,6 +114,7 @@ def _record(item: _Pending, code: str) -> dict[str, Any]:
         "title": link_in.title,
         "tags": link_in.tags,
         "password_hash": item.password_hash,
+        **metadata_columns(link_in.utm, link_in.preview),
     }
 
 

@@ -2,7 +2,9 @@
 
 Cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR) are written
 with a leading apostrophe (OWASP "CSV injection"); import removes it again, so export then
-import gives back the same links. Tags travel comma-separated in one cell.
+import gives back the same links. Tags travel comma-separated in one cell. The UTM fields and the
+social preview travel as one column each (utm_source ... utm_content, preview_title,
+preview_description, preview_image), empty when not set; on import they are optional.
 
 Passwords travel in neither direction: a spreadsheet is no place for them, and there is no clear
 text to export (only its hash is stored). An imported link is open; protect it afterwards with
@@ -19,7 +21,9 @@ from typing import Any
 import asyncpg
 
 from admin.auth.principal import Principal
-from admin.links import LINK_COLUMNS, Link
+from admin.link_metadata import METADATA_COLUMNS, PREVIEW_FIELDS
+from admin.links import LINK_COLUMNS, OWNER_FIELDS, Link
+from common.utm import UTM_FIELDS
 
 EXPORT_COLUMNS = (
     "code",
@@ -32,6 +36,7 @@ EXPORT_COLUMNS = (
     "disabled",
     "title",
     "tags",
+    *METADATA_COLUMNS,
     "click_count",
     "human_clicks",
     "bot_clicks",
@@ -39,7 +44,9 @@ EXPORT_COLUMNS = (
 )
 # Columns import reads; the others (short_url, the click counts, ...) are ignored, so an export imports as is.
 # A ``password`` column is ignored too (see the module's doc).
-IMPORT_COLUMNS = ("code", "target_url", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags")
+IMPORT_COLUMNS = ("code", *OWNER_FIELDS, *METADATA_COLUMNS)
+# Flat columns that LinkCreate takes as one object each: the object's name and its fields.
+_GROUPS = (("utm", UTM_FIELDS), ("preview", PREVIEW_FIELDS))
 MAX_IMPORT_ROWS = 10_000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_BATCH = 500
@@ -119,6 +126,15 @@ def _item(row: dict[str, str]) -> dict[str, Any]:
             item[column] = int(value)
         else:
             item[column] = value
+    return _grouped(item)
+
+
+def _grouped(item: dict[str, Any]) -> dict[str, Any]:
+    """``item`` with its utm_* and preview_* cells gathered into the ``utm`` and ``preview`` objects."""
+    for group, fields in _GROUPS:
+        values = {field: item.pop(f"{group}_{field}") for field in fields if f"{group}_{field}" in item}
+        if values:
+            item[group] = values
     return item
 
 

@@ -10,14 +10,17 @@ import logging
 from collections.abc import Iterable
 
 from common.db import Executor, Row
-from common.records import LinkRecord
+from common.records import LinkRecord, Preview
+from common.utm import UTM_FIELDS, with_utm
 
 logger = logging.getLogger("hop.linkstore")
 
 # A link whose owner is disabled does not redirect either: its `disabled` reads true here.
 SERVABLE_SELECT = """
     SELECT l.id, l.code, l.target_url, l.redirect_status, l.expires_at, l.max_clicks, l.forward_query,
-           (l.disabled OR coalesce(u.disabled, false)) AS disabled, l.click_count, l.version, l.password_hash
+           (l.disabled OR coalesce(u.disabled, false)) AS disabled, l.click_count, l.version, l.password_hash,
+           l.utm_source, l.utm_medium, l.utm_campaign, l.utm_term, l.utm_content,
+           l.preview_title, l.preview_description, l.preview_image
     FROM links l LEFT JOIN users u ON u.id = l.owner_id
 """
 
@@ -31,7 +34,7 @@ def record_from_row(row: Row) -> LinkRecord | None:
         return None
     expires_at = row["expires_at"]
     record = LinkRecord(
-        target=row["target_url"],
+        target=with_utm(row["target_url"], {field: row[f"utm_{field}"] for field in UTM_FIELDS}),
         status=row["redirect_status"],
         expires_at_ms=int(expires_at.timestamp() * 1000) if expires_at is not None else None,
         forward_query=row["forward_query"],
@@ -41,6 +44,7 @@ def record_from_row(row: Row) -> LinkRecord | None:
         clicks=row["click_count"] if max_clicks is not None else 0,
         link_id=row["id"] if max_clicks is not None else 0,
         password_hash=row["password_hash"],
+        preview=preview_of(row),
     )
     if record.is_expired():
         return None
@@ -58,3 +62,9 @@ async def fetch_records(conn: Executor, codes: Iterable[str]) -> dict[str, LinkR
     rows = await conn.fetch(f"{SERVABLE_SELECT} WHERE l.code = ANY($1::text[])", wanted)
     found = {row["code"]: record_from_row(row) for row in rows}
     return {code: found.get(code) for code in wanted}
+
+
+def preview_of(row: Row) -> Preview | None:
+    """The link's social preview, or None when it has none of the three fields."""
+    preview = Preview(title=row["preview_title"], description=row["preview_description"], image=row["preview_image"])
+    return None if preview == Preview() else preview

@@ -147,7 +147,8 @@ class LinkRecord(Expiring):
 
     ``max_clicks``, ``clicks`` (the link's click count when the record was written) and
     ``link_id`` matter only for a click-limited link, and are encoded only for one;
-    ``password_hash`` (argon2id) only for a password-protected one.
+    ``password_hash`` (argon2id) only for a password-protected one, ``preview`` (the social
+    preview served to link-preview crawlers) only for a link that has one.
     """
 
     target: str
@@ -159,6 +160,7 @@ class LinkRecord(Expiring):
     clicks: int = 0
     link_id: int = 0
     password_hash: str | None = None
+    preview: Preview | None = None
 
     def encode(self) -> bytes:
         data: dict[str, object] = {
@@ -172,6 +174,8 @@ class LinkRecord(Expiring):
             data |= {"m": self.max_clicks, "c": self.clicks, "i": self.link_id}
         if self.password_hash is not None:
             data["p"] = self.password_hash
+        if self.preview is not None:
+            data["o"] = self.preview.encode()
         return orjson.dumps(data)
 
     @classmethod
@@ -207,6 +211,7 @@ class LinkRecord(Expiring):
             clicks=data.get("c", 0) if max_clicks is not None else 0,
             link_id=data.get("i", 0) if max_clicks is not None else 0,
             password_hash=data.get("p"),
+            preview=Preview.decode(data["o"]) if "o" in data else None,
         )
         if not record._well_typed():
             raise TypeError("a field has the wrong type")
@@ -229,11 +234,34 @@ class LinkRecord(Expiring):
         """Why this record must not become a redirect, or None when it may."""
         if self.status not in REDIRECT_STATUSES:
             return f"status {self.status!r} is not a redirect"
-        if not self.target[:8].lower().startswith(_SERVABLE_SCHEMES):
-            return f"target {self.target[:40]!r} is not an http(s) URL"
-        if _CONTROL_RE.search(self.target):
-            return "target holds control characters"
+        if not _servable_url(self.target):
+            return f"target {self.target[:40]!r} is not an http(s) URL without control characters"
+        if self.preview is not None and self.preview.image is not None and not _servable_url(self.preview.image):
+            return f"preview image {self.preview.image[:40]!r} is not an http(s) URL without control characters"
         return None
+
+
+def _servable_url(url: str) -> bool:
+    return url[:8].lower().startswith(_SERVABLE_SCHEMES) and _CONTROL_RE.search(url) is None
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """A link's social preview: what link-preview crawlers are shown as Open Graph tags."""
+
+    title: str | None = None
+    description: str | None = None
+    image: str | None = None
+
+    def encode(self) -> dict[str, str]:
+        fields = {"t": self.title, "d": self.description, "i": self.image}
+        return {key: value for key, value in fields.items() if value is not None}
+
+    @classmethod
+    def decode(cls, data: Any) -> Preview:
+        if not isinstance(data, dict) or not all(isinstance(value, str) for value in data.values()):
+            raise TypeError("a preview is an object of strings")
+        return cls(title=data.get("t"), description=data.get("d"), image=data.get("i"))
 
 
 def _is_int(value: object) -> bool:

@@ -32,6 +32,7 @@ from edge.invalidation import listen_for_invalidations
 from edge.limits import ClaimFailed, ClickLimiter
 from edge.metrics import edge_exporter
 from edge.orphans import OrphanVisits
+from edge.previews import PreviewLink, is_preview_agent
 from edge.ratelimit import NotFoundLimiter
 from edge.resolver import LookupFailed, Resolved, Resolver
 from edge.tracking import ClickTracker
@@ -39,8 +40,9 @@ from edge.unlock import Unlocked, UnlockGate
 
 logger = logging.getLogger("hop.edge")
 
-# The edge reads links, users.disabled and links.password_hash (migration 0017; see common/linkstore.py).
-EDGE_SCHEMA_VERSION = 17
+# The edge reads links (their password, UTM and preview columns too) and users.disabled
+# (migration 0018; see common/linkstore.py).
+EDGE_SCHEMA_VERSION = 18
 READY_TIMEOUT_S = 0.5
 SUBSCRIBE_WAIT_S = 2.0
 
@@ -102,6 +104,8 @@ async def _not_a_plain_redirect(scope: Scope, state: EdgeState, code: str, respo
         return await _limited_redirect(scope, state, code, response)
     if isinstance(response, responses.ProtectedLink):
         return await _protected(scope, state, code, response)
+    if isinstance(response, PreviewLink):
+        return await _previewed(scope, state, code, response)
     if response is responses.NOT_FOUND:
         return _not_found(scope, state)
     return response
@@ -116,10 +120,20 @@ async def _protected(scope: Scope, state: EdgeState, code: str, link: responses.
     return await _open(scope, state, code, link.inner)
 
 
+async def _previewed(scope: Scope, state: EdgeState, code: str, link: PreviewLink) -> ASGIApp:
+    """The link's Open Graph page for a link-preview crawler (edge/previews.py), else its redirect."""
+    if link.is_expired():
+        return _not_found(scope, state)
+    if is_preview_agent(scope):
+        return link.page
+    return await _open(scope, state, code, link.inner)
+
+
 async def _open(
     scope: Scope, state: EdgeState, code: str, inner: responses.Redirect | responses.LimitedRedirect
 ) -> ASGIApp:
-    """A protected link's redirect, for a visitor who has the password: counted as any other."""
+    """The redirect of a protected link's visitor who has the password, or of a link with a
+    preview's visitor who is not a crawler: counted as any other."""
     if isinstance(inner, responses.LimitedRedirect):
         return await _limited_redirect(scope, state, code, inner)
     state["tracker"].track(scope, code)
@@ -131,7 +145,7 @@ async def unlock(request: Request) -> ASGIApp:
     code: str = request.path_params["code"]
     state: EdgeState = request.scope["state"]
     link = state["resolver"].cached(code) or await _look_up(request.scope, state, code)
-    if isinstance(link, responses.Redirect | responses.LimitedRedirect):
+    if isinstance(link, responses.Redirect | responses.LimitedRedirect | PreviewLink):
         return responses.METHOD_NOT_ALLOWED  # an open link has no form
     if not isinstance(link, responses.ProtectedLink):
         return link  # its 404, 429 or 503

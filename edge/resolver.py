@@ -31,6 +31,7 @@ from common.records import NEGATIVE, NEGATIVE_TTL_S, RECORD_TTL_S, Keys, LinkRec
 from common.redis import RedisClient, is_cluster
 from edge import responses
 from edge.cache import LocalCache
+from edge.previews import PreviewLink
 
 logger = logging.getLogger("hop.edge.resolver")
 
@@ -42,7 +43,7 @@ class LookupFailed(Exception):
 # What a code resolves to, and what the local cache holds: its Redirect, or responses.NOT_FOUND
 # for a code known not to redirect (unknown, disabled, expired, out of clicks).
 Resolved: TypeAlias = (
-    responses.Redirect | responses.LimitedRedirect | responses.ProtectedLink | responses.StaticResponse
+    responses.Redirect | responses.LimitedRedirect | responses.ProtectedLink | PreviewLink | responses.StaticResponse
 )
 
 # Codes whose rejected record was logged, per process; past this many the set starts over.
@@ -230,7 +231,9 @@ class Resolver:
         else:
             redirect = responses.LimitedRedirect(record, counter_key=self._keys.used(code, record.link_id))
         if record.password_hash is not None:
-            redirect = responses.ProtectedLink(record, redirect)
+            redirect = responses.ProtectedLink(record, redirect)  # crawlers get the form, not the preview
+        elif record.preview is not None:
+            redirect = PreviewLink(record, record.preview, redirect)
         self.cache.put(code, redirect, self._cache_ttl)
         return redirect
 

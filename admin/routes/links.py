@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 
 from admin.auth.deps import LinksRead, LinksWrite, SettingsDep, StoresDep
 from admin.auth.principal import Principal
+from admin.link_metadata import with_metadata_columns
 from admin.links import (
     CODE_PATTERN,
     MAX_TAGS,
@@ -63,8 +64,8 @@ class BulkCreate(BaseModel):
     links: list[dict[str, Any]] = Field(
         min_length=1,
         max_length=MAX_BULK,
-        description=f"Up to {MAX_BULK} objects shaped like LinkCreate (a password included); each is validated on "
-        "its own.",
+        description=f"Up to {MAX_BULK} objects shaped like LinkCreate (a password, utm and preview included); each is "
+        "validated on its own.",
     )
 
 
@@ -366,7 +367,8 @@ async def export_csv(
     settings: SettingsDep,
     tag: Annotated[str | None, Query(max_length=64, pattern=NO_NUL_PATTERN)] = None,
 ) -> StreamingResponse:
-    """Every link the caller may see, as CSV (streamed). Passwords are not exported."""
+    """Every link the caller may see, as CSV (streamed), with the UTM fields (utm_source ... utm_content) and
+    the preview (preview_title, preview_description, preview_image) as columns. Passwords are not exported."""
     rows = export_links(pool=stores.pool, principal=principal, short_base=settings.short_base, tag=tag)
     return StreamingResponse(
         rows, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="links.csv"'}
@@ -404,7 +406,9 @@ async def import_body(request: Request) -> bytes:
             "description": (
                 f"UTF-8 CSV with a header row naming at least target_url; at most {MAX_IMPORT_ROWS} rows. "
                 f"Either the raw CSV as the body, or a multipart form with the CSV in the `{IMPORT_FIELD}` field "
-                f"(`curl -F {IMPORT_FIELD}=@links.csv`). CSV carries no passwords (a `password` column is "
+                f"(`curl -F {IMPORT_FIELD}=@links.csv`). Optional columns utm_source ... utm_content and "
+                "preview_title, preview_description, preview_image set the UTM fields and the preview. "
+                "CSV carries no passwords (a `password` column is "
                 "ignored): imported links are open; protect them afterwards with PATCH /links/{code}."
             ),
             "content": {
@@ -487,9 +491,10 @@ async def _update(
 async def change_link(
     code: Code, body: LinkUpdate, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
 ) -> LinkPublic:
-    """Change any field but the code; ``null`` clears expires_at, max_clicks and title, and removes
-    the password (write-only: a link's answer says only ``has_password``)."""
-    changes = await with_password_hash(body.changes())
+    """Change any field but the code; ``null`` clears expires_at, max_clicks, title, utm and preview,
+    and removes the password (write-only: a link's answer says only ``has_password``). A ``utm`` or
+    ``preview`` object replaces all of its fields: one left out is cleared."""
+    changes = with_metadata_columns(await with_password_hash(body.changes()))
     if "target_url" in changes:
         changes["target_url"] = prepare_target(
             body, short_base=settings.short_base, blocked_domains=settings.blocked_domains

@@ -37,16 +37,25 @@ export async function problemFrom(response: Response): Promise<ApiError> {
   return error;
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
+/** `loc: ["body", "utm", "source"]` is `utm_source` when "utm" is one of the ``nested`` objects, else `utm`. */
+function fieldName(loc: unknown[], nested: ReadonlySet<string>): string {
+  const name = String(loc[1]);
+  return nested.has(name) && loc.length > 2 ? `${name}_${String(loc[2])}` : name;
+}
+
 /**
  * The per-field messages of a validation problem, keyed by the body field they concern
- * (`loc: ["body", "target_url"]` becomes `target_url`); errors about the whole body go under "".
+ * (`loc: ["body", "target_url"]` becomes `target_url`; a field of a ``nested`` object is named
+ * `<object>_<field>`); errors about the whole body go under "".
  */
-export function fieldErrors(error: unknown): Record<string, string> {
+export function fieldErrors(error: unknown, nested: ReadonlySet<string> = NONE): Record<string, string> {
   if (!(error instanceof ApiError) || !error.problem?.errors) return {};
   const fields: Record<string, string> = {};
   for (const item of error.problem.errors) {
     const loc = Array.isArray(item.loc) ? item.loc : [];
-    const field = loc[0] === "body" && loc.length > 1 ? String(loc[1]) : "";
+    const field = loc[0] === "body" && loc.length > 1 ? fieldName(loc, nested) : "";
     const message = typeof item.msg === "string" ? item.msg : "is not valid";
     fields[field] ??= message;
   }

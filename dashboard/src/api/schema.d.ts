@@ -432,7 +432,8 @@ export interface paths {
         };
         /**
          * Export Csv
-         * @description Every link the caller may see, as CSV (streamed). Passwords are not exported.
+         * @description Every link the caller may see, as CSV (streamed), with the UTM fields (utm_source ... utm_content) and
+         *     the preview (preview_title, preview_description, preview_image) as columns. Passwords are not exported.
          */
         get: operations["export_csv_api_v1_links_export_csv_get"];
         put?: never;
@@ -487,8 +488,9 @@ export interface paths {
         head?: never;
         /**
          * Change Link
-         * @description Change any field but the code; ``null`` clears expires_at, max_clicks and title, and removes
-         *     the password (write-only: a link's answer says only ``has_password``).
+         * @description Change any field but the code; ``null`` clears expires_at, max_clicks, title, utm and preview,
+         *     and removes the password (write-only: a link's answer says only ``has_password``). A ``utm`` or
+         *     ``preview`` object replaces all of its fields: one left out is cleared.
          */
         patch: operations["change_link_api_v1_links__code__patch"];
         trace?: never;
@@ -1003,7 +1005,7 @@ export interface components {
         BulkCreate: {
             /**
              * Links
-             * @description Up to 1000 objects shaped like LinkCreate (a password included); each is validated on its own.
+             * @description Up to 1000 objects shaped like LinkCreate (a password, utm and preview included); each is validated on its own.
              */
             links: {
                 [key: string]: unknown;
@@ -1149,6 +1151,8 @@ export interface components {
              * @description Write-only: a password visitors must enter before the redirect; omit it for an open link. Responses carry only has_password.
              */
             password?: string | null;
+            /** @description What link-preview crawlers (Slack, Facebook, X, LinkedIn, Discord, WhatsApp, Telegram...) show for the short link, as Open Graph tags; visitors are redirected as usual. Never shown for a password-protected link. */
+            preview?: components["schemas"]["LinkPreview"] | null;
             /**
              * Redirect Status
              * @default 302
@@ -1160,6 +1164,29 @@ export interface components {
             /** Target Url */
             target_url: string;
             /** Title */
+            title?: string | null;
+            /** @description UTM parameters merged into the target: each set field replaces a parameter of the same name (utm_source, ...); the target's other parameters stay as they are. */
+            utm?: components["schemas"]["Utm"] | null;
+        };
+        /**
+         * LinkPreview
+         * @description A social preview: title, description and image, each optional (null or blank: not set).
+         */
+        LinkPreview: {
+            /**
+             * Description
+             * @description og:description.
+             */
+            description?: string | null;
+            /**
+             * Image
+             * @description og:image: an absolute http:// or https:// URL of at most 2048 characters.
+             */
+            image?: string | null;
+            /**
+             * Title
+             * @description og:title.
+             */
             title?: string | null;
         };
         /**
@@ -1184,6 +1211,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Destination Url
+             * @description Where visitors are redirected: target_url with the utm fields merged (equal to it without them).
+             */
+            destination_url: string;
             /** Disabled */
             disabled: boolean;
             /** Expires At */
@@ -1204,13 +1236,18 @@ export interface components {
             max_clicks: number | null;
             /** Owner Id */
             owner_id: number | null;
+            /** @description What link-preview crawlers show for the short link (Open Graph tags); null when none is set. */
+            preview: components["schemas"]["LinkPreview"] | null;
             /** Redirect Status */
             redirect_status: number;
             /** Short Url */
             short_url: string;
             /** Tags */
             tags: string[];
-            /** Target Url */
+            /**
+             * Target Url
+             * @description The link's own target, as stored; the utm fields are kept apart.
+             */
             target_url: string;
             /** Title */
             title: string | null;
@@ -1219,6 +1256,8 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /** @description UTM parameters merged into the target; null fields are not set. */
+            utm: components["schemas"]["Utm"];
         };
         /**
          * LinkUpdate
@@ -1241,6 +1280,8 @@ export interface components {
              * @description Write-only: set a password visitors must enter before the redirect; null removes it. Responses carry only has_password.
              */
             password?: string | null;
+            /** @description What link-preview crawlers (Slack, Facebook, X, LinkedIn, Discord, WhatsApp, Telegram...) show for the short link, as Open Graph tags; visitors are redirected as usual. Never shown for a password-protected link. An object replaces all three fields; null clears them. */
+            preview?: components["schemas"]["LinkPreview"] | null;
             /** Redirect Status */
             redirect_status?: (301 | 302 | 307 | 308) | null;
             /** Tags */
@@ -1249,6 +1290,8 @@ export interface components {
             target_url?: string | null;
             /** Title */
             title?: string | null;
+            /** @description UTM parameters merged into the target: each set field replaces a parameter of the same name (utm_source, ...); the target's other parameters stay as they are. An object replaces all five (a field left out is cleared); null clears them. */
+            utm?: components["schemas"]["Utm"] | null;
         };
         /** LinksPublic */
         LinksPublic: {
@@ -1649,6 +1692,37 @@ export interface components {
             count: number;
             /** Data */
             data: components["schemas"]["UserPublic"][];
+        };
+        /**
+         * Utm
+         * @description The five UTM parameters; each is optional (null or blank: not set).
+         */
+        Utm: {
+            /**
+             * Campaign
+             * @description utm_campaign: the campaign, e.g. "black-friday".
+             */
+            campaign?: string | null;
+            /**
+             * Content
+             * @description utm_content: which link or ad of several was clicked.
+             */
+            content?: string | null;
+            /**
+             * Medium
+             * @description utm_medium: the channel, e.g. "email".
+             */
+            medium?: string | null;
+            /**
+             * Source
+             * @description utm_source: where the traffic comes from, e.g. "newsletter".
+             */
+            source?: string | null;
+            /**
+             * Term
+             * @description utm_term: the paid search keyword.
+             */
+            term?: string | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -2964,7 +3038,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description UTF-8 CSV with a header row naming at least target_url; at most 10000 rows. Either the raw CSV as the body, or a multipart form with the CSV in the `file` field (`curl -F file=@links.csv`). CSV carries no passwords (a `password` column is ignored): imported links are open; protect them afterwards with PATCH /links/{code}. */
+        /** @description UTF-8 CSV with a header row naming at least target_url; at most 10000 rows. Either the raw CSV as the body, or a multipart form with the CSV in the `file` field (`curl -F file=@links.csv`). Optional columns utm_source ... utm_content and preview_title, preview_description, preview_image set the UTM fields and the preview. CSV carries no passwords (a `password` column is ignored): imported links are open; protect them afterwards with PATCH /links/{code}. */
         requestBody: {
             content: {
                 "multipart/form-data": {

@@ -9,11 +9,13 @@ import { CopyButton } from "../../components/CopyButton";
 import { ErrorState, LoadingState } from "../../components/States";
 import { formatDateTime, formatNumber } from "../../lib/format";
 import { LinkForm } from "./LinkForm";
+import { PreviewCard } from "./LinkMetadataFields";
 import { CODE_PATTERN, updateBody, valuesFromLink } from "./linkSchema";
 import { QrCard } from "./QrCard";
 import { type Link, useDeleteLink, useLink, useSetDisabled, useUpdateLink } from "./queries";
 import { StatusBadges } from "./StatusBadges";
 import { LinkNotFound } from "./LinkNotFound";
+import { UTM_FIELDS } from "./utm";
 
 function displayUrl(url: string): string {
   return url.replace(/^https?:\/\//, "");
@@ -45,6 +47,43 @@ function LinkFacts({ link }: { link: Link }) {
         <Stat label="Created">{formatDateTime(link.created_at)}</Stat>
         <Stat label="Last changed">{formatDateTime(link.updated_at)}</Stat>
       </dl>
+    </Card>
+  );
+}
+
+/** The short-link base (https://hop.example) of ``link``: its short URL without the code. */
+function shortBaseOf(link: Link): string {
+  return link.short_url.slice(0, link.short_url.length - link.code.length - 1);
+}
+
+/** The UTM fields and the social preview, when the link has any. */
+function LinkMetadata({ link }: { link: Link }) {
+  const utm = UTM_FIELDS.filter((field) => link.utm[field]);
+  if (utm.length === 0 && !link.preview) return null;
+  return (
+    <Card title="Campaign and preview">
+      <div className="space-y-4">
+        {utm.length > 0 && (
+          <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-sm">
+            {utm.map((field) => (
+              <div key={field} className="contents">
+                <dt className="font-mono text-xs text-slate-500 dark:text-slate-400">utm_{field}</dt>
+                <dd className="break-all">{link.utm[field]}</dd>
+              </div>
+            ))}
+          </dl>
+        )}
+        {link.preview && (
+          <div className="space-y-1">
+            <h3 className="text-sm font-medium text-slate-700 dark:text-slate-200">Social preview</h3>
+            <PreviewCard
+              preview={{ title: link.preview.title ?? "", description: link.preview.description ?? "", image: link.preview.image ?? "" }}
+              host={displayUrl(shortBaseOf(link))}
+            />
+            {link.has_password && <p className="text-xs text-slate-500 dark:text-slate-400">Not shown while the link has a password.</p>}
+          </div>
+        )}
+      </div>
     </Card>
   );
 }
@@ -122,6 +161,11 @@ function LinkDetail({ link }: { link: Link }) {
             → <a href={link.target_url} target="_blank" rel="noopener noreferrer" className="text-indigo-700 hover:underline dark:text-indigo-300" title={link.target_url}>
               {link.target_url}
             </a>
+            {link.destination_url !== link.target_url && (
+              <span className="mt-1 block text-slate-500 dark:text-slate-400">
+                With UTM parameters: <span className="break-all text-slate-700 dark:text-slate-300">{link.destination_url}</span>
+              </span>
+            )}
             {link.title && <span className="mt-1 block text-slate-500 dark:text-slate-400">{link.title}</span>}
           </span>
         }
@@ -135,6 +179,7 @@ function LinkDetail({ link }: { link: Link }) {
               mode="edit"
               initial={valuesFromLink(link)}
               hasPassword={link.has_password}
+              shortBase={shortBaseOf(link)}
               submitLabel="Save changes"
               onSubmit={async (values) => {
                 setSaved(null);
@@ -149,8 +194,9 @@ function LinkDetail({ link }: { link: Link }) {
             </p>
           </Card>
         </div>
-        <div>
+        <div className="space-y-6">
           <QrCard link={link} />
+          <LinkMetadata link={link} />
         </div>
       </div>
     </>

@@ -7,6 +7,7 @@ import { FormError } from "../../components/States";
 import { viewerTimeZone } from "../../lib/format";
 import { linkFormErrors } from "./linkErrors";
 import { LINK_FIELDS, type LinkFormValues, REDIRECT_STATUSES, linkFormSchema } from "./linkSchema";
+import { PreviewFields, UtmFields } from "./LinkMetadataFields";
 import { useTags } from "./queries";
 import { PasswordBadge } from "./StatusBadges";
 import { TagInput } from "./TagInput";
@@ -96,6 +97,15 @@ function shortPrefix(shortBase: string | undefined): string {
   return shortBase ? `${shortBase.replace(/^https?:\/\//, "")}/` : "/";
 }
 
+/** The short domain, as a preview card names the site (this page's host until the instance is known). */
+function shortHost(shortBase: string | undefined): string {
+  try {
+    return new URL(shortBase ?? window.location.href).host;
+  } catch {
+    return window.location.host;
+  }
+}
+
 /** Every field of a link, for creating one (/links/new) and changing one (/links/{code}). */
 export function LinkForm({ mode, initial, shortBase, submitLabel, hasPassword = false, onSubmit, onCancel }: Props) {
   const [baseline, setBaseline] = useState(initial);
@@ -106,6 +116,8 @@ export function LinkForm({ mode, initial, shortBase, submitLabel, hasPassword = 
   const { errors, isSubmitting, isDirty } = formState;
   const expiresAt = watch("expires_at");
   const removingPassword = watch("remove_password");
+  // Every value, for the live destination URL and preview card.
+  const values = watch();
 
   const submit = handleSubmit(async (values) => {
     setFormError(null);
@@ -228,6 +240,8 @@ export function LinkForm({ mode, initial, shortBase, submitLabel, hasPassword = 
           </Field>
         )}
       />
+      <UtmFields register={register} errors={errors} values={values} />
+      <PreviewFields register={register} errors={errors} values={values} host={shortHost(shortBase)} />
       <FormError error={formError} />
       <div className="flex flex-wrap gap-2">
         <Button type="submit" busy={isSubmitting} disabled={mode === "edit" && !isDirty}>

@@ -59,12 +59,14 @@ describe("templateCsv", () => {
   it("is the export format, and previews without problems", () => {
     const text = templateCsv(new Date("2026-06-01T00:00:00Z"));
     expect(text.split("\r\n")[0]).toBe(
-      "code,short_url,target_url,redirect_status,expires_at,max_clicks,forward_query,disabled,title,tags,click_count,human_clicks,bot_clicks,created_at",
+      "code,short_url,target_url,redirect_status,expires_at,max_clicks,forward_query,disabled,title,tags," +
+        "utm_source,utm_medium,utm_campaign,utm_term,utm_content,preview_title,preview_description,preview_image," +
+        "click_count,human_clicks,bot_clicks,created_at",
     );
     const preview = previewCsv(text);
     expect(preview.problems).toEqual([]);
     expect(preview.rows).toHaveLength(2);
-    expect(preview.rows[0]?.values).toMatchObject({ code: "spring-sale", tags: "newsletter,spring", expires_at: "2026-08-30T23:59:00+00:00" });
+    expect(preview.rows[0]?.values).toMatchObject({ code: "spring-sale", tags: "newsletter,spring", expires_at: "2026-08-30T23:59:00+00:00", utm_source: "newsletter" });
   });
 });
 

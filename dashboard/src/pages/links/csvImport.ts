@@ -8,6 +8,18 @@ import type { components } from "../../api/schema";
 
 export type BulkResult = components["schemas"]["BulkResult"];
 
+// admin/link_metadata.py METADATA_COLUMNS: the UTM fields and the social preview, one column each.
+const METADATA_COLUMNS = [
+  "utm_source",
+  "utm_medium",
+  "utm_campaign",
+  "utm_term",
+  "utm_content",
+  "preview_title",
+  "preview_description",
+  "preview_image",
+] as const;
+
 // admin/links_csv.py EXPORT_COLUMNS, IMPORT_COLUMNS and MAX_IMPORT_ROWS; admin/body_limit.py MAX_BODY_BYTES.
 export const EXPORT_COLUMNS = [
   "code",
@@ -20,12 +32,13 @@ export const EXPORT_COLUMNS = [
   "disabled",
   "title",
   "tags",
+  ...METADATA_COLUMNS,
   "click_count",
   "human_clicks",
   "bot_clicks",
   "created_at",
 ] as const;
-export const IMPORT_COLUMNS = ["code", "target_url", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags"] as const;
+export const IMPORT_COLUMNS = ["code", "target_url", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags", ...METADATA_COLUMNS] as const;
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
 export const MAX_IMPORT_ROWS = 10_000;
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -123,13 +136,17 @@ function isoIn(days: number, now: Date): string {
 export function templateCsv(now: Date = new Date()): string {
   const example: Record<string, string> = {
     code: "spring-sale",
-    target_url: "https://example.com/spring?utm_source=newsletter",
+    target_url: "https://example.com/spring",
     redirect_status: "302",
     expires_at: isoIn(90, now),
     max_clicks: "1000",
     forward_query: "true",
     title: "Spring sale",
     tags: "newsletter,spring",
+    utm_source: "newsletter",
+    utm_medium: "email",
+    utm_campaign: "spring-sale",
+    preview_title: "Spring sale: 30% off",
   };
   const minimal: Record<string, string> = { target_url: "https://example.com/about" };
   const data = [example, minimal].map((row) => EXPORT_COLUMNS.map((column) => row[column] ?? ""));

@@ -26,6 +26,17 @@ describe("linkFormErrors", () => {
     });
   });
 
+  it("puts an error about a UTM or preview field under its own input", () => {
+    const error = problem(422, "validation_failed", "...", [
+      { loc: ["body", "preview", "image"], msg: "Value error, the image must be an absolute http:// or https:// URL", type: "value_error" },
+      { loc: ["body", "utm", "source"], msg: "String should have at most 200 characters", type: "string_too_long" },
+    ]);
+    expect(linkFormErrors(error)).toEqual({
+      fields: { preview_image: "The image must be an absolute http:// or https:// URL", utm_source: "String should have at most 200 characters" },
+      form: null,
+    });
+  });
+
   it("keeps what no field shows for the form", () => {
     const limited = problem(429, "link_rate_limited", "too many links created; try again later");
     expect(linkFormErrors(limited)).toEqual({ fields: {}, form: limited });

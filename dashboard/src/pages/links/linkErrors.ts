@@ -7,6 +7,8 @@ import { ApiError, fieldErrors } from "../../api/problem";
 import { LINK_FIELDS, type LinkField } from "./linkSchema";
 
 const CODE_ERRORS = new Set(["code_taken", "code_reserved"]);
+// Objects of the body whose fields are inputs of their own (utm.source is the utm_source input).
+const NESTED: ReadonlySet<string> = new Set(["utm", "preview"]);
 
 export type LinkFormErrors = {
   fields: Partial<Record<LinkField, string>>;
@@ -30,7 +32,7 @@ export function linkFormErrors(error: unknown): LinkFormErrors {
   }
   const fields: LinkFormErrors["fields"] = {};
   let unplaced = false;
-  for (const [name, message] of Object.entries(fieldErrors(error))) {
+  for (const [name, message] of Object.entries(fieldErrors(error, NESTED))) {
     if (isLinkField(name)) fields[name] = readable(message);
     else unplaced = true;
   }

@@ -15,6 +15,7 @@ const LINK: Link = {
   code: "spring",
   short_url: "https://hop.example/spring",
   target_url: "https://example.com/",
+  destination_url: "https://example.com/",
   redirect_status: 302,
   expires_at: "2026-01-01T00:00:00Z",
   max_clicks: null,
@@ -23,6 +24,8 @@ const LINK: Link = {
   title: "Spring",
   tags: ["b", "a"],
   has_password: false,
+  utm: { source: null, medium: null, campaign: null, term: null, content: null },
+  preview: null,
   click_count: 3,
   human_clicks: 2,
   bot_clicks: 1,
@@ -117,6 +120,7 @@ describe("createBody", () => {
 
   it("sends every field that is set", () => {
     const body = createBody({
+      ...EMPTY_LINK,
       target_url: "https://example.com",
       code: " spring ",
       redirect_status: "301",
@@ -132,6 +136,33 @@ describe("createBody", () => {
     // A password is sent exactly as typed.
     expect(body.password).toBe(" open sesame ");
     expect(new Date(body.expires_at ?? "").getTime()).toBe(new Date("2027-01-01T00:00").getTime());
+  });
+
+  it("sends only the UTM and preview fields that are set, the description on one line", () => {
+    const body = createBody({
+      ...EMPTY_LINK,
+      target_url: "https://example.com",
+      utm_source: " newsletter ",
+      utm_campaign: "black-friday",
+      preview_description: "Half price.\n  Today only. ",
+      preview_image: " ",
+    });
+    expect(body.utm).toEqual({ source: "newsletter", campaign: "black-friday" });
+    expect(body.preview).toEqual({ description: "Half price. Today only." });
+  });
+});
+
+describe("UTM and preview checks", () => {
+  it("refuses long values and control characters, and images that are not absolute http(s) URLs", () => {
+    expect(errorsOf({ utm_source: "x".repeat(200), preview_title: "t".repeat(200), preview_description: "d\n".repeat(250) })).toEqual({});
+    expect(errorsOf({ utm_source: "x".repeat(201) })).toHaveProperty("utm_source");
+    expect(errorsOf({ utm_medium: "a\nb" })).toHaveProperty("utm_medium");
+    expect(errorsOf({ preview_title: "t".repeat(201) })).toHaveProperty("preview_title");
+    expect(errorsOf({ preview_description: "d".repeat(501) })).toHaveProperty("preview_description");
+    for (const image of ["javascript:alert(1)", "/card.png", "card.png", "data:image/png;base64,AAAA", "https://"]) {
+      expect(errorsOf({ preview_image: image })).toHaveProperty("preview_image");
+    }
+    expect(errorsOf({ preview_image: "https://cdn.example/card.png" })).toEqual({});
   });
 });
 
@@ -159,5 +190,13 @@ describe("updateBody", () => {
     expect(updateBody({ ...valuesFromLink(LINK), password: "first" }, LINK)).toEqual({ password: "first" });
     // Nothing to remove on an open link.
     expect(updateBody({ ...valuesFromLink(LINK), remove_password: true }, LINK)).toEqual({});
+  });
+
+  it("sends a changed group whole, and null when it is emptied", () => {
+    const tagged = { ...LINK, utm: { ...LINK.utm, source: "a", medium: "b" }, preview: { title: "T", description: null, image: null } };
+    expect(valuesFromLink(tagged)).toMatchObject({ utm_source: "a", utm_medium: "b", preview_title: "T", preview_image: "" });
+    expect(updateBody(valuesFromLink(tagged), tagged)).toEqual({});
+    expect(updateBody({ ...valuesFromLink(tagged), utm_medium: "c" }, tagged)).toEqual({ utm: { source: "a", medium: "c" } });
+    expect(updateBody({ ...valuesFromLink(tagged), utm_source: "", utm_medium: " ", preview_title: "" }, tagged)).toEqual({ utm: null, preview: null });
   });
 });

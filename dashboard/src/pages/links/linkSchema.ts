@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { components } from "../../api/schema";
 import { fromLocalInput, toLocalInput } from "../../lib/format";
 import { CONTROL_CHARACTERS, MAX_TAGS, sameTags, tagProblem } from "./tags";
+import { MAX_UTM_LENGTH, UTM_FIELDS } from "./utm";
 
 type Link = components["schemas"]["LinkPublic"];
 export type LinkCreateBody = components["schemas"]["LinkCreate"];
@@ -38,6 +39,9 @@ export const MAX_TITLE_LENGTH = 500;
 // common/link_passwords.py MIN_LINK_PASSWORD_LENGTH and MAX_LINK_PASSWORD_LENGTH.
 export const MIN_PASSWORD_LENGTH = 4;
 export const MAX_PASSWORD_LENGTH = 256;
+// admin/link_metadata.py MAX_PREVIEW_TITLE and MAX_PREVIEW_DESCRIPTION.
+export const MAX_PREVIEW_TITLE = 200;
+export const MAX_PREVIEW_DESCRIPTION = 500;
 
 export const REDIRECT_STATUSES = [
   { value: "302", label: "302 Found", hint: "Temporary (the default): search engines keep showing the short URL." },
@@ -60,10 +64,37 @@ export type LinkFormValues = {
   password: string;
   /** Edit only: remove the link's password (PATCH password null). */
   remove_password: boolean;
+  /** The API's utm object, one input each ("": not set). */
+  utm_source: string;
+  utm_medium: string;
+  utm_campaign: string;
+  utm_term: string;
+  utm_content: string;
+  /** The API's preview object ("": not set). */
+  preview_title: string;
+  preview_description: string;
+  preview_image: string;
 };
 export type LinkField = keyof LinkFormValues;
-// The fields an API error can name (remove_password is the form's own).
-export const LINK_FIELDS: readonly LinkField[] = ["target_url", "code", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags", "password"];
+export type UtmFormField = `utm_${(typeof UTM_FIELDS)[number]}`;
+export const UTM_FORM_FIELDS = UTM_FIELDS.map((field) => `utm_${field}` as const);
+export const PREVIEW_FIELDS = ["title", "description", "image"] as const;
+export type PreviewFormField = `preview_${(typeof PREVIEW_FIELDS)[number]}`;
+export const PREVIEW_FORM_FIELDS = PREVIEW_FIELDS.map((field) => `preview_${field}` as const);
+// The fields an API error can name (remove_password is the form's own); an error about utm.source is placed under utm_source.
+export const LINK_FIELDS: readonly LinkField[] = [
+  "target_url",
+  "code",
+  "redirect_status",
+  "expires_at",
+  "max_clicks",
+  "forward_query",
+  "title",
+  "tags",
+  "password",
+  ...UTM_FORM_FIELDS,
+  ...PREVIEW_FORM_FIELDS,
+];
 
 export const EMPTY_LINK: LinkFormValues = {
   target_url: "",
@@ -76,6 +107,14 @@ export const EMPTY_LINK: LinkFormValues = {
   tags: [],
   password: "",
   remove_password: false,
+  utm_source: "",
+  utm_medium: "",
+  utm_campaign: "",
+  utm_term: "",
+  utm_content: "",
+  preview_title: "",
+  preview_description: "",
+  preview_image: "",
 };
 
 /** The problem with a target URL the browser can see, or null: the API checks the rest (blocked domains, loops). */
@@ -135,6 +174,39 @@ export function passwordProblem(value: string): string | null {
   return null;
 }
 
+/** A textarea's text as sent: the API takes no line breaks in a preview, so they become spaces. */
+export function oneLine(value: string): string {
+  return value.replace(/\s*[\r\n]+\s*/g, " ").trim();
+}
+
+/** Too long (in characters, as Python counts them, once trimmed) or holding control characters. */
+function plainTextProblem(value: string, max: number): string | null {
+  const text = value.trim();
+  if ([...text].length > max) return `Use at most ${max} characters.`;
+  if (CONTROL_CHARACTERS.test(text)) return "Line breaks and control characters are not allowed.";
+  return null;
+}
+
+/** Whether ``value`` is an absolute http(s) URL: the only kind of image the form's preview card loads. */
+export function isHttpUrl(value: string): boolean {
+  const url = value.trim();
+  if (!/^https?:\/\//i.test(url)) return false;
+  try {
+    return ["http:", "https:"].includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** The problem with a preview image URL the browser can see, or null (empty: no image). */
+export function previewImageProblem(value: string): string | null {
+  const url = value.trim();
+  if (!url) return null;
+  if (url.length > MAX_TARGET_LENGTH) return `The URL is longer than ${MAX_TARGET_LENGTH.toLocaleString()} characters.`;
+  if (!isHttpUrl(url)) return "Enter a full image URL starting with http:// or https://.";
+  return null;
+}
+
 function tagsProblem(tags: string[]): string | null {
   if (tags.length > MAX_TAGS) return `A link has at most ${MAX_TAGS} tags.`;
   for (const tag of tags) {
@@ -173,6 +245,14 @@ export function linkFormSchema({ originalExpiry = "", now = () => new Date() }: 
     }),
     password: check(passwordProblem),
     remove_password: z.boolean(),
+    utm_source: check((value) => plainTextProblem(value, MAX_UTM_LENGTH)),
+    utm_medium: check((value) => plainTextProblem(value, MAX_UTM_LENGTH)),
+    utm_campaign: check((value) => plainTextProblem(value, MAX_UTM_LENGTH)),
+    utm_term: check((value) => plainTextProblem(value, MAX_UTM_LENGTH)),
+    utm_content: check((value) => plainTextProblem(value, MAX_UTM_LENGTH)),
+    preview_title: check((value) => plainTextProblem(value, MAX_PREVIEW_TITLE)),
+    preview_description: check((value) => plainTextProblem(oneLine(value), MAX_PREVIEW_DESCRIPTION)),
+    preview_image: check(previewImageProblem),
   });
 }
 
@@ -189,7 +269,34 @@ export function valuesFromLink(link: Link): LinkFormValues {
     tags: [...link.tags],
     password: "",
     remove_password: false,
+    utm_source: link.utm.source ?? "",
+    utm_medium: link.utm.medium ?? "",
+    utm_campaign: link.utm.campaign ?? "",
+    utm_term: link.utm.term ?? "",
+    utm_content: link.utm.content ?? "",
+    preview_title: link.preview?.title ?? "",
+    preview_description: link.preview?.description ?? "",
+    preview_image: link.preview?.image ?? "",
   };
+}
+
+type Utm = components["schemas"]["Utm"];
+type Preview = components["schemas"]["LinkPreview"];
+
+/** The API's utm object from the form's inputs; null when none is set. */
+export function utmOf(values: LinkFormValues): Utm | null {
+  const set = UTM_FIELDS.map((field) => [field, values[`utm_${field}`].trim()] as const).filter(([, value]) => value);
+  return set.length > 0 ? Object.fromEntries(set) : null;
+}
+
+/** The API's preview object from the form's inputs; null when none is set. */
+export function previewOf(values: LinkFormValues): Preview | null {
+  const set = PREVIEW_FIELDS.map((field) => [field, oneLine(values[`preview_${field}`])] as const).filter(([, value]) => value);
+  return set.length > 0 ? Object.fromEntries(set) : null;
+}
+
+function sameFields(values: LinkFormValues, before: LinkFormValues, fields: readonly LinkField[]): boolean {
+  return fields.every((field) => String(values[field]).trim() === String(before[field]).trim());
 }
 
 function redirectStatus(value: RedirectStatusValue): LinkCreateBody["redirect_status"] {
@@ -212,13 +319,18 @@ export function createBody(values: LinkFormValues): LinkCreateBody {
   if (values.max_clicks.trim()) body.max_clicks = Number(values.max_clicks.trim());
   if (title) body.title = title;
   if (values.password) body.password = values.password;
+  const utm = utmOf(values);
+  const preview = previewOf(values);
+  if (utm) body.utm = utm;
+  if (preview) body.preview = preview;
   return body;
 }
 
 /**
  * The PATCH /links/{code} body: only the fields that differ from ``link``, so that saving a title
  * does not resend an expiry that has meanwhile passed. Emptied expiry, limit and title become null;
- * so does a password being removed. An empty password field keeps the password as it is.
+ * so does a password being removed. An empty password field keeps the password as it is. The UTM
+ * fields and the preview are sent as a whole group when any of their fields changed.
  */
 export function updateBody(values: LinkFormValues, link: Link): LinkUpdateBody {
   const before = valuesFromLink(link);
@@ -235,5 +347,8 @@ export function updateBody(values: LinkFormValues, link: Link): LinkUpdateBody {
   if (!sameTags(values.tags, before.tags)) body.tags = values.tags;
   if (values.remove_password && link.has_password) body.password = null;
   else if (values.password) body.password = values.password;
+  // The API replaces a group whole: any change sends all of its fields (none set: null clears it).
+  if (!sameFields(values, before, UTM_FORM_FIELDS)) body.utm = utmOf(values);
+  if (!sameFields(values, before, PREVIEW_FORM_FIELDS)) body.preview = previewOf(values);
   return body;
 }
