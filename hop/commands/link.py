@@ -1,18 +1,20 @@
-"""`hop link add|rm|show`: manage links from the shell, through the same service as the API."""
+"""`hop link add|rm|show`: manage links from the shell, through the same service as the API.
+
+A link's password is asked for (or read from standard input), never taken as an argument."""
 
 from __future__ import annotations
 
 import argparse
 from datetime import datetime
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from admin.audit import CLI
 from admin.links import Link, LinkCreate, LinkError, create_link, delete_link, get_link, prepare_target
 from admin.targets import TargetRejected
 from common.settings import AdminSettings
 from common.stores import open_stores
-from hop.commands.support import fail, run_async, settings_from
+from hop.commands.support import fail, read_password, run_async, settings_from
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +29,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--forward-query", action="store_true", help="append the visitor's query string")
     add.add_argument("--title", help="a title for the link")
     add.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
+    secret = add.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password", action="store_true", help="ask for a password visitors must enter (typed twice, not shown)"
+    )
+    secret.add_argument(
+        "--password-stdin", action="store_true", help="read that password from standard input (first line)"
+    )
     add.set_defaults(handler=handle_add)
 
     remove = actions.add_parser("rm", help="delete a short link")
@@ -48,7 +57,14 @@ def _link_in(args: argparse.Namespace) -> LinkCreate:
         forward_query=args.forward_query,
         title=args.title,
         tags=args.tag,
+        password=_password(args),
     )
+
+
+def _password(args: argparse.Namespace) -> SecretStr | None:
+    if not (args.password or args.password_stdin):
+        return None
+    return SecretStr(read_password(from_stdin=args.password_stdin))
 
 
 async def _add(settings: AdminSettings, link_in: LinkCreate) -> str:
@@ -64,7 +80,8 @@ async def _add(settings: AdminSettings, link_in: LinkCreate) -> str:
             code_length=settings.code_length,
             actor=CLI,
         )
-    return f"{settings.short_base}/{link.code} -> {link.target_url} ({link.redirect_status})"
+    protected = ", password" if link.has_password else ""
+    return f"{settings.short_base}/{link.code} -> {link.target_url} ({link.redirect_status}{protected})"
 
 
 def handle_add(args: argparse.Namespace) -> int:
@@ -74,7 +91,7 @@ def handle_add(args: argparse.Namespace) -> int:
         print(run_async(lambda: _add(settings, link_in)))
     except ValidationError as error:
         return fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()))
-    except (TargetRejected, LinkError) as error:
+    except (TargetRejected, LinkError, ValueError) as error:
         return fail(str(error))
     return 0
 

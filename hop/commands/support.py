@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import logging
 import os
 import sys
@@ -81,3 +82,18 @@ def run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         raise SystemExit(fail(f"cannot reach the stores: {error}")) from None
     except ValueError as error:
         raise SystemExit(fail(str(error))) from None
+
+
+def read_password(*, from_stdin: bool) -> str:
+    """A password from the first line of standard input, or typed twice at a prompt that does not
+    echo it: never an argument, which the shell's history and `ps` would show.
+
+    Raises:
+        ValueError: the two typed passwords differ.
+    """
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != password:
+        raise ValueError("the passwords do not match")
+    return password

@@ -7,8 +7,6 @@ nor easy to guess.
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
 
 from pydantic import ValidationError
 
@@ -17,7 +15,7 @@ from admin.auth.passwords import WeakPassword
 from admin.users import EmailTaken, Role, UserCreate, create_user
 from common.settings import AdminSettings
 from common.stores import open_stores
-from hop.commands.support import fail, run_async, settings_from
+from hop.commands.support import fail, read_password, run_async, settings_from
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -31,15 +29,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     create.set_defaults(handler=handle_create)
 
 
-def _read_password(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    password = getpass.getpass("Password: ")
-    if getpass.getpass("Repeat password: ") != password:
-        raise ValueError("the passwords do not match")
-    return password
-
-
 async def _create(settings: AdminSettings, user_in: UserCreate, role: Role) -> str:
     async with open_stores(settings, pool_size=1) as stores:
         user = await create_user(
@@ -51,7 +40,7 @@ async def _create(settings: AdminSettings, user_in: UserCreate, role: Role) -> s
 def handle_create(args: argparse.Namespace) -> int:
     settings = settings_from(AdminSettings)
     try:
-        user_in = UserCreate(email=args.email, password=_read_password(args.password_stdin))
+        user_in = UserCreate(email=args.email, password=read_password(from_stdin=args.password_stdin))
         print(run_async(lambda: _create(settings, user_in, "admin" if args.admin else "user")))
     except ValidationError as error:
         return fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()))

@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 from common.link_passwords import MAX_LINK_PASSWORD_LENGTH, MIN_LINK_PASSWORD_LENGTH
 from common.records import LinkRecord
 from common.settings import Settings
+from harness.processes import run_hop
 from tests.admin.api import Account, assert_problem
 from tests.admin.db import sql
 from tests.admin.routes.test_links import create, edge_record
@@ -196,3 +197,21 @@ def test_csv_carries_no_passwords(client: TestClient, alice: Account) -> None:
     headers = {**alice.headers, "Content-Type": "text/csv"}
     imported = client.post("/api/v1/links/import.csv", content=rows, headers=headers)
     assert imported.json()["results"][0]["link"]["has_password"] is False
+
+
+def test_hop_link_add_reads_the_password_from_stdin_never_from_its_arguments(settings: Settings) -> None:
+    added = run_hop(
+        settings, "link", "add", "https://example.com/cli", "--code", "clipw", "--password-stdin", stdin="cli secret\n"
+    )
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip().endswith("(302, password)")
+    assert_no_secret(added.stdout + added.stderr, "cli secret")
+    stored = stored_hash(settings, "clipw")
+    assert stored is not None and PasswordHasher().verify(stored, "cli secret")
+
+    short = run_hop(
+        settings, "link", "add", "https://example.com/cli", "--code", "clishort", "--password-stdin", stdin="abc\n"
+    )
+    assert short.returncode == 1
+    assert f"at least {MIN_LINK_PASSWORD_LENGTH} characters" in short.stderr and "abc" not in short.stderr
+    assert sql(settings, "SELECT count(*) AS n FROM links WHERE code = $1", "clishort")[0]["n"] == 0
