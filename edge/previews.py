@@ -18,7 +18,7 @@ from typing import Final
 from starlette.types import Scope
 
 from common.records import Expiring, LinkRecord, Preview
-from edge.responses import LimitedRedirect, Redirect, StaticResponse
+from edge.responses import HTML, LimitedRedirect, Redirect, StaticResponse
 
 # The fetchers behind link cards: Facebook, Messenger, Instagram and iMessage (facebookexternalhit),
 # X, LinkedIn, Slack, Discord, WhatsApp, Telegram, Skype/Teams, Pinterest, Reddit, Mastodon,
@@ -30,7 +30,6 @@ _PREVIEW_AGENTS: Final = re.compile(
     re.IGNORECASE,
 )
 _MAX_AGENT: Final = 512
-_HTML: Final = b"text/html; charset=utf-8"
 _POLICY: Final = b"default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 
@@ -52,7 +51,7 @@ class PreviewLink(Expiring):
     def __init__(self, record: LinkRecord, preview: Preview, inner: Redirect | LimitedRedirect) -> None:
         self.inner = inner
         self.expires_at_ms = record.expires_at_ms
-        self.page = StaticResponse(200, _page(preview), _HTML, policy=_POLICY)
+        self.page = StaticResponse(200, _page(preview), HTML, policy=_POLICY)
 
 
 def _page(preview: Preview) -> bytes:

@@ -175,7 +175,7 @@ _NOT_FOUND_HTML = (
 <p>This short link does not exist, has expired or has been disabled.</p></body></html>
 """
 )
-_HTML = b"text/html; charset=utf-8"
+HTML = b"text/html; charset=utf-8"
 _TEXT = b"text/plain; charset=utf-8"
 _NOINDEX = (b"x-robots-tag", b"noindex, nofollow")
 
@@ -200,7 +200,7 @@ def too_many_requests(retry_after_s: float) -> StaticResponse:
     )
 
 
-NOT_FOUND = StaticResponse(404, _NOT_FOUND_HTML, _HTML, _NOINDEX)
+NOT_FOUND = StaticResponse(404, _NOT_FOUND_HTML, HTML, _NOINDEX)
 UNAVAILABLE = StaticResponse(503, b"Service temporarily unavailable\n", _TEXT, _NOINDEX, (b"retry-after", b"1"))
 ROBOTS_TXT = StaticResponse(200, b"User-agent: *\nDisallow: /\n", _TEXT)
 ALIVE = StaticResponse(200, b"ok\n", _TEXT)
@@ -254,7 +254,7 @@ def _unlock_page(message: bytes = b"") -> bytes:
 
 
 def _unlock_response(status: int, message: bytes = b"", *extra: tuple[bytes, bytes]) -> StaticResponse:
-    return StaticResponse(status, _unlock_page(message), _HTML, _NOINDEX, *extra, policy=_UNLOCK_POLICY)
+    return StaticResponse(status, _unlock_page(message), HTML, _NOINDEX, *extra, policy=_UNLOCK_POLICY)
 
 
 UNLOCK_FORM = _unlock_response(200)
