@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from common.db import Executor, Row
 from common.records import LinkRecord, Preview
+from common.routing import Routing
 from common.utm import UTM_FIELDS, with_utm
 
 logger = logging.getLogger("hop.linkstore")
@@ -20,7 +21,7 @@ SERVABLE_SELECT = """
     SELECT l.id, l.code, l.target_url, l.redirect_status, l.expires_at, l.max_clicks, l.forward_query,
            (l.disabled OR coalesce(u.disabled, false)) AS disabled, l.click_count, l.version, l.password_hash,
            l.utm_source, l.utm_medium, l.utm_campaign, l.utm_term, l.utm_content,
-           l.preview_title, l.preview_description, l.preview_image
+           l.preview_title, l.preview_description, l.preview_image, l.rules, l.variants
     FROM links l LEFT JOIN users u ON u.id = l.owner_id
 """
 
@@ -33,8 +34,10 @@ def record_from_row(row: Row) -> LinkRecord | None:
     if max_clicks is not None and row["click_count"] >= max_clicks:
         return None
     expires_at = row["expires_at"]
+    utm = {field: row[f"utm_{field}"] for field in UTM_FIELDS}
+    routing = Routing.from_stored(row["rules"], row["variants"])
     record = LinkRecord(
-        target=with_utm(row["target_url"], {field: row[f"utm_{field}"] for field in UTM_FIELDS}),
+        target=with_utm(row["target_url"], utm),
         status=row["redirect_status"],
         expires_at_ms=int(expires_at.timestamp() * 1000) if expires_at is not None else None,
         forward_query=row["forward_query"],
@@ -45,6 +48,8 @@ def record_from_row(row: Row) -> LinkRecord | None:
         link_id=row["id"] if max_clicks is not None else 0,
         password_hash=row["password_hash"],
         preview=preview_of(row),
+        # Every target a visitor may be sent to carries the link's UTM parameters.
+        routing=routing.with_targets(lambda target: with_utm(target, utm)) if routing is not None else None,
     )
     if record.is_expired():
         return None

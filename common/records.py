@@ -26,6 +26,8 @@ from typing import Any, Final, Literal, get_args
 
 import orjson
 
+from common.routing import Routing
+
 # A tombstone, not a deleted key, so that an edge's read-through cannot write back a record
 # that admin has just removed (read-through writes with SET NX).
 NEGATIVE: Final = b"-"
@@ -51,8 +53,10 @@ STREAM_FIELD_ID: Final = b"b"  # unique batch id "{edge instance}:{sequence}", l
 STREAM_FIELD_VERSION: Final = b"v"
 STREAM_FORMAT_VERSION: Final = b"1"
 
-# A click as packed in a stream batch: (epoch ms, code, client ip, user agent, referrer, country).
-Click = tuple[int, str, str, str, str, str]
+# A click as packed in a stream batch: (epoch ms, code, client ip, user agent, referrer, country),
+# and for a routed link the route it took (common/routing.py) as a seventh field. A plain click
+# stays six fields, so a worker from before routing reads every stream entry of an unrouted link.
+Click = tuple[int, str, str, str, str, str] | tuple[int, str, str, str, str, str, str]
 # An orphan visit (edge/orphans.py) is a click whose code is the request's path: it starts with "/",
 # which no code holds, and the worker stores it in orphan_visits instead of counting it for a link.
 ORPHAN_PREFIX: Final = "/"
@@ -148,7 +152,8 @@ class LinkRecord(Expiring):
     ``max_clicks``, ``clicks`` (the link's click count when the record was written) and
     ``link_id`` matter only for a click-limited link, and are encoded only for one;
     ``password_hash`` (argon2id) only for a password-protected one, ``preview`` (the social
-    preview served to link-preview crawlers) only for a link that has one.
+    preview served to link-preview crawlers) only for a link that has one, ``routing`` (targeting
+    rules and A/B split, common/routing.py) only for a routed one.
     """
 
     target: str
@@ -161,6 +166,7 @@ class LinkRecord(Expiring):
     link_id: int = 0
     password_hash: str | None = None
     preview: Preview | None = None
+    routing: Routing | None = None
 
     def encode(self) -> bytes:
         data: dict[str, object] = {
@@ -176,6 +182,8 @@ class LinkRecord(Expiring):
             data["p"] = self.password_hash
         if self.preview is not None:
             data["o"] = self.preview.encode()
+        if self.routing is not None:
+            data["g"] = self.routing.encode()
         return orjson.dumps(data)
 
     @classmethod
@@ -188,7 +196,7 @@ class LinkRecord(Expiring):
         """
         try:
             record = cls._from_dict(orjson.loads(raw))
-        except (orjson.JSONDecodeError, KeyError, TypeError) as error:
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
             raise RecordRejected("malformed", f"not a link record: {error!r}") from None
         reason = record.unsafe_reason()
         if reason is not None:
@@ -212,6 +220,7 @@ class LinkRecord(Expiring):
             link_id=data.get("i", 0) if max_clicks is not None else 0,
             password_hash=data.get("p"),
             preview=Preview.decode(data["o"]) if "o" in data else None,
+            routing=Routing.decode(data["g"]) if "g" in data else None,
         )
         if not record._well_typed():
             raise TypeError("a field has the wrong type")
@@ -238,6 +247,9 @@ class LinkRecord(Expiring):
             return f"target {self.target[:40]!r} is not an http(s) URL without control characters"
         if self.preview is not None and self.preview.image is not None and not _servable_url(self.preview.image):
             return f"preview image {self.preview.image[:40]!r} is not an http(s) URL without control characters"
+        for target in self.routing.targets if self.routing is not None else ():
+            if not _servable_url(target):
+                return f"routed target {target[:40]!r} is not an http(s) URL without control characters"
         return None
 
 

@@ -153,6 +153,13 @@ class ClickStreamSettings(CoreSettings):
     """The click streams, which the edge writes and the worker reads."""
 
     click_shards: int = Field(4, ge=1, le=256, description="Number of click streams (hop:clicks:0..n-1).")
+    geoip_db: Path | None = Field(
+        None,
+        description=(
+            "MaxMind-format .mmdb for country/city lookups: the worker stores each click's place, the "
+            "edge reads the country for targeting rules."
+        ),
+    )
 
 
 class PublicSettings(CoreSettings):
@@ -416,7 +423,6 @@ class WorkerSettings(ClickStreamSettings):
     worker_block_ms: int = Field(
         200, ge=1, le=60_000, description="How long one XREAD waits for new clicks, milliseconds."
     )
-    geoip_db: Path | None = Field(None, description="MaxMind-format .mmdb for country/city lookups.")
     store_full_ip: bool = Field(False, description="Keep visitors' full IP addresses (default: truncated only).")
     visitor_salt_secret: str = Field(
         DEFAULT_VISITOR_SALT_SECRET,

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from common.client_ip import ClientIpResolver
 from common.db import open_pool, require_schema
+from common.geoip import GeoIp
 from common.metrics import DeltaExporter, export_periodically
 from common.persistence import report_persistence
 from common.records import CODE_RE, RECORD_TTL_S, REPLICA_RECORD_TTL_S, Keys
@@ -35,14 +36,15 @@ from edge.orphans import OrphanVisits
 from edge.previews import PreviewLink, is_preview_agent
 from edge.ratelimit import NotFoundLimiter
 from edge.resolver import LookupFailed, Resolved, Resolver
+from edge.routes import RoutedRedirect, Router
 from edge.tracking import ClickTracker
 from edge.unlock import Unlocked, UnlockGate
 
 logger = logging.getLogger("hop.edge")
 
-# The edge reads links (their password, UTM and preview columns too) and users.disabled
-# (migration 0018; see common/linkstore.py).
-EDGE_SCHEMA_VERSION = 18
+# The edge reads links (their password, UTM, preview and routing columns too) and users.disabled
+# (migration 0019; see common/linkstore.py).
+EDGE_SCHEMA_VERSION = 19
 READY_TIMEOUT_S = 0.5
 SUBSCRIBE_WAIT_S = 2.0
 
@@ -55,6 +57,7 @@ class EdgeState(TypedDict):
     not_found: NotFoundLimiter
     orphans: OrphanVisits
     unlock: UnlockGate
+    router: Router
 
 
 class CodeConvertor(StringConvertor):
@@ -102,6 +105,8 @@ async def _look_up(scope: Scope, state: EdgeState, code: str) -> Resolved:
 async def _not_a_plain_redirect(scope: Scope, state: EdgeState, code: str, response: Resolved) -> ASGIApp:
     if isinstance(response, responses.LimitedRedirect):
         return await _limited_redirect(scope, state, code, response)
+    if isinstance(response, RoutedRedirect):
+        return _routed(scope, state, code, response)
     if isinstance(response, responses.ProtectedLink):
         return await _protected(scope, state, code, response)
     if isinstance(response, PreviewLink):
@@ -130,14 +135,27 @@ async def _previewed(scope: Scope, state: EdgeState, code: str, link: PreviewLin
 
 
 async def _open(
-    scope: Scope, state: EdgeState, code: str, inner: responses.Redirect | responses.LimitedRedirect
+    scope: Scope, state: EdgeState, code: str, inner: responses.Redirect | responses.LimitedRedirect | RoutedRedirect
 ) -> ASGIApp:
     """The redirect of a protected link's visitor who has the password, or of a link with a
     preview's visitor who is not a crawler: counted as any other."""
     if isinstance(inner, responses.LimitedRedirect):
         return await _limited_redirect(scope, state, code, inner)
+    return _send(scope, state, code, inner)
+
+
+def _routed(scope: Scope, state: EdgeState, code: str, link: RoutedRedirect) -> ASGIApp:
+    if link.is_expired():
+        return _not_found(scope, state)
+    return state["router"].route(scope, code, link)
+
+
+def _send(scope: Scope, state: EdgeState, code: str, redirect: responses.Redirect | RoutedRedirect) -> ASGIApp:
+    """A redirect that may go out now, counted: the link's own, or the one its routing picks."""
+    if isinstance(redirect, RoutedRedirect):
+        return state["router"].route(scope, code, redirect)
     state["tracker"].track(scope, code)
-    return inner
+    return redirect
 
 
 async def unlock(request: Request) -> ASGIApp:
@@ -145,7 +163,7 @@ async def unlock(request: Request) -> ASGIApp:
     code: str = request.path_params["code"]
     state: EdgeState = request.scope["state"]
     link = state["resolver"].cached(code) or await _look_up(request.scope, state, code)
-    if isinstance(link, responses.Redirect | responses.LimitedRedirect | PreviewLink):
+    if isinstance(link, responses.Redirect | responses.LimitedRedirect | RoutedRedirect | PreviewLink):
         return responses.METHOD_NOT_ALLOWED  # an open link has no form
     if not isinstance(link, responses.ProtectedLink):
         return link  # its 404, 429 or 503
@@ -180,8 +198,7 @@ async def _limited_redirect(scope: Scope, state: EdgeState, code: str, link: res
     if not allowed:
         state["resolver"].refuse(code)  # used up: later requests need not ask Redis
         return _not_found(scope, state)
-    state["tracker"].track(scope, code)
-    return link.redirect
+    return _send(scope, state, code, link.redirect)
 
 
 async def healthz(request: Request) -> ASGIApp:
@@ -237,6 +254,8 @@ class EdgeWorker:
     not_found: NotFoundLimiter
     orphans: OrphanVisits
     unlock: UnlockGate
+    router: Router
+    geoip: GeoIp | None
 
     def state(self) -> EdgeState:
         return {
@@ -247,6 +266,7 @@ class EdgeWorker:
             "not_found": self.not_found,
             "orphans": self.orphans,
             "unlock": self.unlock,
+            "router": self.router,
         }
 
 
@@ -272,6 +292,8 @@ def build_worker(settings: EdgeSettings, *, redis: RedisClient, reads: asyncpg.P
         maxlen=settings.click_stream_maxlen,
     )
     client_ip = ClientIpResolver(settings.trusted_proxies)
+    # The worker's database: a targeting rule by country sees the country the click is stored with.
+    geoip = GeoIp(settings.geoip_db) if settings.geoip_db is not None else None
     tracker = ClickTracker(clicks, client_ip=client_ip, country_header=settings.country_header)
     not_found = NotFoundLimiter(
         rate=settings.edge_not_found_rate, burst=settings.edge_not_found_burst, client_ip=client_ip
@@ -293,6 +315,8 @@ def build_worker(settings: EdgeSettings, *, redis: RedisClient, reads: asyncpg.P
             attempts=settings.link_unlock_attempts,
             address=not_found.address,
         ),
+        router=Router(tracker, geoip),
+        geoip=geoip,
     )
 
 
@@ -359,6 +383,8 @@ async def shut_down(worker: EdgeWorker, background: Background, *, grace: float)
     await worker.resolver.aclose()
     await worker.limiter.aclose()
     await worker.redis.aclose()
+    if worker.geoip is not None:
+        worker.geoip.close()
 
 
 def create_app(settings: EdgeSettings) -> Starlette:

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from starlette.types import Scope
 
 from common.records import Expiring, LinkRecord, Preview
 from edge.responses import HTML, LimitedRedirect, Redirect, StaticResponse
+
+if TYPE_CHECKING:
+    from edge.routes import RoutedRedirect
 
 # The fetchers behind link cards: Facebook, Messenger, Instagram and iMessage (facebookexternalhit),
 # X, LinkedIn, Slack, Discord, WhatsApp, Telegram, Skype/Teams, Pinterest, Reddit, Mastodon,
@@ -48,7 +51,9 @@ class PreviewLink(Expiring):
 
     __slots__ = ("expires_at_ms", "inner", "page")
 
-    def __init__(self, record: LinkRecord, preview: Preview, inner: Redirect | LimitedRedirect) -> None:
+    def __init__(
+        self, record: LinkRecord, preview: Preview, inner: Redirect | LimitedRedirect | RoutedRedirect
+    ) -> None:
         self.inner = inner
         self.expires_at_ms = record.expires_at_ms
         self.page = StaticResponse(200, _page(preview), HTML, policy=_POLICY)

@@ -32,6 +32,7 @@ from common.redis import RedisClient, is_cluster
 from edge import responses
 from edge.cache import LocalCache
 from edge.previews import PreviewLink
+from edge.routes import RoutedRedirect
 
 logger = logging.getLogger("hop.edge.resolver")
 
@@ -43,7 +44,12 @@ class LookupFailed(Exception):
 # What a code resolves to, and what the local cache holds: its Redirect, or responses.NOT_FOUND
 # for a code known not to redirect (unknown, disabled, expired, out of clicks).
 Resolved: TypeAlias = (
-    responses.Redirect | responses.LimitedRedirect | responses.ProtectedLink | PreviewLink | responses.StaticResponse
+    responses.Redirect
+    | responses.LimitedRedirect
+    | RoutedRedirect
+    | responses.ProtectedLink
+    | PreviewLink
+    | responses.StaticResponse
 )
 
 # Codes whose rejected record was logged, per process; past this many the set starts over.
@@ -225,15 +231,16 @@ class Resolver:
         if record is None:
             self.cache.put(code, responses.NOT_FOUND, self._negative_ttl)
             return responses.NOT_FOUND
-        redirect: Resolved
-        if record.max_clicks is None:
-            redirect = responses.Redirect(record)
-        else:
-            redirect = responses.LimitedRedirect(record, counter_key=self._keys.used(code, record.link_id))
+        plain = responses.Redirect(record)
+        routed = plain if record.routing is None else RoutedRedirect(record, record.routing, plain)
+        inner: responses.Redirect | RoutedRedirect | responses.LimitedRedirect = routed
+        if record.max_clicks is not None:
+            inner = responses.LimitedRedirect(record, routed, counter_key=self._keys.used(code, record.link_id))
+        redirect: Resolved = inner
         if record.password_hash is not None:
-            redirect = responses.ProtectedLink(record, redirect)  # crawlers get the form, not the preview
+            redirect = responses.ProtectedLink(record, inner)  # crawlers get the form, not the preview
         elif record.preview is not None:
-            redirect = PreviewLink(record, record.preview, redirect)
+            redirect = PreviewLink(record, record.preview, inner)
         self.cache.put(code, redirect, self._cache_ttl)
         return redirect
 

@@ -11,11 +11,15 @@ import base64
 import hashlib
 import math
 from collections import defaultdict
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from starlette.types import Message, Receive, Scope, Send
 
 from common.records import Expiring, LinkRecord
+
+if TYPE_CHECKING:
+    from edge.routes import RoutedRedirect
 
 # Responses sent per HTTP status, by this process: a plain dict add per request; edge/metrics.py
 # hands the growth to Prometheus from a background task.
@@ -83,9 +87,9 @@ class LimitedRedirect(Expiring):
 
     __slots__ = ("counter_key", "expires_at_ms", "max_clicks", "redirect", "seed")
 
-    def __init__(self, record: LinkRecord, *, counter_key: str) -> None:
+    def __init__(self, record: LinkRecord, redirect: Redirect | RoutedRedirect, *, counter_key: str) -> None:
         assert record.max_clicks is not None
-        self.redirect = Redirect(record)
+        self.redirect = redirect
         self.expires_at_ms = record.expires_at_ms
         self.max_clicks = record.max_clicks
         self.seed = record.clicks  # Postgres's click count when the record was written
@@ -98,7 +102,7 @@ class ProtectedLink(Expiring):
 
     __slots__ = ("expires_at_ms", "inner", "password_hash")
 
-    def __init__(self, record: LinkRecord, inner: Redirect | LimitedRedirect) -> None:
+    def __init__(self, record: LinkRecord, inner: Redirect | LimitedRedirect | RoutedRedirect) -> None:
         assert record.password_hash is not None
         self.inner = inner
         self.expires_at_ms = record.expires_at_ms

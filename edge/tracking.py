@@ -24,12 +24,22 @@ class ClickTracker:
         self._client_ip = client_ip
         self._country_header = country_header.lower().encode("latin-1") if country_header else None
 
-    def track(self, scope: Scope, code: str) -> None:
+    def track(self, scope: Scope, code: str, route: str = "") -> None:
+        """Record the visit of ``code``; ``route``: which of a routed link's targets it was sent to."""
         if scope["method"] == "HEAD":
             return  # a link checker or preview, not a visit (a POST is a protected link's right password)
         query: bytes = scope["query_string"]
         if query and _opted_out(query):
             return
+        ip, user_agent, referrer, country = self.seen(scope)
+        now_ms = time.time_ns() // 1_000_000
+        if route:
+            self._buffer.add((now_ms, code, ip, user_agent, referrer, country, route))
+        else:
+            self._buffer.add((now_ms, code, ip, user_agent, referrer, country))
+
+    def seen(self, scope: Scope) -> tuple[str, str, str, str]:
+        """The visitor's address, user agent, referrer and country header (when a trusted proxy set it)."""
         user_agent = referrer = country = ""
         forwarded_for = None
         country_header = self._country_header
@@ -50,7 +60,7 @@ class ClickTracker:
             ip = peer
         if country and not self._client_ip.enabled:
             country = ""  # a country header is only as trustworthy as the proxy that set it
-        self._buffer.add((time.time_ns() // 1_000_000, code, ip, user_agent, referrer, country))
+        return ip, user_agent, referrer, country
 
 
 def _opted_out(query: bytes) -> bool:

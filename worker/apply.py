@@ -15,11 +15,11 @@ from datetime import date, datetime, timedelta
 from typing import Final, NamedTuple, TypeVar
 
 from common.db import Connection
+from common.useragents import DeviceType
 from common.visitors import Sketch, merged, new_sketch
 from worker.entries import Entry
 from worker.orphans import ORPHAN_COLUMNS, is_orphan, orphan_rows
 from worker.stream_ids import after
-from worker.useragents import DeviceType
 
 
 class ClickRow(NamedTuple):
@@ -42,14 +42,18 @@ class ClickRow(NamedTuple):
     device: DeviceType
     is_bot: bool
     user_agent: str
+    route: str  # "" unless the link is routed (common/routing.py)
 
 
 CLICK_COLUMNS: Final = ClickRow._fields
 
-# (link id, bucket, is_bot, country, city, referrer host, browser, os, device): clicks alike in every
-# rollup. A plain tuple, not a NamedTuple: one is built for every click, and tuple literals are
+# (link id, bucket, is_bot, country, city, referrer host, browser, os, device, route): clicks alike in
+# every rollup. A plain tuple, not a NamedTuple: one is built for every click, and tuple literals are
 # several times cheaper.
-_Combo = tuple[int, datetime, bool, str, str, str, str, str, str]
+_Combo = tuple[int, datetime, bool, str, str, str, str, str, str, str]
+# The route a click of a routed link took is a breakdown of that link only: a route is named by its
+# link's rules or variants, so an account-wide count of "rule:mobile" would add unrelated rules up.
+LINK_ONLY_DIMENSIONS: Final = frozenset({"route"})
 
 
 # Rollup rows are per UTC quarter hour: every UTC offset in use is a whole number of quarter hours,
@@ -287,6 +291,7 @@ def _click_rows(*, shard: int, entries: list[Entry], links: dict[str, int]) -> t
                     agent.device,
                     agent.is_bot,
                     click.user_agent,
+                    click.route,
                 )
             )
             visitor_keys.append(click.visitor_key)
@@ -307,7 +312,18 @@ def _rollups(rows: list[ClickRow], visitor_keys: list[int]) -> _Rollups:
         bucket = buckets.get(bucket_number)
         if bucket is None:
             bucket = buckets[bucket_number] = quarter_hour(clicked_at)
-        combo = (link_id, bucket, row.is_bot, row.country, row.city, row.referrer_host, row.browser, row.os, row.device)
+        combo = (
+            link_id,
+            bucket,
+            row.is_bot,
+            row.country,
+            row.city,
+            row.referrer_host,
+            row.browser,
+            row.os,
+            row.device,
+            row.route,
+        )
         combos[combo] += 1
         row_key = (link_id, bucket, row.is_bot)
         sketch = sketches.get(row_key)
@@ -329,7 +345,7 @@ def _sum_combos(combos: Counter[_Combo]) -> _Rollups:
     rollups = _Rollups()
     dims = rollups.dimensions
     for combo, count in combos.items():
-        link_id, bucket, is_bot, country, city, host, browser, os_name, device = combo
+        link_id, bucket, is_bot, country, city, host, browser, os_name, device, route = combo
         key = (link_id, bucket, is_bot)
         rollups.clicks[key] += count
         rollups.links[link_id] += count
@@ -341,6 +357,8 @@ def _sum_combos(combos: Counter[_Combo]) -> _Rollups:
         dims[DimensionKey(link_id, "browser", bucket, is_bot, browser)] += count
         dims[DimensionKey(link_id, "os", bucket, is_bot, os_name)] += count
         dims[DimensionKey(link_id, "device", bucket, is_bot, device)] += count
+        if route:  # unrouted links, nearly all of them, keep no rows of it
+            dims[DimensionKey(link_id, "route", bucket, is_bot, route)] += count
     return rollups
 
 
@@ -396,7 +414,7 @@ def _sum_dimension_rows(
         day = days[bucket]
         account.link_days[(link_id, dimension, day, is_bot, value)] += count
         owner = owners.get(link_id)
-        if owner is not None:
+        if owner is not None and dimension not in LINK_ONLY_DIMENSIONS:
             account.owner_dimensions[(owner, dimension, bucket, is_bot, value)] += count
             account.owner_days[(owner, dimension, day, is_bot, value)] += count
     # From the day rows, fewer than the quarter-hour ones; a batch's clicks lie in a day or two.

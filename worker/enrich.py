@@ -19,10 +19,10 @@ from functools import lru_cache
 from typing import Final, NamedTuple
 from urllib.parse import urlsplit
 
+from common.geoip import GeoIp, place_of
 from common.records import Click
+from common.useragents import Agent, parse_agent
 from common.visitors import visitor_identity, visitor_key, visitor_key_secret
-from worker.geoip import NOWHERE, GeoIp
-from worker.useragents import Agent, parse_agent
 
 IPV4_PREFIX: Final = 24
 IPV6_PREFIX: Final = 48
@@ -47,6 +47,7 @@ class Enriched(NamedTuple):
     referrer_host: str
     agent: Agent
     user_agent: str
+    route: str  # of a routed link (common/routing.py); "" for the link's own target
 
 
 class Enricher:
@@ -61,13 +62,12 @@ class Enricher:
 
     def enrich(self, click: Click) -> Enriched:
         """Raises ValueError/TypeError for a malformed click (the caller records it as failed)."""
-        epoch_ms, _code, ip_text, user_agent, referrer, header_country = click
+        epoch_ms, _code, ip_text, user_agent, referrer, header_country = click[:6]
         epoch_ms = int(epoch_ms)
         user_agent = _clean(user_agent)
         referrer = _clean(referrer)[:_MAX_REFERRER]
         address, prefix = parse_ip(ip_text)
-        place = self._geoip.lookup(ip_text) if self._geoip is not None and address is not None else NOWHERE
-        country = place.country or _country(header_country)
+        place = place_of(self._geoip if address is not None else None, ip_text, header_country)
         day_number = epoch_ms // MS_PER_DAY
         day, salt = self._days.get(day_number) or self._day(day_number)
         identity = visitor_identity(ip_text, user_agent)
@@ -79,12 +79,13 @@ class Enricher:
             ip_prefix=prefix,
             visitor_hash=visitor,
             visitor_key=visitor_key(self._visitor_key_secret, identity),
-            country=country,
-            city=place.city if place.country else "",
+            country=place.country,
+            city=place.city,
             referrer=referrer,
             referrer_host=referrer_host(referrer),
             agent=parse_agent(user_agent),
             user_agent=user_agent,
+            route=click[6] if len(click) == 7 else "",
         )
 
     def _day(self, day_number: int) -> tuple[date, bytes]:
@@ -140,14 +141,6 @@ def referrer_host(referrer: str) -> str:
     except ValueError:
         return ""
     return host.removeprefix("www.")
-
-
-def _country(value: str) -> str:
-    # Proxies use XX (unknown) and T1 (Tor) as non-countries, as Cloudflare does.
-    value = value.strip().upper()
-    if len(value) != 2 or not value.isalpha() or value in {"XX", "T1"}:
-        return ""
-    return value
 
 
 def _clean(value: str) -> str:

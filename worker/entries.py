@@ -9,7 +9,9 @@ import orjson
 from common.records import STREAM_FIELD_BATCH, STREAM_FIELD_ID, STREAM_FIELD_VERSION, STREAM_FORMAT_VERSION
 from worker.enrich import Enriched, Enricher
 
-CLICK_FIELDS = 6
+# A click has six fields; a routed link's click a seventh, its route (common/records.py, Click).
+CLICK_FIELDS = (6, 7)
+MAX_ROUTE = 80  # "rule:" or "variant:" and a name of at most 40 characters, with room to spare
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +57,12 @@ def read_entry(stream_id: bytes, fields: dict[bytes, bytes], enricher: Enricher)
         return entry
     for position, item in enumerate(items):
         try:
-            if not isinstance(item, list) or len(item) != CLICK_FIELDS:
-                raise ValueError(f"a click has {CLICK_FIELDS} fields")
+            if not isinstance(item, list) or len(item) not in CLICK_FIELDS:
+                raise ValueError("a click has 6 fields, or 7 with its route")
             if not isinstance(item[1], str) or not all(isinstance(value, str) for value in item[2:]):
-                raise TypeError("click fields 1-5 must be strings")
+                raise TypeError("click fields 1-6 must be strings")
+            if len(item) == 7 and len(item[6]) > MAX_ROUTE:
+                raise ValueError(f"a route has at most {MAX_ROUTE} characters")
             entry.clicks.append((position, item[1], enricher.enrich(tuple(item))))
         except (ValueError, TypeError, OverflowError, OSError) as error:
             entry.failures.append(Failure(f"click {position}: {error}", orjson.dumps(item)))

@@ -15,6 +15,7 @@ import asyncpg
 from redis.exceptions import RedisError
 
 from common.db import POOL_CLOSE_TIMEOUT_S, connect_kwargs, require_schema
+from common.geoip import GeoIp
 from common.metrics import MetricsServer, ReadyCheck
 from common.migrate import LATEST_VERSION
 from common.records import Keys
@@ -23,7 +24,6 @@ from common.settings import WorkerSettings
 from worker import heartbeat
 from worker.enrich import Enricher
 from worker.gaps import StreamTrims
-from worker.geoip import GeoIp
 from worker.inet import init_worker_connection
 from worker.metrics import WorkerMetrics, start_worker_metrics, worker_metrics
 from worker.partitions import Partitions

@@ -49,7 +49,7 @@ from tests.admin.api import Account, sign_up
 from tests.admin.db import sql
 from tests.conftest import TEST_DEFAULTS
 from tests.helpers import wait_until
-from tests.worker.geo import write_city_db
+from tests.geo import write_city_db
 
 ZONES: Final = (
     "UTC",

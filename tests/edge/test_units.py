@@ -201,7 +201,7 @@ def test_postgres_rows_with_unsafe_targets_are_not_servable() -> None:
         "version": 1,
         "password_hash": None,
         **dict.fromkeys(("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")),
-        **dict.fromkeys(("preview_title", "preview_description", "preview_image")),
+        **dict.fromkeys(("preview_title", "preview_description", "preview_image", "rules", "variants")),
     }
     assert record_from_row(row) is None
     assert record_from_row(row | {"target_url": "https://e.com/"}) == LinkRecord(target="https://e.com/")

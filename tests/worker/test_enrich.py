@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from common.records import Click
-from tests.worker.geo import write_city_db
+from tests.geo import write_city_db
 from worker.enrich import Enricher, parse_ip, referrer_host
-from worker.geoip import GeoIp
-from worker.useragents import parse_agent
+from common.geoip import GeoIp
+from common.useragents import parse_agent
 
 AGENTS = [
     # (user agent, browser, os, device, bot)

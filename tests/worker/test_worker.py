@@ -249,7 +249,7 @@ async def test_sigterm_style_stop_finishes_cleanly(
 async def test_geoip_database_from_settings_fills_country_and_city(
     settings_factory: SettingsFactory, tmp_path: Path
 ) -> None:
-    from tests.worker.geo import write_city_db
+    from tests.geo import write_city_db
 
     settings = settings_factory(geoip_db=write_city_db(tmp_path / "city.mmdb"))
     async with open_stores(settings) as own, open_worker_pool(settings) as pool:

@@ -73,3 +73,22 @@ def _device_type(user_agent: str, os_family: str, device: str) -> DeviceType:
     if os_family in _DESKTOP_OS:
         return "desktop"
     return "other"
+
+
+# ua-parser's names and the names people write for the same system, made one key (see ``os_key``).
+_OS_ALIASES: Final = {"macosx": "macos", "osx": "macos", "ipados": "ios", "chromiumos": "chromeos"}
+# Words that name a build of a browser, not another browser: "Chrome Mobile iOS" is Chrome.
+_BROWSER_BUILD_WORDS: Final = frozenset({"mobile", "ios", "webview"})
+
+
+def os_key(name: str) -> str:
+    """One key for an operating system however it is spelled: "Mac OS X" (ua-parser), "macOS" and
+    "macos" are all "macos"; targeting rules compare these."""
+    key = "".join(name.lower().split())
+    return _OS_ALIASES.get(key, key)
+
+
+def browser_key(name: str) -> str:
+    """One key for a browser across its builds: "Chrome Mobile", "Chrome Mobile iOS" and "chrome" are
+    all "chrome", "Mobile Safari" is "safari"; targeting rules compare these."""
+    return " ".join(word for word in name.lower().split() if word not in _BROWSER_BUILD_WORDS)
