@@ -32,6 +32,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admin.body_limit import BodyLimitMiddleware, StrictJsonMiddleware
+from admin.click_feed import open_feeds
 from admin.dashboard import install_dashboard
 from admin.observability import install_observability
 from admin.problems import SECURITY_HEADERS, ProblemDetails, install_problem_handlers, problem_response
@@ -66,9 +67,9 @@ def create_app(settings: AdminSettings) -> FastAPI:
         stores_opened = open_stores(
             settings, server_settings=ADMIN_SESSION_SETTINGS, read_url=settings.database_read_url
         )
-        async with stores_opened as stores:
+        async with stores_opened as stores, open_feeds(settings) as feeds:
             logger.info("admin worker ready")
-            yield {"stores": stores, "settings": settings}
+            yield {"stores": stores, "settings": settings, "feeds": feeds}
 
     app = FastAPI(
         title="Hop admin API",

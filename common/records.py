@@ -15,12 +15,14 @@ prefix (``hop:`` by default), which also lets tests isolate themselves.
   ``done:`` generation, every servable link has a record in Redis, so an absent key means unknown.
 - ``{prefix}used:{code}:{link id}``: redirects served of a click-limited link (edge ``INCRBY``).
 - ``{prefix}unlock:{code}:{address}``: password attempts on a protected link from one address.
+- ``{prefix}feed:{owner}``, ``{prefix}feed:watched``: the live click feed (see common/click_feed.py).
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal, get_args
 
@@ -116,6 +118,15 @@ class Keys:
     def unlock_attempts(self, code: str, address: str) -> str:
         """Password attempts on a protected link from one client address, in the current window."""
         return f"{self.prefix}unlock:{code}:{address}"
+
+    def feed(self, owner: str) -> str:
+        """An account's live click feed (common/click_feed.py); ``owner`` is from ``feed_owner``."""
+        return f"{self.prefix}feed:{owner}"
+
+    @property
+    def feed_watched(self) -> str:
+        """The accounts whose feed someone watches, each scored with when that ends (epoch ms)."""
+        return f"{self.prefix}feed:watched"
 
     def _tag(self, part: object) -> str:
         return f"{{{part}}}" if self.cluster else str(part)
@@ -280,7 +291,7 @@ def _is_int(value: object) -> bool:
     return type(value) is int  # not bool, which is an int too
 
 
-def encode_click_batch(clicks: list[Click]) -> bytes:
+def encode_click_batch(clicks: Sequence[Click]) -> bytes:
     return orjson.dumps(clicks)
 
 

@@ -17,6 +17,10 @@ from common.records import Keys
 from common.settings import CoreSettings
 
 RedisClient: TypeAlias = Redis | RedisCluster
+# A stream's entries as XRANGE answers them, and XREAD's answer: per stream read, its name and its
+# entries; all bytes (Hop's clients never decode responses).
+StreamEntries: TypeAlias = list[tuple[bytes, dict[bytes, bytes]]]
+XReadReply: TypeAlias = list[tuple[bytes, StreamEntries]]
 
 
 def redis_url(settings: CoreSettings) -> str:

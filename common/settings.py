@@ -305,6 +305,15 @@ class AdminSettings(PublicSettings):
         le=3_600,
         description="Seconds a request body may pause between two chunks (then 408).",
     )
+    feed_max_streams: int = Field(
+        200,
+        ge=1,
+        le=10_000,
+        description="Live click feeds (Server-Sent Events) one admin worker serves at once, each on a Redis connection",
+    )
+    feed_heartbeat: float = Field(
+        15.0, ge=0.1, le=60, description="Seconds between a live click feed's heartbeats while no click comes."
+    )
     jwt_secret: str = Field(DEFAULT_JWT_SECRET, min_length=32, description="HS256 key for access tokens, >= 32 bytes.")
     jwt_previous_secret: str | None = Field(
         None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 
 from redis.typing import EncodableT, FieldT
 
@@ -32,7 +33,7 @@ def batch_id() -> bytes:
     return f"{uuid.uuid4().hex[:16]}:{next(_sequence)}".encode()
 
 
-def stream_entry(clicks: list[Click], batch: bytes) -> dict[FieldT, EncodableT]:
+def stream_entry(clicks: Sequence[Click], batch: bytes) -> dict[FieldT, EncodableT]:
     """The fields of one stream entry, as the edge writes them (typed as XADD takes them)."""
     return {
         STREAM_FIELD_VERSION: STREAM_FORMAT_VERSION,
@@ -42,7 +43,7 @@ def stream_entry(clicks: list[Click], batch: bytes) -> dict[FieldT, EncodableT]:
 
 
 async def xadd_batch(
-    redis: RedisClient, keys: Keys, shard: int, clicks: list[Click], *, batch: bytes | None = None
+    redis: RedisClient, keys: Keys, shard: int, clicks: Sequence[Click], *, batch: bytes | None = None
 ) -> bytes:
     """XADD one packed batch; returns its batch id (pass it again to simulate an edge re-send)."""
     batch = batch or batch_id()

@@ -113,6 +113,9 @@ class Applied:
     failed: int = 0
     oldest_ms: int | None = None  # epoch ms of the oldest click applied, for the lag statistic
     exhausted_codes: list[str] = field(default_factory=list)
+    # For the live feed (worker/feed.py): the entries counted, and the owner of each counted code.
+    counted: list[Entry] = field(default_factory=list)
+    owners: dict[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -162,6 +165,8 @@ async def apply_entries(conn: Connection, *, shard: int, expected_cursor: str, e
         result.duplicate_batches = len(entries) - len(fresh)
         codes = {code for entry in fresh for _, code, _ in entry.clicks if not is_orphan(code)}
         links, owners = await _lock_links(conn, codes)
+        result.counted = fresh
+        result.owners = {code: owners.get(link_id) for code, link_id in links.items()}
         rows, visitor_keys = _click_rows(shard=shard, entries=fresh, links=links)
         orphans = orphan_rows(shard=shard, entries=fresh)
         result.clicks = len(rows)

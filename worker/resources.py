@@ -23,6 +23,7 @@ from common.redis import RedisClient, connect, keys_for
 from common.settings import WorkerSettings
 from worker import heartbeat
 from worker.enrich import Enricher
+from worker.feed import FeedPublisher
 from worker.gaps import StreamTrims
 from worker.inet import init_worker_connection
 from worker.metrics import WorkerMetrics, start_worker_metrics, worker_metrics
@@ -46,6 +47,7 @@ class WorkerResources:
     trims: StreamTrims  # trims the streams after commits, and finds entries trimmed unapplied
     metrics: WorkerMetrics
     metrics_server: MetricsServer | None
+    feed: FeedPublisher  # the live click feed of watched accounts
 
 
 @contextlib.asynccontextmanager
@@ -136,6 +138,7 @@ async def open_resources(
             trims=StreamTrims(redis=redis, keys=keys, metrics=metrics),
             metrics=metrics,
             metrics_server=metrics_server,
+            feed=FeedPublisher(redis, keys),
         )
 
 

@@ -16,10 +16,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.typing import KeyT, StreamIdT
 
 from common.records import Keys
-from common.redis import RedisClient, is_cluster
-
-# XREAD's answer: per stream read, its name and its (entry ID, fields) pairs, all bytes.
-XReadReply = list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]
+from common.redis import RedisClient, XReadReply, is_cluster
 
 
 class StreamReader(Protocol):

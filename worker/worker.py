@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 
 from common.edge_sync import replay_pending, sync_links
 from common.persistence import report_persistence
-from common.redis import RedisClient, connect, keys_for
+from common.redis import RedisClient, XReadReply, connect, keys_for
 from common.settings import WorkerSettings
 from worker import heartbeat
 from worker.apply import Applied, CursorMoved, apply_entries, record_poison
@@ -38,7 +38,7 @@ from worker.metrics import WorkerMetrics
 from worker.orphans import delete_expired as delete_expired_orphans
 from worker.partitions import fail_expired, oldest_kept
 from worker.resources import WorkerResources, open_resources
-from worker.streams import XReadReply, stream_reader
+from worker.streams import stream_reader
 
 logger = logging.getLogger("hop.worker")
 
@@ -363,6 +363,7 @@ class Worker:
         metrics.applied(shard=shard, clicks=applied.clicks, seconds=seconds, lag_seconds=lag_ms / 1000)
         if applied.failed:
             metrics.failed(applied.failed)
+        await self._res.feed.publish(applied)
         if applied.exhausted_codes:
             # The links reached max_clicks: stop the edge redirecting them now, not at cache expiry
             # (the commit queued them, so the replay retries if Redis refuses).

@@ -17,6 +17,7 @@ ROUTE_MODULES = (
     "admin.routes.api_keys",
     "admin.routes.links",
     "admin.routes.analytics",
+    "admin.routes.feed",
     "admin.routes.orphans",
     "admin.routes.audit",
     "admin.routes.tags",

@@ -48,8 +48,8 @@ from harness.stores import StoreUrls, create_namespace, drop_namespace, namespac
 from tests.admin.api import Account, sign_up
 from tests.admin.db import sql
 from tests.conftest import TEST_DEFAULTS
-from tests.helpers import wait_until
 from tests.geo import write_city_db
+from tests.helpers import wait_until
 
 ZONES: Final = (
     "UTC",

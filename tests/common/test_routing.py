@@ -92,8 +92,12 @@ def test_the_split_follows_the_weights_and_keeps_each_visitor_on_one_variant() -
 def test_a_routing_survives_the_record_encoding() -> None:
     routing = Routing.from_stored(
         STORED_RULES,
-        [{"name": "A", "target": "https://e.com/a", "weight": 70}, {"name": "B", "target": "https://e.com/b", "weight": 30}],
+        [
+            {"name": "A", "target": "https://e.com/a", "weight": 70},
+            {"name": "B", "target": "https://e.com/b", "weight": 30},
+        ],
     )
+    assert routing is not None
     record = LinkRecord(target="https://e.com/", routing=routing)
     assert LinkRecord.decode(record.encode()) == record
     assert [rule.route for rule in routing.rules][:2] == ["rule:iPhone in Germany", "rule:Mac Safari"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from common.geoip import GeoIp
 from common.records import Click
+from common.useragents import parse_agent
 from tests.geo import write_city_db
 from worker.enrich import Enricher, parse_ip, referrer_host
-from common.geoip import GeoIp
-from common.useragents import parse_agent
 
 AGENTS = [
     # (user agent, browser, os, device, bot)

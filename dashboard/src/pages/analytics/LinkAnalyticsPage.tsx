@@ -8,6 +8,8 @@ import { formatNumber } from "../../lib/format";
 import { AnalyticsBody, NoClicks } from "./AnalyticsBody";
 import { DateRangePicker } from "./DateRangePicker";
 import { type LinkPublic, clicksCsvUrl, useLinkAnalytics, useLinkHeader, useRecentClicks } from "./queries";
+import { LiveClicks } from "./LiveClicks";
+import { linkFeedUrl } from "./liveFeed";
 import { RecentClicksTable } from "./RecentClicksTable";
 import { UpdatedNote } from "./UpdatedNote";
 import { type RangeState, useRangeParams } from "./useRangeParams";
@@ -80,6 +82,7 @@ export default function LinkAnalyticsPage() {
           <EmptyState title="Choose a valid range">Correct the dates above to see the numbers.</EmptyState>
         )}
         <RecentClicksTable clicks={recent.data} error={recent.data ? null : recent.error} onRetry={() => void recent.refetch()} includeBots={range.selection.includeBots} />
+        <LiveClicks url={linkFeedUrl(code)} />
       </div>
     </>
   );

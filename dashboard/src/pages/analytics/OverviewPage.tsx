@@ -4,6 +4,8 @@ import { PageHeader } from "../../components/Card";
 import { EmptyState } from "../../components/States";
 import { AnalyticsBody, NoClicks } from "./AnalyticsBody";
 import { DateRangePicker } from "./DateRangePicker";
+import { LiveClicks } from "./LiveClicks";
+import { ACCOUNT_FEED_URL } from "./liveFeed";
 import { useOverview, useTopLinks } from "./queries";
 import { TopLinksTable } from "./TopLinksTable";
 import { UpdatedNote } from "./UpdatedNote";
@@ -50,6 +52,9 @@ export default function OverviewPage() {
       ) : (
         <EmptyState title="Choose a valid range">Correct the dates above to see the numbers.</EmptyState>
       )}
+      <div className="mt-6">
+        <LiveClicks url={ACCOUNT_FEED_URL} showCode />
+      </div>
     </>
   );
 }
