@@ -162,6 +162,23 @@ class ClickStreamSettings(CoreSettings):
     )
 
 
+class WebhookSettings(CoreSettings):
+    """Where webhooks may be sent: admin checks an endpoint's URL, the worker every delivery."""
+
+    webhook_allowed_networks: Annotated[list[Network], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Comma-separated CIDRs webhooks may reach although they are not public (private, loopback, "
+            "link-local): for receivers inside your own network. Empty: public addresses only."
+        ),
+    )
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _networks_csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+
 class PublicSettings(CoreSettings):
     """Where visitors reach the edge, and which proxies in front of Hop are believed."""
 
@@ -275,7 +292,7 @@ class EdgeSettings(PublicSettings, ClickStreamSettings):
         return self
 
 
-class AdminSettings(PublicSettings):
+class AdminSettings(PublicSettings, WebhookSettings):
     """What `hop admin` and the admin commands (`hop link`, `hop user`) read."""
 
     admin_host: str = Field("127.0.0.1", description="Admin API bind address.")
@@ -425,7 +442,7 @@ class AdminSettings(PublicSettings):
         return str(self.public_admin_url).rstrip("/")
 
 
-class WorkerSettings(ClickStreamSettings):
+class WorkerSettings(ClickStreamSettings, WebhookSettings):
     """What `hop worker` reads."""
 
     worker_batch_size: int = Field(500, ge=1, le=10_000, description="Stream entries one worker transaction applies.")
@@ -450,6 +467,21 @@ class WorkerSettings(ClickStreamSettings):
         gt=0,
         le=300,
         description="Seconds between the worker's replays of link changes whose Redis write-through failed.",
+    )
+    webhook_retry_base: float = Field(
+        10.0,
+        gt=0,
+        le=3_600,
+        description="Seconds before a failed webhook delivery's first retry; each further one waits twice as long.",
+    )
+    webhook_max_attempts: int = Field(
+        10, ge=1, le=50, description="Attempts at one webhook delivery before it is marked failed."
+    )
+    webhook_disable_after: int = Field(
+        50,
+        ge=1,
+        le=10_000,
+        description="Consecutive failed attempts after which a webhook endpoint is disabled (its owner re-enables it).",
     )
 
     @model_validator(mode="after")

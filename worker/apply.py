@@ -3,8 +3,9 @@
 Inside one transaction: lock and check the shard's cursor, drop batches already applied (by
 batch id), COPY the click rows, upsert the quarter-hour rollups and the account and daily rollups
 summed from them (0012) with the visitors' sketches merged into theirs (0013), add to the links'
-click_count and bot_clicks, record poison entries, and move the cursor. Either all of it commits
-or none of it does, so after a crash at any instant the cursor says exactly what was counted.
+click_count and bot_clicks, queue the clicks' webhook deliveries (0021), record poison entries,
+and move the cursor. Either all of it commits or none of it does, so after a crash at any instant
+the cursor says exactly what was counted.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from common.visitors import Sketch, merged, new_sketch
 from worker.entries import Entry
 from worker.orphans import ORPHAN_COLUMNS, is_orphan, orphan_rows
 from worker.stream_ids import after
+from worker.webhooks import queue_click_deliveries
 
 
 class ClickRow(NamedTuple):
@@ -116,6 +118,7 @@ class Applied:
     # For the live feed (worker/feed.py): the entries counted, and the owner of each counted code.
     counted: list[Entry] = field(default_factory=list)
     owners: dict[str, int | None] = field(default_factory=dict)
+    webhook_deliveries: int = 0  # click deliveries queued (worker/webhooks.py)
 
 
 @dataclass(slots=True)
@@ -181,6 +184,7 @@ async def apply_entries(conn: Connection, *, shard: int, expected_cursor: str, e
             await _upsert_rollups(conn, rollups, owners)
             await _upsert_account_rollups(conn, _account_rollups(rollups, owners), owners)
             result.exhausted_codes = await _count_links(conn, rollups.links, rollups.bot_links)
+            result.webhook_deliveries = await queue_click_deliveries(conn, fresh, result.owners)
         result.failed = await _record_failures(conn, shard=shard, entries=entries)
         await conn.execute(
             "UPDATE stream_cursors SET last_id = $2, applied = applied + $3, updated_at = now() WHERE shard = $1",

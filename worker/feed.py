@@ -17,7 +17,7 @@ from common.click_feed import FEED_FIELD, FEED_MAXLEN, FeedClick, feed_owner
 from common.records import Keys
 from common.redis import RedisClient
 from worker.apply import Applied
-from worker.enrich import Enriched
+from worker.published import clicks_by_owner
 
 logger = logging.getLogger("hop.worker.feed")
 
@@ -56,29 +56,5 @@ class FeedPublisher:
 
 def _feeds(applied: Applied, watched: set[str]) -> dict[str, list[FeedClick]]:
     """The transaction's counted clicks of watched accounts, per account, in stream order."""
-    feeds: dict[str, list[FeedClick]] = {}
-    owners = applied.owners
-    for entry in applied.counted:
-        for _, code, click in entry.clicks:
-            if code not in owners:
-                continue  # an orphan visit, or a link deleted before its click was applied
-            owner = feed_owner(owners[code])
-            if owner in watched:
-                feeds.setdefault(owner, []).append(_feed_click(code, click))
-    return feeds
-
-
-def _feed_click(code: str, click: Enriched) -> FeedClick:
-    agent = click.agent
-    return {
-        "code": code,
-        "clicked_at": click.clicked_at.isoformat().replace("+00:00", "Z"),
-        "country": click.country,
-        "city": click.city,
-        "referrer_host": click.referrer_host,
-        "browser": agent.browser,
-        "os": agent.os,
-        "device": agent.device,
-        "is_bot": agent.is_bot,
-        "route": click.route,
-    }
+    by_owner = clicks_by_owner(applied.counted, applied.owners, lambda owner: feed_owner(owner) in watched)
+    return {feed_owner(owner): clicks for owner, clicks in by_owner.items()}

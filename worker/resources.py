@@ -30,6 +30,7 @@ from worker.metrics import WorkerMetrics, start_worker_metrics, worker_metrics
 from worker.partitions import Partitions
 from worker.shards import ShardLeases
 from worker.stream_ids import shards_by_stream
+from worker.webhooks import WebhookSender, new_client
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class WorkerResources:
     metrics: WorkerMetrics
     metrics_server: MetricsServer | None
     feed: FeedPublisher  # the live click feed of watched accounts
+    webhooks: WebhookSender
 
 
 @contextlib.asynccontextmanager
@@ -139,6 +141,7 @@ async def open_resources(
             metrics=metrics,
             metrics_server=metrics_server,
             feed=FeedPublisher(redis, keys),
+            webhooks=WebhookSender(pool, settings, await stack.enter_async_context(new_client())),
         )
 
 

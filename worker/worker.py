@@ -39,6 +39,7 @@ from worker.orphans import delete_expired as delete_expired_orphans
 from worker.partitions import fail_expired, oldest_kept
 from worker.resources import WorkerResources, open_resources
 from worker.streams import stream_reader
+from worker.webhooks import DELIVERY_LOG_DAYS
 
 logger = logging.getLogger("hop.worker")
 
@@ -133,9 +134,14 @@ class Worker:
                 self._resources = resources
                 await report_persistence(resources.redis, self.settings, logger)
                 logger.info("worker %s started (%d shards%s)", self.name, self.settings.click_shards, burst_note)
+                # Burst mode drains the streams and exits: deliveries wait for a long-running worker.
+                sender = None if self.burst else asyncio.create_task(resources.webhooks.run(), name="hop-webhooks")
                 try:
                     await self._loop()
                 finally:
+                    if sender is not None:
+                        sender.cancel()
+                        await asyncio.gather(sender, return_exceptions=True)
                     # Shutdown order: 1. reading stopped (loop left); 2. the transaction in flight
                     # finished or was cancelled; 3. the grace period disarmed, so that it cannot cut
                     # short 4. the release of locks, heartbeat and Redis, then the pool (open_resources).
@@ -403,6 +409,11 @@ class Worker:
         await pool.execute("DELETE FROM applied_batches WHERE applied_at < now() - interval '1 day'")
         first_kept = oldest_kept(self.settings.click_retention_months)
         await delete_expired_orphans(pool, before=datetime(first_kept.year, first_kept.month, 1, tzinfo=UTC))
+        # The delivery log is for looking back on recent trouble; a pending delivery is out of attempts
+        # within days (at most HOP_WEBHOOK_MAX_ATTEMPTS doublings, each capped at 6 h).
+        await pool.execute(
+            f"DELETE FROM webhook_deliveries WHERE created_at < now() - interval '{DELIVERY_LOG_DAYS} days'"
+        )
 
     def _log_stats(self, label: str) -> None:
         stats = self.stats

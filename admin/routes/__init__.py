@@ -18,6 +18,7 @@ ROUTE_MODULES = (
     "admin.routes.links",
     "admin.routes.analytics",
     "admin.routes.feed",
+    "admin.routes.webhooks",
     "admin.routes.orphans",
     "admin.routes.audit",
     "admin.routes.tags",
