@@ -23,6 +23,7 @@ const PAGES = {
   "/links/:code/analytics": () => import("./pages/analytics/LinkAnalyticsPage"),
   "/analytics": () => import("./pages/analytics/OverviewPage"),
   "/keys": () => import("./pages/keys/ApiKeysPage"),
+  "/webhooks": () => import("./pages/webhooks/WebhooksPage"),
   "/account": () => import("./pages/account/AccountPage"),
   "/admin/users": () => import("./pages/admin/UsersPage"),
   "/admin/audit": () => import("./pages/admin/AuditPage"),
@@ -42,6 +43,7 @@ const LinkImportPage = page(PAGES["/links/import"]);
 const OverviewPage = page(PAGES["/analytics"]);
 const LinkAnalyticsPage = page(PAGES["/links/:code/analytics"]);
 const ApiKeysPage = page(PAGES["/keys"]);
+const WebhooksPage = page(PAGES["/webhooks"]);
 const AccountPage = page(PAGES["/account"]);
 const UsersPage = page(PAGES["/admin/users"]);
 const AuditPage = page(PAGES["/admin/audit"]);
@@ -107,6 +109,7 @@ export function App() {
               <Route path="/links/:code/analytics" element={<LinkAnalyticsPage />} />
               <Route path="/analytics" element={<OverviewPage />} />
               <Route path="/keys" element={<ApiKeysPage />} />
+              <Route path="/webhooks" element={<WebhooksPage />} />
               <Route path="/account" element={<AccountPage />} />
               <Route element={<RequireAuth admin />}>
                 <Route path="/admin/users" element={<UsersPage />} />
