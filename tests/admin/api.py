@@ -57,3 +57,11 @@ def assert_problem(response: Response, status: int, code: str | None = None) -> 
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+def add_link(client: TestClient, account: Account, code: str) -> None:
+    """A link ``code`` of ``account``'s, to https://example.com/{code}, made through the API."""
+    created = client.post(
+        "/api/v1/links", json={"target_url": f"https://example.com/{code}", "code": code}, headers=account.headers
+    )
+    assert created.status_code == 201, created.text

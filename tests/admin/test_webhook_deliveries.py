@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from common.settings import Settings
 from common.webhooks import verify
-from tests.admin.api import Account
+from tests.admin.api import Account, add_link
 from tests.admin.db import sql
 from tests.conftest import ProcessFactory, SettingsFactory
 from tests.helpers import wait_until
@@ -65,8 +65,7 @@ def test_link_events_and_batched_clicks_arrive_signed(
     endpoint = add_endpoint(client, alice, receiver.url)
     edge = edge_factory(settings)
     worker_factory(settings)
-    link = {"target_url": "https://example.com/hooked", "code": "hooked"}
-    assert client.post("/api/v1/links", json=link, headers=alice.headers).status_code == 201
+    add_link(client, alice, "hooked")
     assert client.patch("/api/v1/links/hooked", json={"title": "Launch"}, headers=alice.headers).status_code == 200
     wait_until(receiver.events, lambda events: len(events) == 2, what="the two link events")
     with httpx.Client(base_url=edge.url) as visitor:
@@ -108,12 +107,7 @@ def test_failures_are_retried_with_backoff_then_the_endpoint_is_disabled_until_r
     receiver.answer(500)
     endpoint = add_endpoint(client, alice, receiver.url, events=["link.created"])
     worker_factory(settings)
-    assert (
-        client.post(
-            "/api/v1/links", json={"target_url": "https://example.com/x", "code": "x"}, headers=alice.headers
-        ).status_code
-        == 201
-    )
+    add_link(client, alice, "x")
 
     disabled = wait_until(
         lambda: client.get(f"/api/v1/webhooks/{endpoint['id']}", headers=alice.headers).json(),
@@ -143,12 +137,7 @@ def test_an_address_the_worker_does_not_allow_is_never_contacted(
     endpoint = add_endpoint(client, alice, receiver.url, events=["link.created"])
     # Admin allowed the loopback network when the endpoint was added; the worker's settings do not.
     worker_factory(settings.model_copy(update={"webhook_allowed_networks": []}))
-    assert (
-        client.post(
-            "/api/v1/links", json={"target_url": "https://example.com/y", "code": "y"}, headers=alice.headers
-        ).status_code
-        == 201
-    )
+    add_link(client, alice, "y")
     refused = wait_until(
         lambda: deliveries(client, alice, endpoint)[0],
         lambda found: found["last_error"] is not None,

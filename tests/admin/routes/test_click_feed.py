@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 
 from common.settings import Settings
 from harness.stores import sync_redis
-from tests.admin.api import Account
+from tests.admin.api import Account, add_link
 from tests.admin.db import sql
 from tests.conftest import ProcessFactory, SettingsFactory
 from tests.helpers import wait_until
@@ -93,13 +93,6 @@ def applied_clicks(settings: Settings) -> int:
     return int(sql(settings, "SELECT coalesce(sum(click_count), 0) AS n FROM links")[0]["n"])
 
 
-def create(client: TestClient, account: Account, code: str) -> None:
-    created = client.post(
-        "/api/v1/links", json={"target_url": f"https://e.com/{code}", "code": code}, headers=account.headers
-    )
-    assert created.status_code == 201, created.text
-
-
 @pytest.fixture
 def stack() -> Iterator[ExitStack]:
     with ExitStack() as opened:
@@ -116,7 +109,7 @@ def test_clicks_arrive_live_and_a_reconnect_resumes_after_the_last_event(
     admin_factory: ProcessFactory,
 ) -> None:
     for code in ("live", "other"):
-        create(client, alice, code)
+        add_link(client, alice, code)
     edge, admin = edge_factory(settings), admin_factory(settings)
     worker_factory(settings)
     link_feed = open_feed(stack, f"{admin.url}/api/v1/links/live/clicks/stream", alice)
@@ -170,7 +163,7 @@ def test_without_a_watcher_nothing_is_published_and_a_trimmed_resume_says_gap(
     worker_factory: ProcessFactory,
     admin_factory: ProcessFactory,
 ) -> None:
-    create(client, alice, "quiet")
+    add_link(client, alice, "quiet")
     edge, admin = edge_factory(settings), admin_factory(settings)
     worker_factory(settings)
     assert httpx.get(f"{edge.url}/quiet").is_redirect
@@ -197,7 +190,7 @@ def test_feeds_are_bounded_per_user_and_refuse_bad_ids_and_other_peoples_links(
     stack: ExitStack,
     admin_factory: ProcessFactory,
 ) -> None:
-    create(client, alice, "mine")
+    add_link(client, alice, "mine")
     admin = admin_factory(settings)
     for _ in range(5):
         open_feed(stack, f"{admin.url}/api/v1/clicks/stream", alice)
