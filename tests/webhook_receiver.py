@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import orjson
@@ -19,7 +20,7 @@ class Received:
     body: bytes
 
     @property
-    def json(self) -> dict[str, object]:
+    def json(self) -> dict[str, Any]:
         value = orjson.loads(self.body)
         assert isinstance(value, dict)
         return value
@@ -51,14 +52,14 @@ def webhook_receiver() -> Iterator[Receiver]:
     receiver: Receiver
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+        def do_POST(self) -> None:  # the name http.server calls
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             status = receiver.record(Received(self.path, dict(self.headers.items()), body))
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the signature it overrides
+        def log_message(self, format: str, *args: object) -> None:  # the signature it overrides
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -77,7 +77,7 @@ def test_link_events_and_batched_clicks_arrive_signed(
             for request in receiver.received
             if request.json["event"] == "click"
             for click in request.json["data"]["clicks"]
-        ],  # type: ignore[index]
+        ],
         lambda found: len(found) == 3,
         what="the three clicks",
     )
