@@ -45,8 +45,11 @@ from admin.links_csv import csv_text, escape_cell
 from common.visitors import VisitorCount
 
 Interval = Literal["hour", "day", "week", "month"]
-Dimension = Literal["country", "city", "referrer", "browser", "os", "device"]
+Dimension = Literal["country", "city", "referrer", "browser", "os", "device", "route"]
+# The breakdowns of every scope. "route" (which rule or variant of a routed link a click took) is a
+# link's only: the worker keeps no account rows of it, since each link names its own routes.
 DIMENSIONS: Final[tuple[Dimension, ...]] = ("referrer", "country", "city", "browser", "os", "device")
+DEFAULT_ROUTE: Final = ""  # a click that went to the link's own target
 DEFAULT_DAYS: Final = 30
 QUARTER_HOUR: Final = timedelta(minutes=15)
 MAX_RANGE_DAYS: Final = 3 * 366
@@ -488,10 +491,17 @@ def _sketches_in_stretches(table: str, column: str, period: str, bounds: str) ->
 
 
 async def top_values(
-    pool: asyncpg.Pool, scope: Scope, rng: TimeRange, dimension: Dimension, *, include_bots: bool, limit: int = 10
+    pool: asyncpg.Pool,
+    scope: Scope,
+    rng: TimeRange,
+    dimension: Dimension,
+    *,
+    include_bots: bool,
+    limit: int | None = 10,
 ) -> list[dict[str, Any]]:
     """The most clicked values of one dimension (by ``clicks``, so bot-only values only with
-    ``include_bots``), with human and bot clicks apart; "" (unknown, or no referrer) comes back as None."""
+    ``include_bots``; every value when ``limit`` is None), with human and bot clicks apart; ""
+    (unknown, or no referrer) comes back as None."""
     quarters, condition, subject = scope.source("click_dimension_rollups", "owner_dimension_rollups")
     days, _, _ = scope.source("click_dimension_days", "owner_dimension_days")
     weeks, _, _ = scope.source("click_dimension_weeks", "owner_dimension_weeks")
@@ -546,6 +556,38 @@ async def breakdowns(
         *(top_values(pool, scope, rng, dimension, include_bots=include_bots, limit=limit) for dimension in DIMENSIONS)
     )
     return dict(zip(DIMENSIONS, answers, strict=True))
+
+
+async def route_values(pool: asyncpg.Pool, link_id: int, rng: TimeRange) -> list[dict[str, Any]]:
+    """Every route the link's clicks took in the range (``rule:{name}``, ``variant:{name}``), bots
+    included, human and bot clicks apart: what ``route_breakdown`` needs."""
+    rows = await top_values(pool, Scope(link_id=link_id), rng, "route", include_bots=True, limit=None)
+    return [row for row in rows if row["value"]]
+
+
+def route_breakdown(
+    routes: list[dict[str, Any]], totals: dict[str, int], *, include_bots: bool, limit: int
+) -> list[dict[str, Any]]:
+    """The link's most clicked routes, by ``clicks`` as ``top_values`` counts them, with the link's own
+    target as the route "" (``DEFAULT_ROUTE``).
+
+    The worker keeps no rows for the own target (nearly every link has no routing, and would fill the
+    dimension tables with them), so its clicks are what the routes leave of the range's ``totals``:
+    also the clicks of the time before the link had rules or variants, which went there too.
+    ``routes`` is ``route_values`` of the same range.
+    """
+    default = {
+        "value": DEFAULT_ROUTE,
+        # Never below 0: the totals and the routes are read by two queries, and a worker commit may
+        # land between them.
+        "human_clicks": max(0, totals["human_clicks"] - sum(row["human_clicks"] for row in routes)),
+        "bot_clicks": max(0, totals["bot_clicks"] - sum(row["bot_clicks"] for row in routes)),
+    }
+    counted = [
+        row | {"clicks": row["human_clicks"] + (row["bot_clicks"] if include_bots else 0)} for row in [*routes, default]
+    ]
+    counted.sort(key=lambda row: (-row["clicks"], row["value"]))
+    return [row for row in counted if row["clicks"] > 0][:limit]
 
 
 async def top_links(

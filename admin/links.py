@@ -39,6 +39,21 @@ from admin.link_metadata import (
     preview_of,
     utm_of,
 )
+from admin.link_routing import (
+    ROUTING_COLUMNS,
+    RULES_HELP,
+    UPDATE_RULES_HELP,
+    UPDATE_VARIANTS_HELP,
+    VARIANTS_HELP,
+    Rules,
+    TargetingRule,
+    Variant,
+    Variants,
+    check_routed_targets,
+    routing_columns,
+    rules_of,
+    variants_of,
+)
 from admin.targets import normalize_target, short_domain
 from admin.text import PlainText, no_control_characters
 from common.db import Executor, Row
@@ -190,6 +205,8 @@ class LinkCreate(BaseModel):
     password: LinkPassword | None = Field(None, description=CREATE_PASSWORD_HELP)
     utm: Utm | None = Field(None, description=UTM_HELP)
     preview: LinkPreview | None = Field(None, description=PREVIEW_HELP)
+    rules: Rules | None = Field(None, description=RULES_HELP)
+    variants: Variants | None = Field(None, description=VARIANTS_HELP)
 
     @field_validator("expires_at")
     @classmethod
@@ -203,7 +220,7 @@ class LinkCreate(BaseModel):
 
 
 # Fields a PATCH may set to null (clearing them); the others need a value when present.
-NULLABLE_UPDATES = frozenset({"expires_at", "max_clicks", "title", "password", "utm", "preview"})
+NULLABLE_UPDATES = frozenset({"expires_at", "max_clicks", "title", "password", "utm", "preview", "rules", "variants"})
 
 
 class LinkUpdate(BaseModel):
@@ -224,6 +241,8 @@ class LinkUpdate(BaseModel):
     password: LinkPassword | None = Field(None, description=UPDATE_PASSWORD_HELP)
     utm: Utm | None = Field(None, description=UPDATE_UTM_HELP)
     preview: LinkPreview | None = Field(None, description=UPDATE_PREVIEW_HELP)
+    rules: Rules | None = Field(None, description=UPDATE_RULES_HELP)
+    variants: Variants | None = Field(None, description=UPDATE_VARIANTS_HELP)
 
     @field_validator("expires_at")
     @classmethod
@@ -276,12 +295,22 @@ class LinkPublic(BaseModel):
     preview: LinkPreview | None = Field(
         description="What link-preview crawlers show for the short link (Open Graph tags); null when none is set."
     )
+    rules: list[TargetingRule] | None = Field(
+        description="Targeting rules, tried in order (the first whose conditions all hold wins); null when none."
+    )
+    variants: list[Variant] | None = Field(
+        description="The A/B split of the visitors no rule matches; null when none (they then go to target_url)."
+    )
     click_count: int = Field(
         description="Every click: human_clicks + bot_clicks. max_clicks counts these, bots included."
     )
     human_clicks: int = Field(description="Clicks from people's browsers: click_count - bot_clicks.")
     bot_clicks: int = Field(
         description="Clicks from crawlers, scripts, curl and the like: counted and shown, never hidden."
+    )
+    imported_clicks: int = Field(
+        description="Clicks the link had in the shortener it was imported from, as that product counted them; "
+        "not part of click_count, which holds only the clicks Hop saw."
     )
     owner_id: int | None
     created_at: datetime
@@ -316,9 +345,12 @@ class Link:
     preview_title: str | None
     preview_description: str | None
     preview_image: str | None
+    rules: list[dict[str, Any]] | None  # the JSON admin/link_routing.py stores
+    variants: list[dict[str, Any]] | None
     owner_id: int | None
     click_count: int  # every click, bots included
     bot_clicks: int
+    imported_clicks: int  # the source's total at import (migration 0020), never added to click_count
     version: int
     created_at: datetime
     updated_at: datetime
@@ -352,9 +384,12 @@ class Link:
             has_password=self.has_password,
             utm=utm,
             preview=preview_of(self.metadata()),
+            rules=rules_of(self.rules),
+            variants=variants_of(self.variants),
             click_count=self.click_count,
             human_clicks=self.human_clicks,
             bot_clicks=self.bot_clicks,
+            imported_clicks=self.imported_clicks,
             owner_id=self.owner_id,
             created_at=self.created_at,
             updated_at=self.updated_at,
@@ -364,8 +399,8 @@ class Link:
 LINK_COLUMNS = (
     "id, code, target_url, redirect_status, expires_at, max_clicks, forward_query, disabled, title, tags, "
     "password_hash IS NOT NULL AS has_password, "
-    f"{', '.join(METADATA_COLUMNS)}, "
-    "owner_id, click_count, bot_clicks, version, created_at, updated_at"
+    f"{', '.join(METADATA_COLUMNS)}, {', '.join(ROUTING_COLUMNS)}, "
+    "owner_id, click_count, bot_clicks, imported_clicks, version, created_at, updated_at"
 )
 
 
@@ -391,6 +426,7 @@ AUDITED_COLUMNS = (
     "tags",
     "has_password",  # whether, never what: audit.safe_values keeps a secret-named key only as a bool
     *METADATA_COLUMNS,
+    *ROUTING_COLUMNS,
     "owner_id",
 )
 
@@ -488,12 +524,12 @@ async def _insert(pool: asyncpg.Pool, new: _NewRow, *, code: str, actor: Actor |
 
 async def _insert_row(conn: Executor, new: _NewRow, *, code: str) -> Link:
     link_in = new.link_in
-    metadata = metadata_columns(link_in.utm, link_in.preview)
-    placeholders = ", ".join(f"${n}" for n in range(11, 11 + len(metadata)))
+    optional = metadata_columns(link_in.utm, link_in.preview) | routing_columns(link_in.rules, link_in.variants)
+    placeholders = ", ".join(f"${n}" for n in range(11, 11 + len(optional)))
     try:
         row = await conn.fetchrow(
             f"""INSERT INTO links (code, target_url, redirect_status, expires_at, max_clicks, forward_query, title,
-                                   tags, owner_id, password_hash, {", ".join(metadata)})
+                                   tags, owner_id, password_hash, {", ".join(optional)})
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, {placeholders})
                 RETURNING {LINK_COLUMNS}""",
             code,
@@ -506,7 +542,7 @@ async def _insert_row(conn: Executor, new: _NewRow, *, code: str) -> Link:
             link_in.tags,
             new.owner_id,
             new.password_hash,
-            *metadata.values(),
+            *optional.values(),
         )
     except asyncpg.UniqueViolationError:
         raise CodeTaken(code) from None
@@ -655,7 +691,7 @@ def without_tags(removed: list[str]) -> Callable[[Link], dict[str, Any]]:
 
 # What an owner sets on a link, in the order CSV files carry it (admin/links_csv.py).
 OWNER_FIELDS = ("target_url", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags")
-UPDATABLE_COLUMNS = frozenset({*OWNER_FIELDS, "disabled", "password_hash", *METADATA_COLUMNS})
+UPDATABLE_COLUMNS = frozenset({*OWNER_FIELDS, "disabled", "password_hash", *METADATA_COLUMNS, *ROUTING_COLUMNS})
 
 
 async def delete_link(
@@ -702,6 +738,21 @@ def short_hosts(short_base: str) -> list[str]:
 
 
 def prepare_target(link_in: LinkCreate | LinkUpdate, *, short_base: str, blocked_domains: list[str]) -> str:
-    """The normalised target of ``link_in``. Raises admin.targets.TargetRejected."""
+    """The normalised target of ``link_in``, once the targets of its rules and variants passed the
+    same checks (see ``check_routing``). Raises admin.targets.TargetRejected."""
     assert link_in.target_url is not None
-    return normalize_target(link_in.target_url, short_hosts=short_hosts(short_base), blocked_domains=blocked_domains)
+    target = normalize_target(link_in.target_url, short_hosts=short_hosts(short_base), blocked_domains=blocked_domains)
+    check_routing(link_in, short_base=short_base, blocked_domains=blocked_domains)
+    return target
+
+
+def check_routing(link_in: LinkCreate | LinkUpdate, *, short_base: str, blocked_domains: list[str]) -> None:
+    """Refuse a rule's or variant's target that points at the short domain or a blocked domain, as
+    the link's own would be (the models checked the rest).
+
+    Raises:
+        admin.link_routing.RoutedTargetRejected: naming the rule or variant.
+    """
+    check_routed_targets(
+        link_in.rules, link_in.variants, short_hosts=short_hosts(short_base), blocked_domains=blocked_domains
+    )

@@ -5,6 +5,8 @@ Items are validated one by one, then inserted with one statement per round
 few round trips, not a few thousand. Random codes that collide are drawn again in the next round.
 With an audit actor, each round's links get their audit entries in the round's transaction.
 Passwords are hashed before the first round, each with its own salt, a few at a time.
+Imported links (admin/importers/) take the same path, with their History: the created date and the
+click total they had in the shortener they come from.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -19,6 +22,7 @@ from pydantic import ValidationError
 
 from admin.audit import Actor, Change, record_many
 from admin.link_metadata import METADATA_COLUMNS, metadata_columns
+from admin.link_routing import routing_columns
 from admin.links import (
     GENERATE_ATTEMPTS,
     LINK_COLUMNS,
@@ -45,13 +49,15 @@ HASH_CONCURRENCY = 2
 
 _INSERT = f"""
     INSERT INTO links (code, target_url, redirect_status, expires_at, max_clicks, forward_query, title, tags, owner_id,
-                       password_hash, {", ".join(METADATA_COLUMNS)})
+                       password_hash, {", ".join(METADATA_COLUMNS)}, rules, variants, created_at, imported_clicks)
     SELECT r.code, r.target_url, r.redirect_status, r.expires_at, r.max_clicks, r.forward_query, r.title,
            ARRAY(SELECT jsonb_array_elements_text(r.tags)), $2, r.password_hash,
-           {", ".join(f"r.{column}" for column in METADATA_COLUMNS)}
+           {", ".join(f"r.{column}" for column in METADATA_COLUMNS)}, r.rules, r.variants,
+           coalesce(r.created_at, now()), r.imported_clicks
     FROM jsonb_to_recordset($1::jsonb) AS r(code text, target_url text, redirect_status smallint,
          expires_at timestamptz, max_clicks bigint, forward_query boolean, title text, tags jsonb,
-         password_hash text, {", ".join(f"{column} text" for column in METADATA_COLUMNS)})
+         password_hash text, {", ".join(f"{column} text" for column in METADATA_COLUMNS)}, rules jsonb, variants jsonb,
+         created_at timestamptz, imported_clicks bigint)
     ON CONFLICT (code) DO NOTHING
     RETURNING {LINK_COLUMNS}
 """
@@ -66,17 +72,36 @@ class ItemFailure:
 
 
 @dataclass(frozen=True, slots=True)
-class _Pending:
+class History:
+    """What an imported link brings from the shortener it comes from: when it was created there
+    (None: now) and the clicks it had there (links.imported_clicks, never added to click_count)."""
+
+    created_at: datetime | None = None
+    imported_clicks: int = 0
+
+
+NO_HISTORY = History()
+
+
+@dataclass(frozen=True, slots=True)
+class ValidItem:
+    """An item that passed validation, with its normalised target."""
+
     link_in: LinkCreate
     target_url: str
     password_hash: str | None = None
+    history: History = NO_HISTORY
 
 
 def describe(error: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'item'}: {e['msg']}" for e in error.errors()[:5])
 
 
-def _validate(raw: object, *, short_base: str, blocked_domains: list[str], seen: set[str]) -> _Pending | ItemFailure:
+def validate_item(
+    raw: object, *, short_base: str, blocked_domains: list[str], seen: set[str]
+) -> ValidItem | ItemFailure:
+    """``raw`` (a LinkCreate or its JSON) checked as the bulk insert checks it: fields, target, code; a
+    custom code already in ``seen`` fails as taken, and is added to it otherwise."""
     try:
         link_in = raw if isinstance(raw, LinkCreate) else LinkCreate.model_validate(raw)
         target = prepare_target(link_in, short_base=short_base, blocked_domains=blocked_domains)
@@ -91,7 +116,7 @@ def _validate(raw: object, *, short_base: str, blocked_domains: list[str], seen:
         return ItemFailure(error.reason, str(error))
     except LinkError as error:
         return ItemFailure(error.error_code, str(error))
-    return _Pending(link_in, target)
+    return ValidItem(link_in, target)
 
 
 def _fresh_code(length: int, taken: set[str]) -> str:
@@ -102,7 +127,7 @@ def _fresh_code(length: int, taken: set[str]) -> str:
             return code
 
 
-def _record(item: _Pending, code: str) -> dict[str, Any]:
+def _record(item: ValidItem, code: str) -> dict[str, Any]:
     link_in = item.link_in
     return {
         "code": code,
@@ -115,14 +140,17 @@ def _record(item: _Pending, code: str) -> dict[str, Any]:
         "tags": link_in.tags,
         "password_hash": item.password_hash,
         **metadata_columns(link_in.utm, link_in.preview),
+        **routing_columns(link_in.rules, link_in.variants),
+        "created_at": item.history.created_at,
+        "imported_clicks": item.history.imported_clicks,
     }
 
 
-async def _with_password_hashes(pending: dict[int, _Pending]) -> dict[int, _Pending]:
+async def _with_password_hashes(pending: dict[int, ValidItem]) -> dict[int, ValidItem]:
     """The pending items, each with a password given its hash."""
     limit = asyncio.Semaphore(HASH_CONCURRENCY)
 
-    async def hashed(item: _Pending) -> _Pending:
+    async def hashed(item: ValidItem) -> ValidItem:
         if item.link_in.password is None:
             return item
         async with limit:
@@ -156,18 +184,20 @@ async def create_links_bulk(
     code_length: int,
     actor: Actor | None = None,
     action: str = "link.bulk_create",
+    history: Sequence[History] | None = None,
 ) -> list[Link | ItemFailure]:
     """One result per item, in order: the created Link or an ItemFailure. Created links are
-    pushed to the edge after they are committed; with an ``actor``, each gets an ``action`` audit entry."""
+    pushed to the edge after they are committed; with an ``actor``, each gets an ``action`` audit entry.
+    ``history``, one per item when given, keeps an imported link's created date and click total."""
     results: list[Link | ItemFailure | None] = [None] * len(items)
-    pending: dict[int, _Pending] = {}
+    pending: dict[int, ValidItem] = {}
     custom: set[str] = set()
     for index, raw in enumerate(items):
-        outcome = _validate(raw, short_base=short_base, blocked_domains=blocked_domains, seen=custom)
+        outcome = validate_item(raw, short_base=short_base, blocked_domains=blocked_domains, seen=custom)
         if isinstance(outcome, ItemFailure):
             results[index] = outcome
         else:
-            pending[index] = outcome
+            pending[index] = outcome if history is None else replace(outcome, history=history[index])
     pending = await _with_password_hashes(pending)
     taken = set(custom)
     for attempt in range(GENERATE_ATTEMPTS * 2):

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from admin import links, links_list
+from admin.link_routing import RoutedTargetRejected
 from admin.targets import TargetRejected
 
 logger = logging.getLogger("hop.admin.problems")
@@ -151,7 +152,8 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
 
 async def _target(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TargetRejected)
-    errors = [{"loc": ["body", "target_url"], "msg": str(exc), "type": exc.reason}]
+    field = list(exc.loc) if isinstance(exc, RoutedTargetRejected) else ["target_url"]
+    errors = [{"loc": ["body", *field], "msg": str(exc), "type": exc.reason}]
     return problem_response(Problem(422, exc.reason, str(exc), title="Target URL rejected", errors=errors), request)
 
 

@@ -29,6 +29,9 @@ COMMANDS: dict[str, Command] = {
         "hop.commands.dev", "run edge, admin and worker locally (embedded Valkey/Postgres when HOP_*_URL are unset)"
     ),
     "link": Command("hop.commands.link", "create, show and remove short links"),
+    "import": Command(
+        "hop.commands.imports", "import links from Bitly, Shlink, Kutt or YOURLS exports (idempotent, with --dry-run)"
+    ),
     "user": Command("hop.commands.user", "manage user accounts"),
     "openapi": Command("hop.commands.openapi", "print the admin API's OpenAPI document (for the dashboard's types)"),
 }

@@ -28,6 +28,7 @@ answers then as old as its lag), else the primary. Ownership checks read the pri
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import date, datetime
 from typing import Annotated, Any, Final, cast
 
@@ -178,6 +179,23 @@ class Analytics(Counts):
     )
 
 
+class RouteCount(Counts):
+    value: str = Field(
+        description='The route: "rule:{name}" (a targeting rule), "variant:{name}" (a variant of the A/B split), '
+        'or "" for the link\'s own target_url (visitors no rule matched while there was no split, and every click '
+        "from before the link had rules or a split)."
+    )
+
+
+class LinkAnalytics(Analytics):
+    """One link's analytics: those of every scope, and where its routing sent the clicks."""
+
+    routes: list[RouteCount] = Field(
+        description="Clicks per route taken, most clicked first (at most top): which rule or variant, or the link's "
+        'own target (""). Names are those the rules and variants had when clicked.'
+    )
+
+
 class RecentClick(BaseModel):
     clicked_at: datetime
     country: str | None
@@ -211,24 +229,27 @@ async def _analytics(
     stores: Stores, scope: Scope, rng: TimeRange, *, interval: Interval, include_bots: bool, top: int
 ) -> dict[str, Any]:
     pool = stores.reads  # a replica when HOP_DATABASE_READ_URL names one
-    # Side by side, each on connections of its own; every one is awaited to its end (no query left
-    # running), then the first failure is raised as it is, for the error handlers to answer.
-    answers = await asyncio.gather(
+    queries: list[Coroutine[Any, Any, Any]] = [
         analytics.time_series(pool, scope, rng, interval=interval, include_bots=include_bots),
         analytics.breakdowns(pool, scope, rng, include_bots=include_bots, limit=top),
         analytics.totals(pool, scope, rng, include_bots=include_bots),
         analytics.stream_gaps(pool, rng),
-        return_exceptions=True,
-    )
+    ]
+    if scope.link_id is not None:  # routes are a link's own breakdown
+        queries.append(analytics.route_values(pool, scope.link_id, rng))
+    # Side by side, each on connections of its own; every one is awaited to its end (no query left
+    # running), then the first failure is raised as it is, for the error handlers to answer.
+    answers = await asyncio.gather(*queries, return_exceptions=True)
     for answer in answers:
         if isinstance(answer, InvalidRange):
             raise Problem(422, InvalidRange.error_code, str(answer)) from None
         if isinstance(answer, BaseException):
             raise answer
     series, parts, totals, gaps = cast(
-        tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], dict[str, int], list[dict[str, Any]]], answers
+        tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]], dict[str, int], list[dict[str, Any]]],
+        tuple(answers[:4]),
     )
-    return {
+    result = {
         "range": {"start": rng.start, "end": rng.end, "tz": rng.tz_name, "interval": interval},
         **totals,
         "series": series,
@@ -240,9 +261,13 @@ async def _analytics(
         "devices": parts["device"],
         "gaps": gaps,
     }
+    if scope.link_id is not None:
+        routes = cast(list[dict[str, Any]], answers[4])
+        result["routes"] = analytics.route_breakdown(routes, totals, include_bots=include_bots, limit=top)
+    return result
 
 
-@router.get("/links/{code}/analytics", response_model=Analytics, responses=problem_responses(*AUTH, 404, 422))
+@router.get("/links/{code}/analytics", response_model=LinkAnalytics, responses=problem_responses(*AUTH, 404, 422))
 async def link_analytics(
     code: Code,
     principal: AnalyticsRead,
@@ -254,8 +279,8 @@ async def link_analytics(
     include_bots: IncludeBots = False,
     top: Top = 10,
 ) -> dict[str, Any]:
-    """Clicks, unique visitors, a time series and top referrers, countries, cities, browsers, OS, devices;
-    and when clicks may be missing (gaps)."""
+    """Clicks, unique visitors, a time series and top referrers, countries, cities, browsers, OS, devices,
+    and routes (the rules and variants of a routed link); and when clicks may be missing (gaps)."""
     link = await get_owned_link(stores.pool, code, principal)
     rng = parse_range(start, end, tz)
     result = await _analytics(

@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 from admin.auth.deps import LinksRead, LinksWrite, SettingsDep, StoresDep
 from admin.auth.principal import Principal
 from admin.link_metadata import with_metadata_columns
+from admin.link_routing import with_routing_columns
 from admin.links import (
     CODE_PATTERN,
     MAX_TAGS,
@@ -31,6 +32,7 @@ from admin.links import (
     LinkPublic,
     LinksPublic,
     LinkUpdate,
+    check_routing,
     clean_tags,
     create_link,
     delete_link,
@@ -64,8 +66,8 @@ class BulkCreate(BaseModel):
     links: list[dict[str, Any]] = Field(
         min_length=1,
         max_length=MAX_BULK,
-        description=f"Up to {MAX_BULK} objects shaped like LinkCreate (a password, utm and preview included); each is "
-        "validated on its own.",
+        description=f"Up to {MAX_BULK} objects shaped like LinkCreate (a password, utm, preview, rules and variants "
+        "included); each is validated on its own.",
     )
 
 
@@ -492,13 +494,17 @@ async def change_link(
     code: Code, body: LinkUpdate, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
 ) -> LinkPublic:
     """Change any field but the code; ``null`` clears expires_at, max_clicks, title, utm and preview,
-    and removes the password (write-only: a link's answer says only ``has_password``). A ``utm`` or
-    ``preview`` object replaces all of its fields: one left out is cleared."""
-    changes = with_metadata_columns(await with_password_hash(body.changes()))
+    removes the rules or the A/B split, and removes the password (write-only: a link's answer says
+    only ``has_password``). A ``utm`` or ``preview`` object replaces all of its fields: one left out
+    is cleared; a ``rules`` or ``variants`` list replaces all of them."""
+    changes = with_routing_columns(with_metadata_columns(await with_password_hash(body.changes())))
     if "target_url" in changes:
+        # Checks the targets of the rules and variants too.
         changes["target_url"] = prepare_target(
             body, short_base=settings.short_base, blocked_domains=settings.blocked_domains
         )
+    else:
+        check_routing(body, short_base=settings.short_base, blocked_domains=settings.blocked_domains)
     return await _update(
         code, changes, principal=principal, actor=actor, action="link.update", stores=stores, settings=settings
     )

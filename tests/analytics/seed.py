@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from common.records import Click
 from common.settings import Settings
 from common.stores import Stores
 from harness.clicks import xadd_batch
@@ -34,8 +35,14 @@ async def apply_clicks(
     agent: str = CHROME,
     referrer: str = "",
     country: str = "",
+    route: str = "",
 ) -> None:
-    clicks = [(ms(at), code, ip, agent, referrer, country) for at in instants]
+    """The clicks (with ``route``, the seventh field a routed link's clicks carry, when given) in one stream
+    entry, applied by a worker in burst mode."""
+    clicks: list[Click] = [
+        (ms(at), code, ip, agent, referrer, country, route) if route else (ms(at), code, ip, agent, referrer, country)
+        for at in instants
+    ]
     await xadd_batch(stores.redis, stores.keys, 0, clicks)
     # What `hop worker --burst` does, on the test's Redis and a pool like the worker's own.
     async with open_worker_pool(settings) as pool:

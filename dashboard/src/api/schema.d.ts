@@ -332,6 +332,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Links
+         * @description Import links from another shortener's export, keeping their codes, targets, titles, tags,
+         *     created dates and click totals (as ``imported_clicks``); one result per row.
+         *
+         *     Idempotent: rows already imported come back ``already_present``. A code that holds another link is
+         *     a ``conflict`` and is never overwritten; a code Hop cannot hold is ``invalid``, never renamed. A
+         *     file that cannot be read at all is a 422 problem (``invalid_import``), one over the limits a 413.
+         */
+        post: operations["import_links_api_v1_imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/instance": {
         parameters: {
             query?: never;
@@ -509,8 +534,9 @@ export interface paths {
         /**
          * Change Link
          * @description Change any field but the code; ``null`` clears expires_at, max_clicks, title, utm and preview,
-         *     and removes the password (write-only: a link's answer says only ``has_password``). A ``utm`` or
-         *     ``preview`` object replaces all of its fields: one left out is cleared.
+         *     removes the rules or the A/B split, and removes the password (write-only: a link's answer says
+         *     only ``has_password``). A ``utm`` or ``preview`` object replaces all of its fields: one left out
+         *     is cleared; a ``rules`` or ``variants`` list replaces all of them.
          */
         patch: operations["change_link_api_v1_links__code__patch"];
         trace?: never;
@@ -524,8 +550,8 @@ export interface paths {
         };
         /**
          * Link Analytics
-         * @description Clicks, unique visitors, a time series and top referrers, countries, cities, browsers, OS, devices;
-         *     and when clicks may be missing (gaps).
+         * @description Clicks, unique visitors, a time series and top referrers, countries, cities, browsers, OS, devices,
+         *     and routes (the rules and variants of a routed link); and when clicks may be missing (gaps).
          */
         get: operations["link_analytics_api_v1_links__code__analytics_get"];
         put?: never;
@@ -816,6 +842,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Webhooks
+         * @description The caller's endpoints (never their secrets).
+         */
+        get: operations["list_webhooks_api_v1_webhooks_get"];
+        put?: never;
+        /**
+         * Create Webhook
+         * @description Add an endpoint. Its signing secret is in this response only.
+         */
+        post: operations["create_webhook_api_v1_webhooks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Webhook */
+        get: operations["get_webhook_api_v1_webhooks__webhook_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Webhook
+         * @description Remove an endpoint and its delivery log; nothing more is sent to it.
+         */
+        delete: operations["delete_webhook_api_v1_webhooks__webhook_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Webhook
+         * @description Change an endpoint; ``enabled: true`` re-enables one Hop disabled after failures.
+         */
+        patch: operations["update_webhook_api_v1_webhooks__webhook_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Deliveries
+         * @description The endpoint's delivery log, newest first: what was sent, how often, and what came back.
+         */
+        get: operations["list_deliveries_api_v1_webhooks__webhook_id__deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Delivery
+         * @description Send a delivery again now (a failed one, or one the receiver lost); its attempts start over.
+         */
+        post: operations["retry_delivery_api_v1_webhooks__webhook_id__deliveries__delivery_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Secret
+         * @description A new signing secret, shown once; deliveries are signed with it from now on, retries included.
+         */
+        post: operations["rotate_secret_api_v1_webhooks__webhook_id__secret_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1045,7 +1180,7 @@ export interface components {
         BulkCreate: {
             /**
              * Links
-             * @description Up to 1000 objects shaped like LinkCreate (a password, utm and preview included); each is validated on its own.
+             * @description Up to 1000 objects shaped like LinkCreate (a password, utm, preview, rules and variants included); each is validated on its own.
              */
             links: {
                 [key: string]: unknown;
@@ -1091,10 +1226,122 @@ export interface components {
              */
             human_clicks: number;
         };
+        /** Delivery */
+        Delivery: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "click" | "link.created" | "link.updated" | "link.deleted";
+            /** Id */
+            id: number;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /** Last Error */
+            last_error: string | null;
+            /** Last Status Code */
+            last_status_code: number | null;
+            /**
+             * Next Attempt At
+             * @description When it is tried again, while pending.
+             */
+            next_attempt_at: string | null;
+            /**
+             * Payload
+             * @description The data the delivery carries (its body's data).
+             */
+            payload: {
+                [key: string]: unknown;
+            };
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "failed";
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * ImportCounts
+         * @description Rows per outcome; a dry run has would_create where an import has created.
+         */
+        ImportCounts: {
+            /** Already Present */
+            already_present: number;
+            /** Conflict */
+            conflict: number;
+            /** Created */
+            created: number;
+            /** Failed */
+            failed: number;
+            /** Invalid */
+            invalid: number;
+            /** Would Create */
+            would_create: number;
+        };
+        /** ImportReportPublic */
+        ImportReportPublic: {
+            counts: components["schemas"]["ImportCounts"];
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Rows
+             * @description One per row of the export, in its order.
+             */
+            rows: components["schemas"]["ImportRow"][];
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "bitly-csv" | "shlink-csv" | "shlink-json" | "kutt-csv" | "kutt-json" | "yourls-csv" | "yourls-sql";
+        };
+        /** ImportRow */
+        ImportRow: {
+            /** Code */
+            code: string | null;
+            /**
+             * Created At
+             * @description The created date the link keeps (null: now).
+             */
+            created_at?: string | null;
+            error?: components["schemas"]["ItemError"] | null;
+            /**
+             * Imported Clicks
+             * @description The source's click total, kept as imported_clicks.
+             */
+            imported_clicks?: number | null;
+            /**
+             * Outcome
+             * @description would_create (dry run) or created; already_present (same code and target exist: skipped); conflict (the code holds another link: not overwritten); invalid (refused, see error); failed (valid but not created, e.g. over the link creation limit).
+             * @enum {string}
+             */
+            outcome: "would_create" | "created" | "already_present" | "conflict" | "invalid" | "failed";
+            /**
+             * Row
+             * @description Where the row stands in the export: a CSV's line as a spreadsheet numbers it (the header is row 1), a SQL dump's value tuple or a JSON list's item (from 1).
+             */
+            row: number;
+            /** Tags */
+            tags?: string[];
+            /**
+             * Target Url
+             * @description Normalised when the row is valid, else as the export has it.
+             */
+            target_url: string | null;
+            /** Title */
+            title?: string | null;
         };
         /** Instance */
         Instance: {
@@ -1165,6 +1412,69 @@ export interface components {
             succeeded: number;
         };
         /**
+         * LinkAnalytics
+         * @description One link's analytics: those of every scope, and where its routing sent the clicks.
+         */
+        LinkAnalytics: {
+            /**
+             * Bot Clicks
+             * @description Clicks from crawlers, scripts, curl and the like (whatever include_bots says).
+             */
+            bot_clicks: number;
+            /** Browsers */
+            browsers: components["schemas"]["ValueCount"][];
+            /** Cities */
+            cities: components["schemas"]["CityCount"][];
+            /**
+             * Click Count
+             * @description The link's all-time clicks, humans and bots (per-link analytics only).
+             */
+            click_count?: number | null;
+            /**
+             * Clicks
+             * @description Human clicks, plus bot clicks when include_bots is true.
+             */
+            clicks: number;
+            /** Code */
+            code?: string | null;
+            /** Countries */
+            countries: components["schemas"]["ValueCount"][];
+            /** Devices */
+            devices: components["schemas"]["ValueCount"][];
+            /**
+             * Gaps
+             * @description Times in the range when clicks may be missing (oldest first; the same for every link and account): the counts in this answer leave out whatever clicks these gaps took.
+             */
+            gaps: components["schemas"]["StreamGap"][];
+            /**
+             * Human Clicks
+             * @description Clicks from browsers (whatever include_bots says).
+             */
+            human_clicks: number;
+            /** Os */
+            os: components["schemas"]["ValueCount"][];
+            range: components["schemas"]["RangeOut"];
+            /** Referrers */
+            referrers: components["schemas"]["ValueCount"][];
+            /**
+             * Routes
+             * @description Clicks per route taken, most clicked first (at most top): which rule or variant, or the link's own target (""). Names are those the rules and variants had when clicked.
+             */
+            routes: components["schemas"]["RouteCount"][];
+            /** Series */
+            series: components["schemas"]["SeriesPoint"][];
+            /**
+             * Total Clicks
+             * @description human_clicks + bot_clicks in the range.
+             */
+            total_clicks: number;
+            /**
+             * Visitors
+             * @description Distinct visitors (one IP address and user agent, once however often they come back; humans only unless include_bots), estimated with HyperLogLog: exact up to a few hundred, within about 1.6 % past that, in the range.
+             */
+            visitors: number;
+        };
+        /**
          * LinkCreate
          * @description What a new link needs; the target is checked and normalised by ``prepare_target``.
          */
@@ -1199,6 +1509,11 @@ export interface components {
              * @enum {integer}
              */
             redirect_status: 301 | 302 | 307 | 308;
+            /**
+             * Rules
+             * @description Targeting rules (1 to 25), tried in order: a visitor goes to the target of the first rule whose conditions all hold. Visitors no rule matches go to the A/B split when there is one, else to target_url.
+             */
+            rules?: components["schemas"]["TargetingRule"][] | null;
             /** Tags */
             tags?: string[];
             /** Target Url */
@@ -1207,6 +1522,11 @@ export interface components {
             title?: string | null;
             /** @description UTM parameters merged into the target: each set field replaces a parameter of the same name (utm_source, ...); the target's other parameters stay as they are. */
             utm?: components["schemas"]["Utm"] | null;
+            /**
+             * Variants
+             * @description An A/B split (2 to 10 variants) of the visitors no rule matches, by weight: each visitor keeps their variant on every visit. target_url is then not visited through the split; it is where the link goes again once the split is removed.
+             */
+            variants?: components["schemas"]["Variant"][] | null;
         };
         /**
          * LinkPreview
@@ -1272,6 +1592,11 @@ export interface components {
              * @description Clicks from people's browsers: click_count - bot_clicks.
              */
             human_clicks: number;
+            /**
+             * Imported Clicks
+             * @description Clicks the link had in the shortener it was imported from, as that product counted them; not part of click_count, which holds only the clicks Hop saw.
+             */
+            imported_clicks: number;
             /** Max Clicks */
             max_clicks: number | null;
             /** Owner Id */
@@ -1280,6 +1605,11 @@ export interface components {
             preview: components["schemas"]["LinkPreview"] | null;
             /** Redirect Status */
             redirect_status: number;
+            /**
+             * Rules
+             * @description Targeting rules, tried in order (the first whose conditions all hold wins); null when none.
+             */
+            rules: components["schemas"]["TargetingRule"][] | null;
             /** Short Url */
             short_url: string;
             /** Tags */
@@ -1298,6 +1628,11 @@ export interface components {
             updated_at: string;
             /** @description UTM parameters merged into the target; null fields are not set. */
             utm: components["schemas"]["Utm"];
+            /**
+             * Variants
+             * @description The A/B split of the visitors no rule matches; null when none (they then go to target_url).
+             */
+            variants: components["schemas"]["Variant"][] | null;
         };
         /**
          * LinkUpdate
@@ -1324,6 +1659,11 @@ export interface components {
             preview?: components["schemas"]["LinkPreview"] | null;
             /** Redirect Status */
             redirect_status?: (301 | 302 | 307 | 308) | null;
+            /**
+             * Rules
+             * @description Targeting rules (1 to 25), tried in order: a visitor goes to the target of the first rule whose conditions all hold. Visitors no rule matches go to the A/B split when there is one, else to target_url. A list replaces all of the link's rules; null removes them.
+             */
+            rules?: components["schemas"]["TargetingRule"][] | null;
             /** Tags */
             tags?: string[] | null;
             /** Target Url */
@@ -1332,6 +1672,11 @@ export interface components {
             title?: string | null;
             /** @description UTM parameters merged into the target: each set field replaces a parameter of the same name (utm_source, ...); the target's other parameters stay as they are. An object replaces all five (a field left out is cleared); null clears them. */
             utm?: components["schemas"]["Utm"] | null;
+            /**
+             * Variants
+             * @description An A/B split (2 to 10 variants) of the visitors no rule matches, by weight: each visitor keeps their variant on every visit. target_url is then not visited through the split; it is where the link goes again once the split is removed. A list replaces the whole split; null removes it.
+             */
+            variants?: components["schemas"]["Variant"][] | null;
         };
         /** LinksPublic */
         LinksPublic: {
@@ -1561,6 +1906,94 @@ export interface components {
              */
             role: "user" | "admin";
         };
+        /** RouteCount */
+        RouteCount: {
+            /**
+             * Bot Clicks
+             * @description Clicks from crawlers, scripts, curl and the like (whatever include_bots says).
+             */
+            bot_clicks: number;
+            /**
+             * Clicks
+             * @description Human clicks, plus bot clicks when include_bots is true.
+             */
+            clicks: number;
+            /**
+             * Human Clicks
+             * @description Clicks from browsers (whatever include_bots says).
+             */
+            human_clicks: number;
+            /**
+             * Value
+             * @description The route: "rule:{name}" (a targeting rule), "variant:{name}" (a variant of the A/B split), or "" for the link's own target_url (visitors no rule matched while there was no split, and every click from before the link had rules or a split).
+             */
+            value: string;
+        };
+        /**
+         * RuleConditions
+         * @description What a visitor must match: every condition that is set (all of them: AND); within a list, any value (OR).
+         *
+         *     Leave a condition out (or null) to ignore it; at least one must be set.
+         */
+        RuleConditions: {
+            /**
+             * Browsers
+             * @description Browsers (at most 20, each up to 40 characters): "Chrome", "Safari", "Firefox", "Edge", "Samsung Internet", "Opera"... A browser covers its mobile builds ("Chrome" is also "Chrome Mobile"); compared without regard to case.
+             * @example [
+             *       "Safari"
+             *     ]
+             */
+            browsers?: string[] | null;
+            /**
+             * Countries
+             * @description ISO 3166-1 alpha-2 country codes of the visitor's address, stored upper case.
+             * @example [
+             *       "DE",
+             *       "AT",
+             *       "CH"
+             *     ]
+             */
+            countries?: string[] | null;
+            /**
+             * Devices
+             * @description Device types, read from the user agent: desktop, mobile, tablet, bot (crawlers, scripts, curl) or other.
+             * @example [
+             *       "mobile",
+             *       "tablet"
+             *     ]
+             */
+            devices?: ("desktop" | "mobile" | "tablet" | "bot" | "other")[] | null;
+            /**
+             * Ends At
+             * @description Until this instant (excluded), with a time zone; after starts_at when both are set.
+             * @example 2026-12-27T00:00:00Z
+             */
+            ends_at?: string | null;
+            /**
+             * Languages
+             * @description Language tags of the visitor's browser (Accept-Language), stored lower case: "en" matches any English ("en-GB", "en-US"), "en-GB" only British English.
+             * @example [
+             *       "de",
+             *       "en-gb"
+             *     ]
+             */
+            languages?: string[] | null;
+            /**
+             * Os
+             * @description Operating systems as people name them (at most 20, each up to 40 characters): "iOS", "Android", "Windows", "macOS", "Linux", "ChromeOS". Compared without regard to case or spaces, and with the user-agent parser's names ("macOS" is "Mac OS X"); stored as written.
+             * @example [
+             *       "iOS",
+             *       "Android"
+             *     ]
+             */
+            os?: string[] | null;
+            /**
+             * Starts At
+             * @description From this instant on (included), with a time zone; stored in UTC.
+             * @example 2026-12-01T00:00:00Z
+             */
+            starts_at?: string | null;
+        };
         /** SeriesPoint */
         SeriesPoint: {
             /**
@@ -1643,6 +2076,42 @@ export interface components {
             links: number;
             /** Tag */
             tag: string;
+        };
+        /**
+         * TargetingRule
+         * @description Where visitors matching all of a rule's conditions go.
+         * @example {
+         *       "conditions": {
+         *         "countries": [
+         *           "DE",
+         *           "AT",
+         *           "CH"
+         *         ],
+         *         "devices": [
+         *           "mobile"
+         *         ],
+         *         "os": [
+         *           "iOS"
+         *         ]
+         *       },
+         *       "name": "iPhone in DACH",
+         *       "target": "https://apps.apple.com/app/id123"
+         *     }
+         */
+        TargetingRule: {
+            conditions: components["schemas"]["RuleConditions"];
+            /**
+             * Name
+             * @description Up to 40 characters, unique among the link's rules; "Rule 1", "Rule 2"... by position when left out. Clicks that took the rule are counted as the route "rule:{name}".
+             * @example Mobile
+             */
+            name?: string | null;
+            /**
+             * Target
+             * @description Where the rule sends visitors: checked and normalised like target_url (the link's UTM parameters are merged into it too).
+             * @example https://example.com/app
+             */
+            target: string;
         };
         /** TokenPair */
         TokenPair: {
@@ -1796,6 +2265,142 @@ export interface components {
             human_clicks: number;
             /** Value */
             value: string | null;
+        };
+        /**
+         * Variant
+         * @description One arm of an A/B split: a target and its weight.
+         * @example {
+         *       "name": "B",
+         *       "target": "https://example.com/landing-b",
+         *       "weight": 30
+         *     }
+         */
+        Variant: {
+            /**
+             * Name
+             * @description Up to 40 characters, unique among the link's variants; "A", "B", "C"... by position when left out. Clicks of the variant are counted as the route "variant:{name}".
+             * @example B
+             */
+            name?: string | null;
+            /**
+             * Target
+             * @description Where the variant sends visitors: checked and normalised like target_url.
+             * @example https://example.com/app
+             */
+            target: string;
+            /**
+             * Weight
+             * @description A whole number from 1 to 1000; the variant's share is its weight over the sum of all weights (70 and 30: a 70/30 split).
+             * @example 70
+             */
+            weight: number;
+        };
+        /** WebhookCreate */
+        WebhookCreate: {
+            /**
+             * Description
+             * @description A note for you: what receives these.
+             * @default
+             */
+            description: string;
+            /**
+             * Events
+             * @description What to send: clicks (batched), and link changes.
+             */
+            events: ("click" | "link.created" | "link.updated" | "link.deleted")[];
+            /**
+             * Url
+             * @description Where to POST: http(s), resolving to public addresses only.
+             * @example https://hooks.example.com/hop
+             */
+            url: string;
+        };
+        /** WebhookCreated */
+        WebhookCreated: {
+            /** Consecutive Failures */
+            consecutive_failures: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /**
+             * Disabled Reason
+             * @description Why Hop disabled it, when it did.
+             */
+            disabled_reason: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Events */
+            events: ("click" | "link.created" | "link.updated" | "link.deleted")[];
+            /** Id */
+            id: number;
+            /**
+             * Secret
+             * @description The signing secret: shown in this response only. Keep it on the receiving side.
+             */
+            secret: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+        };
+        /** WebhookPublic */
+        WebhookPublic: {
+            /** Consecutive Failures */
+            consecutive_failures: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /**
+             * Disabled Reason
+             * @description Why Hop disabled it, when it did.
+             */
+            disabled_reason: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Events */
+            events: ("click" | "link.created" | "link.updated" | "link.deleted")[];
+            /** Id */
+            id: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+        };
+        /** WebhookSecret */
+        WebhookSecret: {
+            /**
+             * Secret
+             * @description The new signing secret, shown once; the old one stops signing at once.
+             */
+            secret: string;
+        };
+        /** WebhookUpdate */
+        WebhookUpdate: {
+            /** Description */
+            description?: string | null;
+            /**
+             * Enabled
+             * @description Re-enabling an endpoint clears its failure count.
+             */
+            enabled?: boolean | null;
+            /** Events */
+            events?: ("click" | "link.created" | "link.updated" | "link.deleted")[] | null;
+            /** Url */
+            url?: string | null;
         };
     };
     responses: never;
@@ -2747,6 +3352,92 @@ export interface operations {
             };
         };
     };
+    import_links_api_v1_imports_post: {
+        parameters: {
+            query: {
+                /** @description The export's format. `bitly-csv`: Bitly's CSV export (Links > Export); `shlink-csv`: the CSV export of Shlink's web client (short_urls.csv); `shlink-json`: Shlink's REST API answer, GET /rest/v3/short-urls (one page or a list of pages); `kutt-csv`: Kutt's links table as CSV (with a header); `kutt-json`: Kutt's API answer, GET /api/v2/links (one page or a list of pages); `yourls-csv`: YOURLS' yourls_url table as CSV (with a header, or the table's 6 columns in order); `yourls-sql`: a SQL dump (mysqldump, phpMyAdmin) of YOURLS' yourls_url table. */
+                source: "bitly-csv" | "shlink-csv" | "shlink-json" | "kutt-csv" | "kutt-json" | "yourls-csv" | "yourls-sql";
+                /** @description Report what the import would do, writing nothing and counting no links. */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The export file, at most 10,000 rows and 4 MiB: either the raw file as the body, or a multipart form with it in the `file` field (`curl -F file=@export.csv`). UTF-8 (a BOM is fine; UTF-16 with a BOM is read too); rows with bytes that are not UTF-8 are reported one by one. */
+        requestBody: {
+            content: {
+                "application/json": unknown;
+                "application/sql": string;
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReportPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     instance_api_v1_instance_get: {
         parameters: {
             query?: never;
@@ -3468,7 +4159,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Analytics"];
+                    "application/json": components["schemas"]["LinkAnalytics"];
                 };
             };
             /** @description Unauthorized */
@@ -4366,6 +5057,489 @@ export interface operations {
             };
             /** @description Request Entity Too Large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    list_webhooks_api_v1_webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPublic"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    create_webhook_api_v1_webhooks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    get_webhook_api_v1_webhooks__webhook_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    delete_webhook_api_v1_webhooks__webhook_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    update_webhook_api_v1_webhooks__webhook_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    list_deliveries_api_v1_webhooks__webhook_id__deliveries_get: {
+        parameters: {
+            query?: {
+                /** @description Only deliveries in this state. */
+                status?: ("pending" | "delivered" | "failed") | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    retry_delivery_api_v1_webhooks__webhook_id__deliveries__delivery_id__retry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: number;
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    rotate_secret_api_v1_webhooks__webhook_id__secret_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,9 +2,8 @@ import type { UseQueryResult } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { EmptyState } from "../../components/States";
 import { formatNumber } from "../../lib/format";
-import { Breakdowns } from "./Breakdowns";
+import { type BreakdownData, Breakdowns } from "./Breakdowns";
 import { ClicksChart } from "./ClicksChart";
-import type { Analytics } from "./queries";
 import { PRESET_LABELS, type RangeSelection } from "./range";
 import { Notice } from "./Notice";
 import { QueryBody } from "./QueryBody";
@@ -17,7 +16,7 @@ export function rangeFileLabel(selection: RangeSelection): string {
 }
 
 type Props = {
-  query: UseQueryResult<Analytics>;
+  query: UseQueryResult<BreakdownData>;
   selection: RangeSelection;
   /** One link's page shows its all-time count among the totals. */
   allTime?: number | null;
@@ -25,10 +24,12 @@ type Props = {
   empty: ReactNode;
   /** Shown between the chart and the breakdowns (the overview's top links). */
   middle?: ReactNode;
+  /** One link's page: the link has rules or a split, so its routes are shown even when none was taken. */
+  routed?: boolean;
 };
 
 /** Totals, the chart and the breakdowns of one analytics answer, with its loading, error and empty states. */
-export function AnalyticsBody({ query, selection, allTime, empty, middle }: Props) {
+export function AnalyticsBody({ query, selection, allTime, empty, middle, routed }: Props) {
   const fileLabel = rangeFileLabel(selection);
   return (
     <QueryBody query={query}>
@@ -48,7 +49,7 @@ export function AnalyticsBody({ query, selection, allTime, empty, middle }: Prop
               <TotalsCards data={data} includeBots={selection.includeBots} allTime={allTime} />
               <ClicksChart data={data} interval={data.range.interval} includeBots={selection.includeBots} fileLabel={fileLabel} />
               {middle}
-              <Breakdowns data={data} fileLabel={fileLabel} />
+              <Breakdowns data={data} fileLabel={fileLabel} routed={routed} />
             </>
           )}
         </>

@@ -5,7 +5,8 @@ import { BarList } from "./BarList";
 import { countryName } from "./countries";
 import { saveText } from "../../lib/download";
 import { breakdownToCsv, fileSlug } from "./csv";
-import type { Analytics } from "./queries";
+import { hasRoutes, routeLabel } from "../links/routing";
+import type { Analytics, RouteCount } from "./queries";
 import { type ShareRow, shareRows } from "./shares";
 import { Skeleton } from "./Skeleton";
 
@@ -15,9 +16,13 @@ const WorldMap = lazy(() => import("./WorldMap"));
 const unknown = (value: string | null) => value ?? "Unknown";
 const capitalised = (value: string | null) => (value ? value.charAt(0).toUpperCase() + value.slice(1) : "Unknown");
 
-export function breakdownRows(data: Analytics) {
+/** An analytics answer; one link's carries the routes its clicks took. */
+export type BreakdownData = Analytics & { routes?: RouteCount[] };
+
+export function breakdownRows(data: BreakdownData) {
   const total = data.clicks;
   return {
+    routes: shareRows(data.routes ?? [], total, (row) => ({ key: row.value, label: routeLabel(row.value) })),
     referrers: shareRows(data.referrers, total, (row) => ({ key: row.value ?? "", label: row.value ?? "Direct or unknown" })),
     countries: shareRows(data.countries, total, (row) => ({ key: row.value ?? "", label: countryName(row.value) })),
     cities: shareRows(data.cities, total, (row) => ({
@@ -30,7 +35,7 @@ export function breakdownRows(data: Analytics) {
   };
 }
 
-function BreakdownCard({ title, rows, fileLabel, children }: { title: string; rows: ShareRow[]; fileLabel: string; children?: ReactNode }) {
+function BreakdownCard({ title, rows, fileLabel, children, className }: { title: string; rows: ShareRow[]; fileLabel: string; children?: ReactNode; className?: string }) {
   const download = (
     <button
       type="button"
@@ -44,18 +49,22 @@ function BreakdownCard({ title, rows, fileLabel, children }: { title: string; ro
     </button>
   );
   return (
-    <Card title={title} actions={download}>
+    <Card title={title} actions={download} className={className}>
       {children}
       <BarList rows={rows} label={title} />
     </Card>
   );
 }
 
-/** Where clicks came from and on what: referrers, countries (with the map), cities, browsers, OS, devices. */
-export function Breakdowns({ data, fileLabel }: { data: Analytics; fileLabel: string }) {
+/**
+ * Where clicks came from and on what: referrers, countries (with the map), cities, browsers, OS, devices;
+ * and for a link that is ``routed`` (or was, in the range) which of its rules and variants they took.
+ */
+export function Breakdowns({ data, fileLabel, routed = false }: { data: BreakdownData; fileLabel: string; routed?: boolean }) {
   const rows = breakdownRows(data);
   return (
     <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
+      {hasRoutes(data.routes, routed) && <BreakdownCard title="Routes" rows={rows.routes} fileLabel={fileLabel} className="lg:col-span-2" />}
       <BreakdownCard title="Countries" rows={rows.countries} fileLabel={fileLabel}>
         <Suspense fallback={<Skeleton className="mb-4 aspect-[2/1] w-full" />}>
           <WorldMap countries={data.countries} total={data.clicks} />

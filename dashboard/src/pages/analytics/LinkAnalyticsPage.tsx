@@ -77,7 +77,12 @@ export default function LinkAnalyticsPage() {
       <DateRangePicker range={range} />
       <div className="space-y-6">
         {range.valid ? (
-          <AnalyticsBody query={analytics} selection={range.selection} allTime={allTime} empty={<NoClicks>This link has no clicks in this range. Choose a longer range, or share it and come back.</NoClicks>} />
+          <AnalyticsBody
+            query={analytics}
+            selection={range.selection}
+            allTime={allTime}
+            routed={Boolean(link?.rules?.length || link?.variants?.length)}
+            empty={<NoClicks>This link has no clicks in this range. Choose a longer range, or share it and come back.</NoClicks>} />
         ) : (
           <EmptyState title="Choose a valid range">Correct the dates above to see the numbers.</EmptyState>
         )}

@@ -11,6 +11,9 @@ import type { components } from "../../api/schema";
 import { type RangeSelection, resolveRange } from "./range";
 
 export type Analytics = components["schemas"]["Analytics"];
+/** One link's analytics: an Analytics with the routes its clicks took. */
+export type LinkAnalytics = components["schemas"]["LinkAnalytics"];
+export type RouteCount = components["schemas"]["RouteCount"];
 export type TopLink = components["schemas"]["TopLink"];
 export type RecentClick = components["schemas"]["RecentClick"];
 export type LinkPublic = components["schemas"]["LinkPublic"];
@@ -76,7 +79,7 @@ export function useLinkAnalytics(code: string, selection: RangeSelection, tz: st
         }),
       ),
     enabled,
-    placeholderData: sameLinkPlaceholder<Analytics>(code),
+    placeholderData: sameLinkPlaceholder<LinkAnalytics>(code),
     ...LIVE,
   });
 }

@@ -15,6 +15,7 @@ import { QrCard } from "./QrCard";
 import { type Link, useDeleteLink, useLink, useSetDisabled, useUpdateLink } from "./queries";
 import { StatusBadges } from "./StatusBadges";
 import { LinkNotFound } from "./LinkNotFound";
+import { LinkRouting, RoutingBadges } from "./LinkRoutingSummary";
 import { UTM_FIELDS } from "./utm";
 
 function displayUrl(url: string): string {
@@ -36,6 +37,7 @@ function LinkFacts({ link }: { link: Link }) {
       <div className="mb-3 flex flex-wrap items-center gap-2">
         <span className="text-sm text-slate-600 dark:text-slate-300">Status:</span>
         <StatusBadges link={link} />
+        <RoutingBadges link={link} />
       </div>
       <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4">
         <Stat label="Clicks">{formatNumber(link.click_count)}</Stat>
@@ -196,6 +198,7 @@ function LinkDetail({ link }: { link: Link }) {
         </div>
         <div className="space-y-6">
           <QrCard link={link} />
+          <LinkRouting link={link} />
           <LinkMetadata link={link} />
         </div>
       </div>

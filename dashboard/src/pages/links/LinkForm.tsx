@@ -1,6 +1,6 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMemo, useState } from "react";
-import { Controller, type UseFormRegister, useForm } from "react-hook-form";
+import { Controller, type FieldPath, type UseFormRegister, useForm } from "react-hook-form";
 import { Button } from "../../components/Button";
 import { Checkbox, Field, TextField } from "../../components/Field";
 import { FormError } from "../../components/States";
@@ -8,7 +8,9 @@ import { viewerTimeZone } from "../../lib/format";
 import { linkFormErrors } from "./linkErrors";
 import { LINK_FIELDS, type LinkFormValues, REDIRECT_STATUSES, linkFormSchema } from "./linkSchema";
 import { PreviewFields, UtmFields } from "./LinkMetadataFields";
+import { RulesFields, SplitFields } from "./LinkRoutingFields";
 import { useTags } from "./queries";
+import { routingErrors } from "./routing";
 import { PasswordBadge } from "./StatusBadges";
 import { TagInput } from "./TagInput";
 
@@ -133,6 +135,8 @@ export function LinkForm({ mode, initial, shortBase, submitLabel, hasPassword = 
         const message = placed.fields[field];
         if (message) setError(field, { type: "server", message }, { shouldFocus: true });
       });
+      // Paths inside the rules and variants ("rules.1.target"), which the routing editor shows.
+      for (const { path, message } of routingErrors(error)) setError(path as FieldPath<LinkFormValues>, { type: "server", message });
       setFormError(placed.form);
     }
   });
@@ -242,6 +246,8 @@ export function LinkForm({ mode, initial, shortBase, submitLabel, hasPassword = 
       />
       <UtmFields register={register} errors={errors} values={values} />
       <PreviewFields register={register} errors={errors} values={values} host={shortHost(shortBase)} />
+      <RulesFields control={control} register={register} errors={errors} />
+      <SplitFields control={control} register={register} errors={errors} />
       <FormError error={formError} />
       <div className="flex flex-wrap gap-2">
         <Button type="submit" busy={isSubmitting} disabled={mode === "edit" && !isDirty}>

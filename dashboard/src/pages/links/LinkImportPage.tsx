@@ -1,14 +1,18 @@
-import { ArrowLeft, FileDown, FileUp, Upload } from "lucide-react";
-import { type ChangeEvent, type DragEvent, useState } from "react";
+import { ArrowLeft, FileDown, Upload } from "lucide-react";
+import { useState } from "react";
 import { Link as RouterLink } from "react-router";
 import { Button, buttonClass } from "../../components/Button";
 import { Card, PageHeader } from "../../components/Card";
+import { SelectField } from "../../components/Field";
 import { FormError } from "../../components/States";
 import { CsvPreviewTable, PREVIEW_ROWS } from "./CsvPreviewTable";
 import { type CsvPreview, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, previewCsv, templateCsv } from "./csvImport";
 import { saveText } from "../../lib/download";
+import { DropZone } from "./DropZone";
 import { ImportResults } from "./ImportResults";
 import { useImportCsv } from "./queries";
+import { SourceHelp, SourceImport } from "./SourceImport";
+import { type ImportSource, SOURCES, isFileSource } from "./sourceImport";
 
 const COLUMN_HELP: [string, string][] = [
   ["target_url", "Required. The URL to shorten (http:// or https://)."],
@@ -59,42 +63,6 @@ function TemplateButton() {
   );
 }
 
-function DropZone({ onFile }: { onFile(file: File): void }) {
-  const [over, setOver] = useState(false);
-  const onDrop = (event: DragEvent) => {
-    event.preventDefault();
-    setOver(false);
-    const file = event.dataTransfer.files[0];
-    if (file) onFile(file);
-  };
-  const onChange = (event: ChangeEvent<HTMLInputElement>) => {
-    const file = event.target.files?.[0];
-    // Cleared, so that choosing the same file again (after fixing it) reads it again.
-    event.target.value = "";
-    if (file) onFile(file);
-  };
-  return (
-    <div
-      onDragOver={(event) => {
-        event.preventDefault();
-        setOver(true);
-      }}
-      onDragLeave={() => setOver(false)}
-      onDrop={onDrop}
-      className={`flex flex-col items-center gap-3 rounded-lg border-2 border-dashed px-6 py-10 text-center ${
-        over ? "border-indigo-500 bg-indigo-50 dark:bg-indigo-950/40" : "border-slate-300 dark:border-slate-700"
-      }`}
-    >
-      <FileUp aria-hidden="true" className="h-8 w-8 text-slate-400" />
-      <p className="text-sm text-slate-600 dark:text-slate-300">Drag a CSV file here, or</p>
-      <label className={`${buttonClass("secondary")} cursor-pointer focus-within:ring-2 focus-within:ring-indigo-500`}>
-        Choose a CSV file
-        <input type="file" accept=".csv,text/csv" className="sr-only" onChange={onChange} />
-      </label>
-    </div>
-  );
-}
-
 function Notes({ preview }: { preview: CsvPreview }) {
   return (
     <>
@@ -140,7 +108,58 @@ function PreviewCard({ file, preview, busy, onImport }: { file: File; preview: C
   );
 }
 
+function SourceChoice({ source, onSource }: { source: ImportSource; onSource(source: ImportSource): void }) {
+  return (
+    <Card>
+      <div className="max-w-sm">
+        <SelectField
+          label="Import from"
+          hint="Hop's own CSV, or the export of another shortener."
+          value={source}
+          onChange={(event) => onSource(event.target.value as ImportSource)}
+        >
+          {SOURCES.map((option) => (
+            <option key={option.id} value={option.id}>
+              {option.label}
+            </option>
+          ))}
+        </SelectField>
+      </div>
+    </Card>
+  );
+}
+
 export default function LinkImportPage() {
+  const [source, setSource] = useState<ImportSource>("hop-csv");
+  return (
+    <>
+      <PageHeader
+        title="Import links"
+        description="Create many links at once: from a spreadsheet, a Hop export, or Bitly, Shlink, Kutt and YOURLS."
+        actions={
+          <RouterLink to="/links" className={buttonClass("ghost")}>
+            <ArrowLeft aria-hidden="true" className="h-4 w-4" />
+            Back to links
+          </RouterLink>
+        }
+      />
+      <div className="max-w-4xl space-y-6">
+        <SourceChoice source={source} onSource={setSource} />
+        {isFileSource(source) ? (
+          // Keyed: another source starts afresh, without the last one's file and report.
+          <div key={source} className="space-y-6">
+            <SourceHelp source={source} />
+            <SourceImport source={source} />
+          </div>
+        ) : (
+          <HopCsvImport />
+        )}
+      </div>
+    </>
+  );
+}
+
+function HopCsvImport() {
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState<CsvPreview | null>(null);
   const [readError, setReadError] = useState<string | null>(null);
@@ -166,28 +185,16 @@ export default function LinkImportPage() {
 
   return (
     <>
-      <PageHeader
-        title="Import links"
-        description="Create many links at once from a CSV file: from a spreadsheet, another shortener or a Hop export."
-        actions={
-          <RouterLink to="/links" className={buttonClass("ghost")}>
-            <ArrowLeft aria-hidden="true" className="h-4 w-4" />
-            Back to links
-          </RouterLink>
-        }
-      />
-      <div className="max-w-4xl space-y-6">
-        <FormatHelp />
-        <Card title="Choose a file">
-          <div className="space-y-3">
-            <DropZone onFile={(chosen) => void choose(chosen)} />
-            {readError && <FormError error={new Error(readError)} />}
-          </div>
-        </Card>
-        {file && preview && !upload.data && <PreviewCard file={file} preview={preview} busy={upload.isPending} onImport={() => upload.mutate(file)} />}
-        {upload.isError && <FormError error={upload.error} />}
-        {upload.data && <ImportResults preview={preview} result={upload.data} />}
-      </div>
+      <FormatHelp />
+      <Card title="Choose a file">
+        <div className="space-y-3">
+          <DropZone onFile={(chosen) => void choose(chosen)} accept=".csv,text/csv" label="Choose a CSV file" kind="a CSV file" />
+          {readError && <FormError error={new Error(readError)} />}
+        </div>
+      </Card>
+      {file && preview && !upload.data && <PreviewCard file={file} preview={preview} busy={upload.isPending} onImport={() => upload.mutate(file)} />}
+      {upload.isError && <FormError error={upload.error} />}
+      {upload.data && <ImportResults preview={preview} result={upload.data} />}
     </>
   );
 }

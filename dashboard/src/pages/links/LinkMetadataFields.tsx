@@ -24,7 +24,7 @@ function hasAny(values: LinkFormValues, fields: readonly (keyof LinkFormValues)[
 }
 
 /** A disclosure that starts open when it holds values, opens for an error in it (or the error would stay hidden), and otherwise stays as the user leaves it. */
-function Group({ summary, hasValues, hasError, children }: { summary: string; hasValues: boolean; hasError: boolean; children: ReactNode }) {
+export function Group({ summary, hasValues, hasError, children }: { summary: string; hasValues: boolean; hasError: boolean; children: ReactNode }) {
   const [open, setOpen] = useState(hasValues || hasError);
   useEffect(() => {
     if (hasError) setOpen(true);

@@ -5,10 +5,13 @@
  */
 import { ApiError, fieldErrors } from "../../api/problem";
 import { LINK_FIELDS, type LinkField } from "./linkSchema";
+import { routingErrors } from "./routing";
 
 const CODE_ERRORS = new Set(["code_taken", "code_reserved"]);
 // Objects of the body whose fields are inputs of their own (utm.source is the utm_source input).
 const NESTED: ReadonlySet<string> = new Set(["utm", "preview"]);
+// Lists whose errors the routing editor places itself (routing.ts routingErrors).
+const ROUTING: ReadonlySet<string> = new Set(["rules", "variants"]);
 
 export type LinkFormErrors = {
   fields: Partial<Record<LinkField, string>>;
@@ -34,8 +37,8 @@ export function linkFormErrors(error: unknown): LinkFormErrors {
   let unplaced = false;
   for (const [name, message] of Object.entries(fieldErrors(error, NESTED))) {
     if (isLinkField(name)) fields[name] = readable(message);
-    else unplaced = true;
+    else if (!ROUTING.has(name)) unplaced = true;
   }
-  const placed = Object.keys(fields).length > 0;
+  const placed = Object.keys(fields).length > 0 || routingErrors(error).length > 0;
   return { fields, form: !placed || unplaced ? error : null };
 }

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { components } from "../../api/schema";
 import { fromLocalInput, toLocalInput } from "../../lib/format";
+import { type RuleForm, type VariantForm, ruleProblems, rulesBody, rulesToForm, sameRouting, variantProblems, variantsBody, variantsToForm } from "./routing";
 import { CONTROL_CHARACTERS, MAX_TAGS, sameTags, tagProblem } from "./tags";
 import { MAX_UTM_LENGTH, UTM_FIELDS } from "./utm";
 
@@ -74,6 +75,9 @@ export type LinkFormValues = {
   preview_title: string;
   preview_description: string;
   preview_image: string;
+  /** The API's rules and variants, as the routing editor holds them ([]: none). */
+  rules: RuleForm[];
+  variants: VariantForm[];
 };
 export type LinkField = keyof LinkFormValues;
 export type UtmFormField = `utm_${(typeof UTM_FIELDS)[number]}`;
@@ -115,6 +119,8 @@ export const EMPTY_LINK: LinkFormValues = {
   preview_title: "",
   preview_description: "",
   preview_image: "",
+  rules: [],
+  variants: [],
 };
 
 /** The problem with a target URL the browser can see, or null: the API checks the rest (blocked domains, loops). */
@@ -216,6 +222,21 @@ function tagsProblem(tags: string[]): string | null {
   return null;
 }
 
+const RULE = z.object({
+  name: z.string(),
+  target: z.string(),
+  conditions: z.object({
+    devices: z.array(z.enum(["desktop", "mobile", "tablet", "bot", "other"])),
+    os: z.array(z.string()),
+    browsers: z.array(z.string()),
+    countries: z.array(z.string()),
+    languages: z.array(z.string()),
+    starts_at: z.string(),
+    ends_at: z.string(),
+  }),
+});
+const VARIANT = z.object({ name: z.string(), target: z.string(), weight: z.string() });
+
 type SchemaOptions = {
   /** The expiry the link has now, as a datetime-local value ("" for a new link or none). */
   originalExpiry?: string;
@@ -253,6 +274,12 @@ export function linkFormSchema({ originalExpiry = "", now = () => new Date() }: 
     preview_title: check((value) => plainTextProblem(value, MAX_PREVIEW_TITLE)),
     preview_description: check((value) => plainTextProblem(oneLine(value), MAX_PREVIEW_DESCRIPTION)),
     preview_image: check(previewImageProblem),
+    rules: z.array(RULE).superRefine((rules, context) => {
+      for (const { path, message } of ruleProblems(rules)) context.addIssue({ code: "custom", message, path });
+    }),
+    variants: z.array(VARIANT).superRefine((variants, context) => {
+      for (const { path, message } of variantProblems(variants)) context.addIssue({ code: "custom", message, path });
+    }),
   });
 }
 
@@ -277,6 +304,8 @@ export function valuesFromLink(link: Link): LinkFormValues {
     preview_title: link.preview?.title ?? "",
     preview_description: link.preview?.description ?? "",
     preview_image: link.preview?.image ?? "",
+    rules: rulesToForm(link.rules),
+    variants: variantsToForm(link.variants),
   };
 }
 
@@ -323,6 +352,10 @@ export function createBody(values: LinkFormValues): LinkCreateBody {
   const preview = previewOf(values);
   if (utm) body.utm = utm;
   if (preview) body.preview = preview;
+  const rules = rulesBody(values.rules);
+  const variants = variantsBody(values.variants);
+  if (rules) body.rules = rules;
+  if (variants) body.variants = variants;
   return body;
 }
 
@@ -350,5 +383,10 @@ export function updateBody(values: LinkFormValues, link: Link): LinkUpdateBody {
   // The API replaces a group whole: any change sends all of its fields (none set: null clears it).
   if (!sameFields(values, before, UTM_FORM_FIELDS)) body.utm = utmOf(values);
   if (!sameFields(values, before, PREVIEW_FORM_FIELDS)) body.preview = previewOf(values);
+  // A list replaces all of the link's rules (or its whole split); none left: null removes them.
+  const rules = rulesBody(values.rules);
+  const variants = variantsBody(values.variants);
+  if (!sameRouting(rules, rulesBody(before.rules))) body.rules = rules;
+  if (!sameRouting(variants, variantsBody(before.variants))) body.variants = variants;
   return body;
 }

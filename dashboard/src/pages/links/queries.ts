@@ -6,6 +6,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { api, authorizedFetch, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
 import type { BulkResult } from "./csvImport";
+import type { FileSource, ImportReport } from "./sourceImport";
 import type { LinkCreateBody, LinkUpdateBody } from "./linkSchema";
 import { type ListParams, apiQuery } from "./listParams";
 
@@ -130,5 +131,24 @@ export function useImportCsv() {
       return (await response.json()) as BulkResult;
     },
     onSuccess: () => invalidate(),
+  });
+}
+
+export type SourceImportInput = { file: File; source: FileSource; dryRun: boolean };
+
+/** Another shortener's export to POST /api/v1/imports: a dry run (nothing written) or the import. */
+export function useSourceImport() {
+  const invalidate = useInvalidateLinks();
+  return useMutation({
+    mutationFn: async ({ file, source, dryRun }: SourceImportInput): Promise<ImportReport> => {
+      const form = new FormData();
+      form.append("file", file, file.name);
+      const query = new URLSearchParams({ source, dry_run: String(dryRun) });
+      const response = await authorizedFetch(`/api/v1/imports?${query.toString()}`, { method: "POST", body: form });
+      return (await response.json()) as ImportReport;
+    },
+    onSuccess: async (report) => {
+      if (!report.dry_run) await invalidate();
+    },
   });
 }

@@ -17,11 +17,11 @@ export function parseTags(text: string): string[] {
   return addTags([], text);
 }
 
-/** ``existing`` plus the tags in ``text`` not already there, in the order typed. */
-export function addTags(existing: readonly string[], text: string): string[] {
+/** ``existing`` plus the tags in ``text`` not already there, in the order typed (each made by ``normalize``). */
+export function addTags(existing: readonly string[], text: string, normalize: (tag: string) => string = normalizeTag): string[] {
   const tags = [...existing];
   for (const part of text.split(",")) {
-    const tag = normalizeTag(part);
+    const tag = normalize(part);
     if (tag && !tags.includes(tag)) tags.push(tag);
   }
   return tags;
