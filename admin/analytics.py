@@ -73,6 +73,7 @@ EXPORT_COLUMNS: Final = (
     "ip_prefix",
     "visitor_hash",
     "user_agent",
+    "route",
 )
 
 
@@ -684,7 +685,7 @@ async def recent_clicks(
 ) -> list[dict[str, Any]]:
     """The link's latest clicks, newest first."""
     rows = await pool.fetch(
-        f"""SELECT clicked_at, country, city, browser, os, device, referrer_host, is_bot
+        f"""SELECT clicked_at, country, city, browser, os, device, referrer_host, is_bot, route
             FROM clicks WHERE link_id = $1{_bots(include_bots)}
             ORDER BY clicked_at DESC LIMIT $2""",
         link_id,
@@ -710,7 +711,7 @@ async def export_clicks(pool: asyncpg.Pool, link_id: int, rng: TimeRange) -> Asy
         async for row in conn.cursor(
             """SELECT clicked_at, country, city, referrer, referrer_host, browser, os, device, is_bot,
                       coalesce(host(ip), '') AS ip, coalesce(ip_prefix::text, '') AS ip_prefix,
-                      encode(visitor_hash, 'hex') AS visitor_hash, user_agent
+                      encode(visitor_hash, 'hex') AS visitor_hash, user_agent, route
                FROM clicks WHERE link_id = $1 AND clicked_at >= $2 AND clicked_at < $3
                ORDER BY clicked_at, stream_id, position""",
             link_id,

@@ -40,6 +40,7 @@ EXPORT_COLUMNS = (
     "click_count",
     "human_clicks",
     "bot_clicks",
+    "imported_clicks",
     "created_at",
 )
 # Columns import reads; the others (short_url, the click counts, ...) are ignored, so an export imports as is.

@@ -205,6 +205,10 @@ class RecentClick(BaseModel):
     device: str | None
     referrer_host: str | None
     is_bot: bool
+    route: str | None = Field(
+        description="Which of a routed link's targets the click went to: rule:{name} or variant:{name}; "
+        "null for the link's own target."
+    )
 
 
 class TopLink(Counts):

@@ -64,6 +64,7 @@ async def test_owner_reads_link_analytics(
         "device",
         "referrer_host",
         "is_bot",
+        "route",
     }
 
     exported = client.get("/api/v1/links/al1/clicks.csv", params=RANGE, headers=alice.headers)

@@ -4,6 +4,9 @@ the link's own target ("") is what the routes leave of the totals. The account o
 
 from __future__ import annotations
 
+import csv
+import io
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,6 +79,17 @@ async def test_clicks_are_counted_per_route_and_the_rest_went_to_the_links_own_t
     # Each range on its own: a UTC day of it, read from quarter-hour rows and the day's row.
     day = analytics(client, alice, "ab", **{"from": "2026-05-01T00:00:00Z", "to": "2026-05-02T00:00:00Z"})
     assert day["routes"] == [counts("variant:A", 1)]  # variant:B had only a bot that day
+
+    # Each click says where it went: in the recent clicks (humans, whatever the range) and the raw export.
+    recent = client.get("/api/v1/links/ab/clicks", params={"limit": 100}, headers=alice.headers).json()
+    assert Counter(click["route"] for click in recent) == {"variant:A": 4, "variant:B": 2, "rule:Mobile": 1, None: 2}
+    exported = client.get("/api/v1/links/ab/clicks.csv", params=RANGE, headers=alice.headers).text
+    assert Counter(row["route"] for row in csv.DictReader(io.StringIO(exported))) == {
+        "variant:A": 3,
+        "variant:B": 3,
+        "rule:Mobile": 1,
+        "": 2,
+    }
 
     # The account's overview has no routes: each link names its own, and the worker keeps no account rows of them.
     overview = client.get("/api/v1/analytics/overview", params=RANGE, headers=alice.headers).json()

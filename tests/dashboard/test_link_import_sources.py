@@ -65,6 +65,9 @@ def test_a_bitly_export_is_checked_by_a_dry_run_then_imported(page: Page, stack:
 
     page.goto("/links")
     expect(page.get_by_role("table", name="Your links").locator("tbody tr")).to_have_count(4)
+    page.goto("/links/3xYzAbC")
+    expect(page.get_by_text("Clicks before import")).to_be_visible()
+    expect(page.get_by_text("1,234", exact=True)).to_be_visible()  # Bitly's total, apart from Hop's own count
     edge_status(stack, "3xYzAbC", 302)
     edge_status(stack, "summer-offer", 302)
     edge_status(stack, "3evil01", 404)

@@ -144,6 +144,9 @@ def test_rules_and_a_split_made_in_the_form_seen_on_the_link_and_changed(page: P
     routes = page.locator("section").filter(has=page.get_by_role("heading", name="Routes"))
     expect(routes.get_by_role("rowheader", name="Rule: Rule 1")).to_be_visible()
     expect(routes.get_by_role("rowheader", name=f"Variant {chosen}")).to_be_visible()
+    recent = page.get_by_role("table", name=re.compile(r"latest .* clicks"))
+    expect(recent.get_by_role("columnheader", name="Route")).to_be_visible()
+    expect(recent.get_by_role("cell", name=f"Variant {chosen}")).to_be_visible()
     assert not blocking(axe_scan(page))
     screenshot(page, "link-routing-analytics")
 

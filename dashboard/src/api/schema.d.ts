@@ -1877,6 +1877,11 @@ export interface components {
             os: string | null;
             /** Referrer Host */
             referrer_host: string | null;
+            /**
+             * Route
+             * @description Which of a routed link's targets the click went to: rule:{name} or variant:{name}; null for the link's own target.
+             */
+            route: string | null;
         };
         /** RefreshIn */
         RefreshIn: {

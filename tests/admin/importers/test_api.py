@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from httpx2 import Response
 from starlette.testclient import TestClient
 
@@ -75,6 +78,10 @@ def test_a_dry_run_then_the_import_then_the_same_again(client: TestClient, alice
     link = client.get("/api/v1/links/3xYzAbC", headers=alice.headers).json()
     assert (link["imported_clicks"], link["click_count"], link["owner_id"]) == (1234, 0, alice.id)
     assert link["created_at"] == "2023-05-10T14:21:33Z"
+    exported = client.get("/api/v1/links/export.csv", headers=alice.headers)
+    assert exported.status_code == 200, exported.text
+    totals = {row["code"]: row["imported_clicks"] for row in csv.DictReader(io.StringIO(exported.text))}
+    assert totals["3xYzAbC"] == "1234"  # the history travels on in Hop's own CSV export
 
     again = upload(client, alice, "bitly-csv", fixture("bitly.csv")).json()
     assert (again["counts"]["created"], again["counts"]["already_present"]) == (0, 5)

@@ -5,6 +5,7 @@ import { Badge, type BadgeTone } from "../../components/Badge";
 import { Button } from "../../components/Button";
 import { Card } from "../../components/Card";
 import { formatDateTime, formatNumber } from "../../lib/format";
+import { routeLabel } from "../links/routing";
 import { countryName } from "./countries";
 import { type FeedClick, type FeedStatus, LIVE_CLICKS_SHOWN, watchFeed, withClick } from "./liveFeed";
 
@@ -80,7 +81,7 @@ function LiveTable({ clicks, showCode }: { clicks: FeedClick[]; showCode: boolea
               <td className={`${td} max-w-[12rem] truncate`} title={click.referrer_host || undefined}>
                 {click.referrer_host || "Direct or unknown"}
               </td>
-              <td className={td}>{click.route || "Default target"}</td>
+              <td className={td}>{routeLabel(click.route)}</td>
             </tr>
           ))}
         </tbody>

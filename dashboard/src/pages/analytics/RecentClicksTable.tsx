@@ -2,6 +2,7 @@ import { Bot, User } from "lucide-react";
 import { Card } from "../../components/Card";
 import { ErrorState } from "../../components/States";
 import { formatDateTime } from "../../lib/format";
+import { routeLabel } from "../links/routing";
 import { countryName } from "./countries";
 import { RECENT_CLICKS, type RecentClick } from "./queries";
 import { Skeleton } from "./Skeleton";
@@ -26,14 +27,17 @@ export function RecentClicksTable({ clicks, error, onRetry, includeBots }: { cli
   if (error) body = <ErrorState error={error} onRetry={onRetry} />;
   else if (!clicks) body = <Skeleton className="h-40" />;
   else if (clicks.length === 0) body = <p className="text-sm text-slate-500 dark:text-slate-400">No clicks yet{includeBots ? "" : " from humans"}.</p>;
-  else
+  else {
+    // A link that never had rules or variants: no column that would say "Default target" on every row.
+    const routed = clicks.some((click) => click.route);
+    const headings = ["Time", "Country", "City", "Browser", "OS", "Device", "Referrer", "Kind", ...(routed ? ["Route"] : [])];
     body = (
       <div className="-mx-4 max-h-[32rem] overflow-auto" tabIndex={0} role="region" aria-label="Recent clicks (scrollable)">
         <table className="w-full min-w-[48rem] text-left text-sm">
           <caption className="sr-only">The latest {RECENT_CLICKS} clicks, newest first</caption>
           <thead className="sticky top-0 bg-white text-xs text-slate-600 dark:bg-slate-900 dark:text-slate-300">
             <tr className="border-b border-slate-200 dark:border-slate-800">
-              {["Time", "Country", "City", "Browser", "OS", "Device", "Referrer", "Kind"].map((heading) => (
+              {headings.map((heading) => (
                 <th key={heading} scope="col" className={th}>
                   {heading}
                 </th>
@@ -57,12 +61,14 @@ export function RecentClicksTable({ clicks, error, onRetry, includeBots }: { cli
                 <td className={td}>
                   <Kind bot={click.is_bot} />
                 </td>
+                {routed && <td className={td}>{routeLabel(click.route)}</td>}
               </tr>
             ))}
           </tbody>
         </table>
       </div>
     );
+  }
   return (
     <Card title="Recent clicks">
       <p className="mb-3 text-xs text-slate-500 dark:text-slate-400">

@@ -48,6 +48,13 @@ function LinkFacts({ link }: { link: Link }) {
         <Stat label="Redirect">{link.redirect_status}</Stat>
         <Stat label="Created">{formatDateTime(link.created_at)}</Stat>
         <Stat label="Last changed">{formatDateTime(link.updated_at)}</Stat>
+        {link.imported_clicks > 0 && (
+          <Stat label="Clicks before import">
+            <span title="The total the shortener it was imported from had counted; Hop's own counts start at the import">
+              {formatNumber(link.imported_clicks)}
+            </span>
+          </Stat>
+        )}
       </dl>
     </Card>
   );
