@@ -109,8 +109,9 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 # The edge against its ceilings in one run (installs wrk, h2load, nginx-light from Debian when missing).
+# BASELINE=<git revision> runs that revision's edge beside this one, in the same rounds (before/after).
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(if $(BASELINE),--baseline $(BASELINE))
 
 # The edge on one Redis and on a local 3-primary Redis Cluster, in one run (the ratio between them).
 bench-cluster: $(STAMP)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import redis
 
+from bench.baseline import Baseline, prepare
 from bench.ceilings import nginx
 from bench.ceilings.common_app import STREAM_SUFFIX
 from bench.ceilings.dict_app import LINKS_FILE_ENV
@@ -39,7 +40,7 @@ from harness.stores import drop_namespace, namespaced, stores_for
 
 EDGE_RATIO_GOAL = 0.6
 ROUNDS = 2  # closed-loop rounds per target, alternating between targets
-DICT, NGINX, COMMON, EDGE = "a", "b", "c", "edge"
+DICT, NGINX, COMMON, EDGE, BASELINE = "a", "b", "c", "edge", "baseline"
 TARGETS = {
     DICT: "(a) Starlette + dict, no I/O",
     NGINX: "(b) nginx return 302, static map",
@@ -64,12 +65,22 @@ class Plan:
     open_connections: int = 128
     rates: tuple[int, ...] = (5_000, 10_000)
     workers: tuple[int, ...] = (1, 2)
+    baseline: str | None = None  # a revision whose edge runs beside this one (bench/baseline.py)
 
 
 class Bench:
-    def __init__(self, plan: Plan, settings: Settings, work: Path, tools: dict[str, str | None]):
+    def __init__(
+        self,
+        plan: Plan,
+        settings: Settings,
+        work: Path,
+        tools: dict[str, str | None],
+        baseline: Baseline | None = None,
+    ):
         self.plan = plan
         self.settings = settings
+        self.baseline = baseline
+        self.targets = TARGETS | ({BASELINE: baseline.label} if baseline else {})
         self.work = work
         self.tools = tools
         self.redis = redis.Redis.from_url(str(settings.redis_url))
@@ -86,6 +97,8 @@ class Bench:
         started = time.monotonic()
 
         asyncio.run(seed.seed_links(self.settings, codes))
+        if self.baseline is not None:
+            asyncio.run(seed.seed_links(self.baseline.settings, codes))
         log(f"seeded {len(codes):,} links in {time.monotonic() - started:.1f}s")
         self.links = {code: seed.target_for(index) for index, code in enumerate(codes)}
         links_file = self.work / "links.tsv"
@@ -141,6 +154,13 @@ class Bench:
             servers[DICT] = start_ceiling("dict", self.settings, workers=workers, log_path=self.log(f"a-{workers}"))
             servers[COMMON] = start_ceiling("common", self.settings, workers=workers, log_path=self.log(f"c-{workers}"))
             servers[EDGE] = start_edge(self.settings, workers=workers, log_path=self.log(f"edge-{workers}"))
+            if self.baseline is not None:
+                servers[BASELINE] = start_edge(
+                    self.baseline.settings,
+                    workers=workers,
+                    log_path=self.log(f"baseline-{workers}"),
+                    source=self.baseline.source,
+                )
             if first:
                 nginx_server = self.start_nginx()
                 if nginx_server is not None:
@@ -178,12 +198,13 @@ class Bench:
                 self.closed(server.url, self.plan.warmup)
             rates = self.plan.rates if first else self.plan.rates[-1:]
             self.open_loop(servers[DICT], rates if first else (), TARGETS[DICT], workers)
-            self.open_loop(servers[EDGE], rates, TARGETS[EDGE], workers)
+            for edge in self.edges(servers):
+                self.open_loop(servers[edge], rates, self.targets[edge], workers)
             self.open_loop(servers[COMMON], self.plan.rates[:1] if first else (), TARGETS[COMMON], workers)
             # Empty the streams once the warm-up's and open loop's last clicks are flushed (10 ms
             # interval), so that what is counted below is exactly the closed-loop runs' clicks.
             time.sleep(0.5)
-            reset_streams(self.settings)
+            self.reset_streams()
             self.redis.delete(common_stream)
             for _ in range(ROUNDS):
                 for name, server in servers.items():
@@ -192,20 +213,23 @@ class Bench:
                     result.server_cpu_s = server.cpu_seconds() - cpu_before
                     rounds[name].append(result)
         finally:
-            # SIGTERM: the edge flushes its buffer before it exits; only then are its clicks counted.
-            status = servers[EDGE].stop()
+            # SIGTERM: an edge flushes its buffer before it exits; only then are its clicks counted.
+            statuses = {edge: servers[edge].stop() for edge in self.edges(servers)}
             for server in servers.values():
                 server.stop()
-        if status != 0:
-            self.notes.append(f"edge x{workers} exited with status {status}")
+        for edge, status in statuses.items():
+            if status != 0:
+                self.notes.append(f"{self.targets[edge]} x{workers} exited with status {status}")
         rows = {
-            name: Row(TARGETS[name], workers, self.closed_label(), combine(results)) for name, results in rounds.items()
+            name: Row(self.targets[name], workers, self.closed_label(), combine(results))
+            for name, results in rounds.items()
         }
-        rows[EDGE].clicks_captured = len(stream_clicks(self.settings))
-        rows[EDGE].clicks_served = rows[EDGE].result.redirects
+        for edge in self.edges(servers):
+            rows[edge].clicks_captured = len(stream_clicks(self.namespace(edge)))
+            rows[edge].clicks_served = rows[edge].result.redirects
         rows[COMMON].clicks_captured = int(self.redis.xlen(common_stream))
         rows[COMMON].clicks_served = rows[COMMON].result.redirects
-        reset_streams(self.settings)
+        self.reset_streams()
         self.redis.delete(common_stream)
         a, c = rows[DICT].result.rps, rows[COMMON].result.rps
         for name, row in rows.items():
@@ -213,6 +237,18 @@ class Bench:
             row.ratio_c = None if name == COMMON else row.result.rps / c
             self.add(row)
         return rows
+
+    def edges(self, servers: dict[str, Process]) -> list[str]:
+        """This revision's edge, and the baseline's when it runs."""
+        return [name for name in (EDGE, BASELINE) if name in servers]
+
+    def namespace(self, edge: str) -> Settings:
+        return self.baseline.settings if edge == BASELINE and self.baseline is not None else self.settings
+
+    def reset_streams(self) -> None:
+        reset_streams(self.settings)
+        if self.baseline is not None:
+            reset_streams(self.baseline.settings)
 
     def closed_label(self) -> str:
         return f"closed, {self.plan.connections} conn, {ROUNDS}x{self.plan.seconds / ROUNDS:g}s"
@@ -223,7 +259,9 @@ class Bench:
         for workers in self.plan.workers:
             rows = self.measure(workers, first=workers == self.plan.workers[0])
             self.verdict(rows[EDGE], workers)
-        order = list(TARGETS.values())
+            if BASELINE in rows:
+                self.compare(rows[EDGE], rows[BASELINE], workers)
+        order = list(self.targets.values())
         # Per worker count: (a), (b), (c), edge; each closed loop first, then its open-loop rates.
         self.rows.sort(key=lambda row: (row.workers, order.index(row.target), row.result.target_rate or 0))
 
@@ -252,6 +290,23 @@ class Bench:
         )
         if edge.result.unexpected:
             self.notes.append(f"edge x{workers}: {edge.result.unexpected} errors")
+
+    def compare(self, edge: Row, baseline: Row, workers: int) -> None:
+        """This revision's edge against the baseline's, in the same rounds: the before/after figure."""
+        assert edge.clicks_captured is not None and baseline.clicks_captured is not None
+        cpu = ""
+        if edge.result.cpu_us_per_request and baseline.result.cpu_us_per_request:
+            cpu = (
+                f"; CPU per request {edge.result.cpu_us_per_request:.0f} µs against "
+                f"{baseline.result.cpu_us_per_request:.0f} µs"
+            )
+        served = baseline.clicks_served or 0
+        kept = served <= baseline.clicks_captured <= served + self.plan.connections * ROUNDS
+        self.notes.append(
+            f"edge x{workers} against {baseline.target}: {edge.result.rps / baseline.result.rps:.2f} of its "
+            f"closed-loop req/s{cpu}; the baseline captured {baseline.clicks_captured:,} clicks for {served:,} "
+            + ("redirects (every click kept)" if kept else "redirects (MISMATCH)")
+        )
 
 
 def combine(results: list[LoadResult]) -> LoadResult:
@@ -315,6 +370,9 @@ def parse_args(argv: list[str] | None) -> Plan:
     parser.add_argument("--connections", type=int, default=Plan.connections)
     parser.add_argument("--rates", default=",".join(map(str, Plan.rates)), help="open-loop rates, requests/s")
     parser.add_argument("--workers", default=",".join(map(str, Plan.workers)))
+    parser.add_argument(
+        "--baseline", metavar="REV", help="also run the edge of this git revision, in the same rounds (before/after)"
+    )
     args = parser.parse_args(argv)
     return Plan(
         links=args.links,
@@ -324,6 +382,7 @@ def parse_args(argv: list[str] | None) -> Plan:
         connections=args.connections,
         rates=tuple(int(r) for r in args.rates.split(",") if r),
         workers=tuple(int(w) for w in args.workers.split(",") if w),
+        baseline=args.baseline,
     )
 
 
@@ -346,9 +405,14 @@ def main(argv: list[str] | None = None) -> int:
 
     def body(settings: Settings) -> None:
         with tempfile.TemporaryDirectory(prefix="hop-bench-") as tmp:
-            bench = Bench(plan, settings, Path(tmp), tools)
-            bench.seed()
-            bench.run()
+            baseline = prepare(plan.baseline, settings, Path(tmp)) if plan.baseline else None
+            try:
+                bench = Bench(plan, settings, Path(tmp), tools, baseline)
+                bench.seed()
+                bench.run()
+            finally:
+                if baseline is not None:
+                    asyncio.run(drop_namespace(baseline.settings))
             bench.notes.append(
                 f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs: "
                 "absolute numbers move with other load; the ratios are taken within this run"

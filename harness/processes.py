@@ -154,26 +154,44 @@ def spawn(
 
 
 def start_edge(
-    settings: CoreSettings, *, log_path: Path, workers: int = 1, metrics: bool = False, **extra: object
+    settings: CoreSettings,
+    *,
+    log_path: Path,
+    workers: int = 1,
+    metrics: bool = False,
+    source: Path | None = None,
+    **extra: object,
 ) -> Process:
-    """`hop edge` on a free port (and a free metrics port with ``metrics``), ready to serve."""
-    return _start_server("edge", settings, log_path=log_path, workers=workers, metrics=metrics, **extra)
+    """`hop edge` on a free port (and a free metrics port with ``metrics``), ready to serve; with
+    ``source``, the Hop whose code is in that directory (another revision, for a before/after run)."""
+    return _start_server(
+        "edge", settings, log_path=log_path, workers=workers, metrics=metrics, source=source, extra=extra
+    )
 
 
 def start_admin(
     settings: CoreSettings, *, log_path: Path, workers: int = 1, metrics: bool = False, **extra: object
 ) -> Process:
     """`hop admin` on a free port (and a free metrics port with ``metrics``), ready to serve."""
-    return _start_server("admin", settings, log_path=log_path, workers=workers, metrics=metrics, **extra)
+    return _start_server("admin", settings, log_path=log_path, workers=workers, metrics=metrics, extra=extra)
 
 
 def _start_server(
-    group: str, settings: CoreSettings, *, log_path: Path, workers: int, metrics: bool, **extra: object
+    group: str,
+    settings: CoreSettings,
+    *,
+    log_path: Path,
+    workers: int,
+    metrics: bool,
+    source: Path | None = None,
+    extra: dict[str, object],
 ) -> Process:
     # The edge's and the admin's settings are named alike: HOP_EDGE_PORT, HOP_ADMIN_PORT, ...
     port, metrics_port = free_port(), free_port() if metrics else 0
     ports = {f"{group}_port": port, f"{group}_workers": workers, f"{group}_metrics_port": metrics_port}
     env = settings_env(settings, **ports, **extra)
+    if source is not None:
+        env["PYTHONPATH"] = str(source)  # ahead of the installed Hop on sys.path
     process = spawn(group, hop_command(group), env=env, log_path=log_path, port=port, metrics_port=metrics_port)
     process.wait_for_log(*SERVER_READY[group], count=workers)
     return process
