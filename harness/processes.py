@@ -145,11 +145,12 @@ def spawn(
     log_path: Path,
     port: int | None = None,
     metrics_port: int | None = None,
+    cwd: Path | None = None,
 ) -> Process:
     """Start ``command`` with its output appended to ``log_path``; returns at once."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
-        process = subprocess.Popen(list(command), env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(list(command), env=env, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
     return Process(name=name, process=process, log_path=log_path, port=port, metrics_port=metrics_port)
 
 
@@ -191,8 +192,11 @@ def _start_server(
     ports = {f"{group}_port": port, f"{group}_workers": workers, f"{group}_metrics_port": metrics_port}
     env = settings_env(settings, **ports, **extra)
     if source is not None:
-        env["PYTHONPATH"] = str(source)  # ahead of the installed Hop on sys.path
-    process = spawn(group, hop_command(group), env=env, log_path=log_path, port=port, metrics_port=metrics_port)
+        # `python -m` puts its working directory first on sys.path, then PYTHONPATH: both name the
+        # source, so its files are imported, never the installed Hop's.
+        env["PYTHONPATH"] = str(source)
+    command = hop_command(group)
+    process = spawn(group, command, env=env, log_path=log_path, port=port, metrics_port=metrics_port, cwd=source)
     process.wait_for_log(*SERVER_READY[group], count=workers)
     return process
 
