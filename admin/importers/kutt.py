@@ -28,8 +28,8 @@ from admin.importers.reading import (
     date_of,
     decode,
     find_column,
+    parse_items,
     parse_rows,
-    problem_for,
     title_of,
 )
 from admin.importers.rows import ImportedLink, Parsed, RowError, SourceInvalid, SourceTooLarge
@@ -86,25 +86,8 @@ def parse_json(data: bytes, limits: Limits, *, now: datetime | None = None) -> P
     items = _items(document)
     if len(items) > limits.max_rows:
         raise SourceTooLarge(f"the export has more than {limits.max_rows:,} links; split it")
-    parsed = Parsed()
     moment = now or datetime.now(UTC)
-    for row, item in enumerate(items, start=1):
-        try:
-            if not isinstance(item, dict):
-                raise RowError("not a link object")
-            parsed.links.append(_link(row, item, moment))
-        except RowError as error:
-            fields = item if isinstance(item, dict) else {}
-            code, target = fields.get("address"), fields.get("target")
-            parsed.problems.append(
-                problem_for(
-                    row,
-                    error,
-                    code=code if isinstance(code, str) else None,
-                    target=target if isinstance(target, str) else None,
-                )
-            )
-    return parsed
+    return parse_items(items, lambda row, item: _link(row, item, moment), code_key="address", target_key="target")
 
 
 def _items(document: Any) -> list[Any]:
@@ -117,7 +100,9 @@ def _items(document: Any) -> list[Any]:
     raise SourceInvalid('the JSON is neither a Kutt API page ({"data": [...]}) nor a list of links')
 
 
-def _link(row: int, fields: dict[str, Any], now: datetime) -> ImportedLink:
+def _link(row: int, fields: Any, now: datetime) -> ImportedLink:
+    if not isinstance(fields, dict):
+        raise RowError("not a link object")
     if fields.get("banned") is True:
         raise RowError("banned in Kutt (judged harmful there); not imported", "banned")
     if fields.get("password") is True:

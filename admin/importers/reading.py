@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from admin.importers.rows import (
     ImportedLink,
@@ -197,6 +198,29 @@ def parse_rows(
         except RowError as error:
             code, target = identify(record)
             parsed.problems.append(problem_for(record.row, error, code=code, target=target))
+    return parsed
+
+
+def parse_items(
+    items: list[Any], read: Callable[[int, Any], ImportedLink], *, code_key: str, target_key: str
+) -> Parsed:
+    """The items of a JSON export as rows (row n is the n-th item, from 1), each read by ``read``;
+    an item it refuses is its row's problem, shown with its code and target when it has them."""
+    parsed = Parsed()
+    for row, item in enumerate(items, start=1):
+        try:
+            parsed.links.append(read(row, item))
+        except RowError as error:
+            fields = item if isinstance(item, dict) else {}
+            code, target = fields.get(code_key), fields.get(target_key)
+            parsed.problems.append(
+                problem_for(
+                    row,
+                    error,
+                    code=code if isinstance(code, str) else None,
+                    target=target if isinstance(target, str) else None,
+                )
+            )
     return parsed
 
 

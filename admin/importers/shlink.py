@@ -31,8 +31,8 @@ from admin.importers.reading import (
     date_of,
     decode,
     find_column,
+    parse_items,
     parse_rows,
-    problem_for,
     tags_of,
     title_of,
 )
@@ -108,23 +108,8 @@ def from_short_urls(items: list[Any], limits: Limits, *, now: datetime | None = 
     """ShortUrl objects as rows (row n is the n-th item, from 1). Raises SourceTooLarge."""
     if len(items) > limits.max_rows:
         raise SourceTooLarge(f"the export has more than {limits.max_rows:,} short URLs; split it")
-    parsed = Parsed()
     moment = now or datetime.now(UTC)
-    for row, item in enumerate(items, start=1):
-        try:
-            parsed.links.append(_link(row, item, moment))
-        except RowError as error:
-            fields = item if isinstance(item, dict) else {}
-            code, target = fields.get("shortCode"), fields.get("longUrl")
-            parsed.problems.append(
-                problem_for(
-                    row,
-                    error,
-                    code=code if isinstance(code, str) else None,
-                    target=target if isinstance(target, str) else None,
-                )
-            )
-    return parsed
+    return parse_items(items, lambda row, item: _link(row, item, moment), code_key="shortCode", target_key="longUrl")
 
 
 def _link(row: int, item: Any, now: datetime) -> ImportedLink:

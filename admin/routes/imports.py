@@ -27,7 +27,15 @@ from admin.links_bulk import ItemFailure
 from admin.links_csv import CsvInvalid
 from admin.problems import Problem, problem_responses
 from admin.routes.audit import RequestActor
-from admin.routes.links import IMPORT_FIELD, RATE_LIMITED, ItemError, import_body, rate_limited, take_quota
+from admin.routes.links import (
+    IMPORT_FIELD,
+    RATE_LIMITED,
+    ItemError,
+    import_body,
+    rate_limited,
+    take_quota,
+    upload_request_body,
+)
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -111,29 +119,17 @@ _SOURCES_HELP = "; ".join(f"`{name}`: {DESCRIPTIONS[name]}" for name in FILE_SOU
     "",
     response_model=ImportReportPublic,
     responses=problem_responses(*AUTH, 413, 422, 429),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "description": (
-                f"The export file, at most {API_LIMITS.max_rows:,} rows and 4 MiB: either the raw file as the body, "
-                f"or a multipart form with it in the `{IMPORT_FIELD}` field (`curl -F {IMPORT_FIELD}=@export.csv`). "
-                "UTF-8 (a BOM is fine; UTF-16 with a BOM is read too); rows with bytes that are not UTF-8 are "
-                "reported one by one."
-            ),
-            "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                "application/json": {"schema": {}},
-                "application/sql": {"schema": {"type": "string"}},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {IMPORT_FIELD: {"type": "string", "format": "binary"}},
-                        "required": [IMPORT_FIELD],
-                    }
-                },
-            },
-        }
-    },
+    openapi_extra=upload_request_body(
+        f"The export file, at most {API_LIMITS.max_rows:,} rows and 4 MiB: either the raw file as the body, "
+        f"or a multipart form with it in the `{IMPORT_FIELD}` field (`curl -F {IMPORT_FIELD}=@export.csv`). "
+        "UTF-8 (a BOM is fine; UTF-16 with a BOM is read too); rows with bytes that are not UTF-8 are "
+        "reported one by one.",
+        raw={
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": {}},
+            "application/sql": {"schema": {"type": "string"}},
+        },
+    ),
 )
 async def import_links(
     request: Request,

@@ -398,33 +398,38 @@ async def import_body(request: Request) -> bytes:
         return upload.encode() if isinstance(upload, str) else await upload.read()
 
 
+def upload_request_body(description: str, *, raw: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI request body of a file upload: the raw file as the body in one of the ``raw``
+    media types, or a multipart form with it in the ``IMPORT_FIELD`` field (what ``import_body`` reads)."""
+    form = {
+        "schema": {
+            "type": "object",
+            "properties": {IMPORT_FIELD: {"type": "string", "format": "binary"}},
+            "required": [IMPORT_FIELD],
+        }
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {**raw, "multipart/form-data": form},
+        }
+    }
+
+
 @router.post(
     "/import.csv",
     response_model=BulkResult,
     responses=problem_responses(*AUTH, 413, 422, 429),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "description": (
-                f"UTF-8 CSV with a header row naming at least target_url; at most {MAX_IMPORT_ROWS} rows. "
-                f"Either the raw CSV as the body, or a multipart form with the CSV in the `{IMPORT_FIELD}` field "
-                f"(`curl -F {IMPORT_FIELD}=@links.csv`). Optional columns utm_source ... utm_content and "
-                "preview_title, preview_description, preview_image set the UTM fields and the preview. "
-                "CSV carries no passwords (a `password` column is "
-                "ignored): imported links are open; protect them afterwards with PATCH /links/{code}."
-            ),
-            "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {IMPORT_FIELD: {"type": "string", "format": "binary"}},
-                        "required": [IMPORT_FIELD],
-                    }
-                },
-            },
-        }
-    },
+    openapi_extra=upload_request_body(
+        f"UTF-8 CSV with a header row naming at least target_url; at most {MAX_IMPORT_ROWS} rows. "
+        f"Either the raw CSV as the body, or a multipart form with the CSV in the `{IMPORT_FIELD}` field "
+        f"(`curl -F {IMPORT_FIELD}=@links.csv`). Optional columns utm_source ... utm_content and "
+        "preview_title, preview_description, preview_image set the UTM fields and the preview. "
+        "CSV carries no passwords (a `password` column is "
+        "ignored): imported links are open; protect them afterwards with PATCH /links/{code}.",
+        raw={"text/csv": {"schema": {"type": "string"}}},
+    ),
 )
 async def import_csv(
     request: Request,
