@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -401,6 +402,10 @@ def create_app(settings: EdgeSettings) -> Starlette:
             await asyncio.gather(
                 wait_until_subscribed(background.subscribed), report_persistence(redis, settings, logger)
             )
+            # Everything start-up made (modules, settings, the app) lives as long as the process: out of
+            # the collector's generations, no full collection walks it again.
+            gc.collect()
+            gc.freeze()
             logger.info("edge worker %d ready", os.getpid())
             try:
                 yield worker.state()
