@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import maxminddb
-from maxminddb.types import RecordDict
+if TYPE_CHECKING:
+    from maxminddb.types import RecordDict
 
 logger = logging.getLogger("hop.geoip")
 
@@ -32,6 +33,8 @@ class GeoIp:
     """A reader over one .mmdb file; ``lookup`` never raises."""
 
     def __init__(self, path: Path) -> None:
+        import maxminddb  # here: an edge without HOP_GEOIP_DB never loads it
+
         # MODE_AUTO: the C extension with mmap when available, so lookups cost microseconds.
         self._reader = maxminddb.open_database(str(path), maxminddb.MODE_AUTO)
         logger.info("geoip database %s (%s)", path, self._reader.metadata().database_type)

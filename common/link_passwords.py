@@ -9,23 +9,28 @@ by the edge's throttle per client address and link (edge/unlock.py).
 from __future__ import annotations
 
 import asyncio
-from typing import Final
+from functools import cache
+from typing import TYPE_CHECKING, Final
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from argon2.low_level import Type
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_LINK_PASSWORD_LENGTH: Final = 4
 # argon2's cost grows with its input: a cap keeps one attempt from becoming a CPU denial of service.
 MAX_LINK_PASSWORD_LENGTH: Final = 256
 
-_HASHER: Final = PasswordHasher(
-    time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID
-)
+
+@cache
+def _hasher() -> PasswordHasher:
+    # Loaded on first use: an edge serving no protected link never loads argon2.
+    from argon2 import PasswordHasher
+    from argon2.low_level import Type
+
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID)
 
 
 async def hash_link_password(password: str) -> str:
-    return await asyncio.to_thread(_HASHER.hash, password)
+    return await asyncio.to_thread(_hasher().hash, password)
 
 
 async def link_password_matches(password_hash: str, password: str) -> bool:
@@ -36,7 +41,9 @@ async def link_password_matches(password_hash: str, password: str) -> bool:
 
 
 def _verify(password_hash: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _HASHER.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False

@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final, Literal
 
-import crawleruseragents
-import ua_parser
-
 DeviceType = Literal["desktop", "mobile", "tablet", "bot", "other"]
 
 UA_CACHE_SIZE: Final = 20_000  # distinct agents kept; a day of real traffic has a few thousand
@@ -45,6 +42,10 @@ def parse_agent(user_agent: str) -> Agent:
     """
     if not user_agent:
         return Agent(browser="", browser_version="", os="", device="other", is_bot=False)
+    # Imported here: the edge needs them only for a routed link's rules, and they are heavy to load.
+    import crawleruseragents
+    import ua_parser
+
     result = ua_parser.parse(user_agent)
     browser = result.user_agent.family if result.user_agent else ""
     version = result.user_agent.major or "" if result.user_agent else ""

@@ -78,6 +78,16 @@ def test_hop_edge_loads_nothing_of_admin_or_worker() -> None:
     assert not heavy, heavy
 
 
+def test_the_edge_app_loads_nothing_of_admin_or_worker() -> None:
+    """What a Granian worker of the edge imports: its heavy optional pieces (argon2 for protected
+    links, ua-parser for targeting rules, maxminddb for HOP_GEOIP_DB) load on first use only."""
+    probe = "import sys, edge.app, edge.server; print('\\n'.join(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    heavy = sorted(module for module in result.stdout.split() if module.split(".")[0] in NOT_FOR_THE_EDGE)
+    assert not heavy, heavy
+
+
 def test_hop_help_loads_no_command() -> None:
     loaded = modules_loaded_by("--help")
     assert not {module for module in loaded if module.startswith("hop.commands.")}
