@@ -95,8 +95,9 @@ class Feed:
         yield f"retry: {RETRY_MS}\n: watching\n\n".encode()
         try:
             await self._watch()
-            last = await self._start(resume_from)
-            async for chunk in self._replay(resume_from):
+            resumed = parse_event_id(resume_from) if resume_from else None
+            last = await self._start(resumed)
+            async for chunk in self._replay(resumed):
                 yield chunk
             async for chunk in self._follow(last):
                 yield chunk
@@ -108,17 +109,15 @@ class Feed:
         until = time.time_ns() // 1_000_000 + WATCH_TTL_MS
         await self.redis.zadd(self.keys.feed_watched, {self.owner: until}, gt=True)
 
-    async def _start(self, resume_from: str | None) -> str:
+    async def _start(self, resumed: tuple[str, int] | None) -> str:
         """The entry id to read after: the resumed click's entry, else the newest entry now."""
-        resumed = parse_event_id(resume_from) if resume_from else None
         if resumed is not None:
             return resumed[0]
         newest = cast(StreamEntries, await self.redis.xrevrange(self.stream, count=1))
         return newest[0][0].decode() if newest else "0-0"
 
-    async def _replay(self, resume_from: str | None) -> AsyncIterator[bytes]:
-        """A ``gap`` event if clicks after ``resume_from`` were trimmed, then the rest of its entry."""
-        resumed = parse_event_id(resume_from) if resume_from else None
+    async def _replay(self, resumed: tuple[str, int] | None) -> AsyncIterator[bytes]:
+        """A ``gap`` event if clicks after the resumed one were trimmed, then the rest of its entry."""
         if resumed is None:
             return
         entry_id, index = resumed

@@ -30,7 +30,6 @@ class DestinationRefused(ValueError):
 class Destination:
     """A URL and the checked address to connect to for it."""
 
-    url: str
     parts: SplitResult
     hostname: str
     port: int
@@ -45,8 +44,7 @@ class Destination:
     @property
     def host_header(self) -> str:
         default = _DEFAULT_PORTS[self.parts.scheme]
-        host = self.parts.hostname or self.hostname
-        shown = f"[{host}]" if ":" in host else host
+        shown = f"[{self.hostname}]" if ":" in self.hostname else self.hostname
         return shown if self.port == default else f"{shown}:{self.port}"
 
 
@@ -106,7 +104,7 @@ async def resolve(url: str, allowed: Sequence[Network]) -> Destination:
             raise DestinationRefused(
                 f"{where} {kind}: webhooks go to public addresses only, or to networks in HOP_WEBHOOK_ALLOWED_NETWORKS"
             )
-    return Destination(url=url, parts=parts, hostname=hostname, port=port, address=addresses[0])
+    return Destination(parts=parts, hostname=hostname, port=port, address=addresses[0])
 
 
 def _is_literal(hostname: str) -> bool:
