@@ -130,7 +130,7 @@ def test_clicks_arrive_live_and_a_reconnect_resumes_after_the_last_event(
     print(f"live feed: the second click arrived {latency * 1000:.0f} ms after the first redirect was sent")
     assert latency < 5.0  # the bound the product promises is 1 s (the note has the measured figure)
     assert [click["code"] for _, click in live] == ["live", "live"]
-    assert [click["code"] for _, click in everything] == ["live", "other", "live"]
+    assert sorted(click["code"] for _, click in everything) == ["live", "live", "other"]  # shards: any order
     assert live[0][1] | {"clicked_at": "-"} == {
         "code": "live",
         "clicked_at": "-",
