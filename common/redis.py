@@ -8,10 +8,11 @@ docs/redis-contract.md#redis-cluster; callers branch on ``is_cluster`` only ther
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias, TypeGuard
+from typing import Any, Final, TypeAlias, TypeGuard
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import RedisError
 
 from common.records import Keys
 from common.settings import CoreSettings
@@ -21,6 +22,11 @@ RedisClient: TypeAlias = Redis | RedisCluster
 # entries; all bytes (Hop's clients never decode responses).
 StreamEntries: TypeAlias = list[tuple[bytes, dict[bytes, bytes]]]
 XReadReply: TypeAlias = list[tuple[bytes, StreamEntries]]
+# What a command raises when Redis, or the connection it went out on, fails: redis-py's errors, OS
+# errors, and, under uvloop (the edge's loop), the RuntimeError or AttributeError of a transport
+# that another task closed while this command was being written (redis-py's cluster client closes
+# a node's connections when it gives up on them, whoever is using them).
+CONNECTION_FAILURES: Final = (RedisError, OSError, RuntimeError, AttributeError)
 
 
 def redis_url(settings: CoreSettings) -> str:
@@ -40,8 +46,11 @@ def connect(settings: CoreSettings, **options: Any) -> RedisClient:
     """
     if settings.redis_cluster:
         # A command to a node that just failed is retried after the slot map is re-read, so a
-        # failover costs retries, not an error, once a replica has taken over.
-        return RedisCluster.from_url(redis_url(settings), **options)
+        # failover costs retries, not an error, once a replica has taken over. A MOVED only re-points
+        # its slot: by default every 5th makes redis-py close all the client's connections, those
+        # other tasks are using too, and a slot migration's MOVEDs then broke commands in flight with
+        # errors that are not RedisErrors (uvloop's RuntimeError on a closed transport).
+        return RedisCluster.from_url(redis_url(settings), reinitialize_steps=0, **options)
     return Redis.from_url(redis_url(settings), **options)
 
 

@@ -19,7 +19,6 @@ import os
 import time
 import uuid
 
-from redis.exceptions import RedisError
 from redis.typing import EncodableT, FieldT
 
 from common.records import (
@@ -31,7 +30,7 @@ from common.records import (
     Keys,
     encode_click_batch,
 )
-from common.redis import RedisClient
+from common.redis import CONNECTION_FAILURES, RedisClient
 
 logger = logging.getLogger("hop.edge.clicks")
 
@@ -132,9 +131,15 @@ class ClickBuffer:
                 for batch_id, clicks in batches:
                     pipe.xadd(next(self._streams), _entry(batch_id, clicks), maxlen=self._maxlen, approximate=True)
                 await pipe.execute()
-        except (RedisError, OSError) as error:
+        except CONNECTION_FAILURES as error:
             self.stats.flush_errors += 1
-            logger.warning("click flush failed, %d clicks held for retry: %s", self.pending, error)
+            logger.warning("click flush failed, %d clicks held for retry: %r", self.pending, error)
+            return False
+        except Exception:
+            # Never the end of the flusher: it would leave every later click in memory, unsent.
+            # A batch Redis took in part is sent again under its id, and the worker counts it once.
+            self.stats.flush_errors += 1
+            logger.exception("click flush failed unexpectedly, %d clicks held for retry", self.pending)
             return False
         sent = sum(len(clicks) for _, clicks in batches)
         del self._unsent[: len(batches)]

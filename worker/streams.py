@@ -5,18 +5,25 @@ Redis Cluster each shard stream sits in its own slot (``Keys`` hash-tags it), an
 not span slots, so each shard gets its own blocking XREAD against the node that owns it. Those
 reads stay in flight across calls: a read returns as soon as any shard has entries, and the
 shards still waiting keep their place instead of being asked again.
+
+When a shard's slot migrates, redis-py follows the ASK and MOVED replies (a read blocked at the old
+owner is answered MOVED once the slot is handed over); a shard's move to another node is logged.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Protocol, cast
 
 from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import SlotNotCoveredError
 from redis.typing import KeyT, StreamIdT
 
 from common.records import Keys
 from common.redis import RedisClient, XReadReply, is_cluster
+
+logger = logging.getLogger("hop.worker.streams")
 
 
 class StreamReader(Protocol):
@@ -64,6 +71,7 @@ class ShardReads:
         # shard -> (the position its read started from, the read)
         self._reads: dict[int, tuple[str, asyncio.Task[XReadReply]]] = {}
         self._abandoned: set[asyncio.Task[XReadReply]] = set()  # cancelled, held until they end
+        self._nodes: dict[int, str] = {}  # shard -> the node ("host:port") its last read went to
 
     async def read(self, read_from: dict[int, str]) -> XReadReply | None:
         if self._block_ms is None:
@@ -93,8 +101,23 @@ class ShardReads:
 
     async def _read_one(self, shard: int, position: str) -> XReadReply:
         stream = self._keys.clicks_stream(shard)
-        response = await self._redis.xread({stream: position}, count=self._count, block=self._block_ms)
+        try:
+            response = await self._redis.xread({stream: position}, count=self._count, block=self._block_ms)
+        finally:
+            self._note_node(shard, stream, position)
         return cast(XReadReply, response) or []
+
+    def _note_node(self, shard: int, stream: str, position: str) -> None:
+        """Log the node ``shard`` is read from when it is not the one its last read went to."""
+        # Asked after the read: a MOVED it followed has updated the client's slot map by then. A
+        # read answered through ASK (a slot half migrated) still counts as its slot owner's.
+        try:
+            node = self._redis.get_node_from_key(stream)
+        except SlotNotCoveredError:
+            return  # the client is re-reading the slot map; the next read tells
+        if node is not None and self._nodes.get(shard) != node.name:
+            self._nodes[shard] = node.name
+            logger.info("click shard %d is read from %s, at %s", shard, node.name, position)
 
     def _abandon(self, task: asyncio.Task[XReadReply]) -> None:
         task.cancel()  # redis-py drops the connection of a command cancelled mid-reply

@@ -60,6 +60,20 @@ async def metrics_after(edge: Process, redirects: int) -> str:
     return response.text
 
 
+async def flushed(edge: Process, clicks: int) -> None:
+    """Until the edge's metrics count ``clicks`` clicks written to the click streams: a click flusher
+    that stopped (its task died) fails here, rather than as a worker that applies nothing."""
+    assert edge.metrics_url is not None
+    async with httpx.AsyncClient(base_url=edge.metrics_url) as http:
+
+        async def written() -> float:
+            return sample_value((await http.get("/metrics")).text, "hop_edge_clicks_flushed_total")
+
+        await wait_until_async(
+            written, lambda count: count >= clicks, timeout=30, what=f"the edge to write {clicks} clicks to the streams"
+        )
+
+
 def paths_for(codes: list[str], count: int, *, seed: int) -> list[str]:
     rng = random.Random(seed)
     return [f"/{rng.choice(codes)}" for _ in range(count)]
@@ -200,10 +214,10 @@ async def test_a_slot_migrating_under_traffic_costs_no_redirect_and_no_click(
 ) -> None:
     cluster = cluster_factory()
     # A short local cache, so that lookups keep asking Redis while the slots move.
-    settings = cluster_settings(settings_factory, cluster, cache_ttl=0.05)
+    settings = cluster_settings(settings_factory, cluster, cache_ttl=0.05, metrics_interval=0.1)
     async with open_stores(settings) as stores:
         codes = await add_links(stores, settings)
-        edge = edge_factory(settings)
+        edge = edge_factory(settings, metrics=True)
         worker_factory(settings)
         stream, link = stores.keys.clicks_stream(0), stores.keys.link(codes[0])
         slots = sorted({cluster.slot_of(stream), cluster.slot_of(link)})
@@ -222,6 +236,7 @@ async def test_a_slot_migrating_under_traffic_costs_no_redirect_and_no_click(
 
         paths, statuses = await under_traffic(edge, codes, migrate, seed=23)
         assert statuses == {302: len(paths)}
+        await flushed(edge, len(paths))
         await counted_exactly(stores, paths)
 
 
