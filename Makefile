@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench bench-cluster bench-dashboard bench-analytics faults loadtest clean dashboard dashboard-check dashboard-types dashboard-types-check chromium
+.PHONY: dev test lint format bench bench-cold-start bench-cluster bench-dashboard bench-analytics faults loadtest clean dashboard dashboard-check dashboard-types dashboard-types-check chromium
 
 # A recipe that fails leaves no target behind (a half-built dashboard is not "up to date").
 .DELETE_ON_ERROR:
@@ -112,6 +112,10 @@ format: $(STAMP)
 # BASELINE=<git revision> runs that revision's edge beside this one, in the same rounds (before/after).
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(BASELINE),--baseline $(BASELINE))
+
+# A restarted edge's throughput second by second against (a), without and with its cache warm-up.
+bench-cold-start: $(STAMP)
+	$(BIN)/python -m bench.cold_start
 
 # The edge on one Redis and on a local 3-primary Redis Cluster, in one run (the ratio between them).
 bench-cluster: $(STAMP)

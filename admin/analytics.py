@@ -602,7 +602,8 @@ async def top_links(
     # whatever the number of links. One branch per edge, not an OR, for the same reason. The join
     # keeps links the owner still has.
     rows = await pool.fetch(
-        f"""SELECT l.id, l.code, l.title, l.target_url, l.click_count, r.clicks, r.human_clicks, r.bot_clicks
+        f"""SELECT l.id, l.code, l.domain, l.title, l.target_url, l.click_count, r.clicks, r.human_clicks,
+                   r.bot_clicks
             FROM (
                 SELECT link_id, {_counts("$5")} FROM (
                     SELECT link_id, is_bot, clicks FROM click_days
@@ -631,7 +632,7 @@ async def top_links(
     links = Subjects.links(ids)
     visitors = await visitor_counts(pool, links, [(rng.start, rng.end)], include_bots=include_bots)
     return [
-        {key: row[key] for key in ("code", "title", "target_url", "click_count")}
+        {key: row[key] for key in ("code", "domain", "title", "target_url", "click_count")}
         | _split(row)
         | {"visitors": counts[0]}
         for row, counts in zip(rows, visitors, strict=True)

@@ -1,4 +1,4 @@
-"""The audit log: who changed which link or user, when, from where, with the old and new values.
+"""The audit log: who changed which link, user or short domain, when, from where, with the old and new values.
 
 ``record`` writes one entry on the connection it is given: pass the connection of the
 transaction that makes the change, so that the change and its entry commit, or roll back,
@@ -24,7 +24,7 @@ from admin.auth.principal import Principal
 from common.db import Executor
 
 ActorKind = Literal["user", "api_key", "cli"]
-EntityType = Literal["link", "user"]
+EntityType = Literal["link", "user", "domain"]
 MAX_CLIENT_IP: Final = 100
 # A key naming any of these is dropped from old and new values: the log must never hold credentials.
 _SECRET_WORDS: Final = ("password", "token", "secret", "hash", "key")
@@ -62,7 +62,8 @@ CLI: Final = Actor("cli")
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One entity's change: its id and code (a link's short code, a user's e-mail), old and new values."""
+    """One entity's change: its id and code (a link's edge key, a user's e-mail, a domain's host), old
+    and new values."""
 
     entity_id: int | None
     entity_code: str | None = None

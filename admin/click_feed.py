@@ -77,7 +77,8 @@ class FeedLimits:
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    """One watcher's view: an account's feed, or only ``code``'s clicks in it."""
+    """One watcher's view: an account's feed, or only the clicks of the link ``code`` on ``domain``
+    (None: the default domain) in it."""
 
     redis: RedisClient
     keys: Keys
@@ -85,6 +86,7 @@ class Feed:
     code: str | None
     heartbeat_s: float
     closing: asyncio.Event  # set when the process stops: every feed ends, so that shutdown need not wait
+    domain: str | None = None
 
     @property
     def stream(self) -> str:
@@ -160,7 +162,8 @@ class Feed:
         return cast(XReadReply, read.result()) or []
 
     def _encode(self, entry_id: str, fields: dict[bytes, bytes], *, after: int) -> bytes:
-        """The entry's clicks past index ``after`` (of this feed's link, if it has one) as events."""
+        """The entry's clicks past index ``after`` (of this feed's link, if it has one) as events. A
+        click without a ``domain`` (published before there were domains) is on the default one."""
         try:
             clicks = orjson.loads(fields[FEED_FIELD])
         except (KeyError, orjson.JSONDecodeError):
@@ -169,7 +172,8 @@ class Feed:
         events = [
             f"id: {event_id(entry_id, index)}\nevent: click\ndata: ".encode() + orjson.dumps(click) + b"\n\n"
             for index, click in enumerate(clicks)
-            if index > after and (self.code is None or click.get("code") == self.code)
+            if index > after
+            and (self.code is None or (click.get("code"), click.get("domain")) == (self.code, self.domain))
         ]
         return b"".join(events)
 
@@ -189,7 +193,7 @@ class Feeds:
     heartbeat_s: float
     closing: asyncio.Event
 
-    def feed(self, owner: str, code: str | None) -> Feed:
+    def feed(self, owner: str, code: str | None, domain: str | None = None) -> Feed:
         return Feed(
             redis=self.redis,
             keys=self.keys,
@@ -197,6 +201,7 @@ class Feeds:
             code=code,
             heartbeat_s=self.heartbeat_s,
             closing=self.closing,
+            domain=domain,
         )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -26,6 +26,7 @@ from pydantic import (
 
 from admin.audit import Actor, changed, record
 from admin.auth.principal import Principal
+from admin.domains import ShortDomains, UnknownDomain, short_url
 from admin.link_metadata import (
     METADATA_COLUMNS,
     PREVIEW_HELP,
@@ -57,6 +58,7 @@ from admin.link_routing import (
 from admin.targets import normalize_target, short_domain
 from admin.text import PlainText, no_control_characters
 from common.db import Executor, Row
+from common.domains import edge_key
 from common.edge_sync import sync_links
 from common.link_passwords import MAX_LINK_PASSWORD_LENGTH, MIN_LINK_PASSWORD_LENGTH, hash_link_password
 from common.records import Keys
@@ -98,11 +100,16 @@ class LinkError(Exception):
     error_code = "link_error"
 
 
+def _on(domain: str | None) -> str:
+    """ " on {domain}" for a link on another domain than the default one, for messages."""
+    return "" if domain is None else f" on {domain}"
+
+
 class CodeTaken(LinkError):
     error_code = "code_taken"
 
-    def __init__(self, code: str) -> None:
-        super().__init__(f"the short code {code!r} is already in use")
+    def __init__(self, code: str, domain: str | None = None) -> None:
+        super().__init__(f"the short code {code!r} is already in use{_on(domain)}")
         self.code = code
 
 
@@ -125,8 +132,8 @@ class TooManyTags(LinkError):
 class LinkNotFound(LinkError):
     error_code = "link_not_found"
 
-    def __init__(self, code: str) -> None:
-        super().__init__(f"no link with the short code {code!r}")
+    def __init__(self, code: str, domain: str | None = None) -> None:
+        super().__init__(f"no link with the short code {code!r}{_on(domain)}")
         self.code = code
 
 
@@ -176,6 +183,12 @@ UPDATE_PASSWORD_HELP = (
 )
 
 
+DOMAIN_HELP = (
+    "The short domain the link lives on (a host GET /domains lists); null, omitted or the default domain's host: "
+    "the default domain. The same code may exist once per domain. A link never moves to another domain."
+)
+
+
 def clean_tags(value: list[str] | None) -> list[str] | None:
     """Tags as stored: stripped, lower case, sorted, unique. Raises ValueError."""
     if value is None:
@@ -196,6 +209,7 @@ class LinkCreate(BaseModel):
 
     target_url: str = Field(min_length=1, max_length=4096)
     code: str | None = Field(None, pattern=CODE_PATTERN, description="Custom code; random when omitted.")
+    domain: str | None = Field(None, max_length=300, description=DOMAIN_HELP)
     redirect_status: RedirectStatus = 302
     expires_at: datetime | None = Field(None, description="When the link stops redirecting: future, with a time zone.")
     max_clicks: int | None = Field(None, gt=0, le=2**62)
@@ -259,6 +273,8 @@ class LinkUpdate(BaseModel):
     def _no_code_change(cls, data: Any) -> Any:
         if isinstance(data, dict) and "code" in data:
             raise ValueError("the short code of a link cannot be changed; create a new link instead")
+        if isinstance(data, dict) and "domain" in data:
+            raise ValueError("a link cannot move to another domain; create a new link there instead")
         return data
 
     @model_validator(mode="after")
@@ -276,7 +292,8 @@ class LinkPublic(BaseModel):
     """A link as the API shows it."""
 
     code: str
-    short_url: str
+    domain: str | None = Field(description="The short domain it lives on; null: the default domain.")
+    short_url: str = Field(description="The short URL, on the link's domain.")
     target_url: str = Field(description="The link's own target, as stored; the utm fields are kept apart.")
     destination_url: str = Field(
         description="Where visitors are redirected: target_url with the utm fields merged (equal to it without them)."
@@ -328,6 +345,7 @@ class LinksPublic(BaseModel):
 class Link:
     id: int
     code: str
+    domain: str | None  # None: the default domain
     target_url: str
     redirect_status: int
     expires_at: datetime | None
@@ -363,6 +381,11 @@ class Link:
     def human_clicks(self) -> int:
         return self.click_count - self.bot_clicks
 
+    @property
+    def edge_key(self) -> str:
+        """Its name at the edge and in the outbox (common.domains.edge_key)."""
+        return edge_key(self.domain, self.code)
+
     def metadata(self) -> dict[str, str | None]:
         """The utm_* and preview_* columns."""
         return {column: getattr(self, column) for column in METADATA_COLUMNS}
@@ -371,7 +394,8 @@ class Link:
         utm = utm_of(self.metadata())
         return LinkPublic(
             code=self.code,
-            short_url=f"{short_base}/{self.code}",
+            domain=self.domain,
+            short_url=short_url(self.domain, self.code, short_base),
             target_url=self.target_url,
             destination_url=destination_of(self.target_url, utm),
             redirect_status=self.redirect_status,
@@ -397,7 +421,7 @@ class Link:
 
 
 LINK_COLUMNS = (
-    "id, code, target_url, redirect_status, expires_at, max_clicks, forward_query, disabled, title, tags, "
+    "id, code, domain, target_url, redirect_status, expires_at, max_clicks, forward_query, disabled, title, tags, "
     "password_hash IS NOT NULL AS has_password, "
     f"{', '.join(METADATA_COLUMNS)}, {', '.join(ROUTING_COLUMNS)}, "
     "owner_id, click_count, bot_clicks, imported_clicks, version, created_at, updated_at"
@@ -416,6 +440,7 @@ def check_code(code: str) -> None:
 # What the audit log keeps of a link (admin/audit.py): what its owner set, not counters or versions.
 AUDITED_COLUMNS = (
     "code",
+    "domain",
     "target_url",
     "redirect_status",
     "expires_at",
@@ -448,13 +473,14 @@ async def create_link(
 ) -> Link:
     """Insert a link (random code unless one is given), then push it to the edge.
 
-    ``target_url`` is the already-normalised target (see admin.targets.normalize_target). A
-    ``password`` is stored as its argon2id hash. With an ``actor``, a ``link.create`` audit entry
-    commits with the link.
+    ``target_url`` is the already-normalised target (see ``prepare_link``), ``link_in.domain`` the
+    domain as stored (``ShortDomains.stored``: None for the default one). A ``password`` is stored as
+    its argon2id hash. With an ``actor``, a ``link.create`` audit entry commits with the link.
 
     Raises:
-        CodeTaken: the requested custom code exists.
+        CodeTaken: the requested custom code exists on the link's domain.
         CodeReserved: the requested code is a reserved word.
+        UnknownDomain: the domain was removed meanwhile.
     """
     if link_in.code is not None:
         check_code(link_in.code)
@@ -464,7 +490,7 @@ async def create_link(
         link = await _insert(pool, new, code=link_in.code, actor=actor)
     else:
         link = await _insert_generated(pool, new, length=code_length, actor=actor)
-    await sync_codes(pool=pool, redis=redis, keys=keys, codes=[link.code])
+    await sync_edge_keys(pool=pool, redis=redis, keys=keys, edge_keys=[link.edge_key])
     return link
 
 
@@ -494,7 +520,8 @@ class _NewRow:
 
 
 async def _insert_generated(pool: asyncpg.Pool, new: _NewRow, *, length: int, actor: Actor | None) -> Link:
-    # Collisions are rare at 62^7; after a few in a row the code space is crowded, so grow the code.
+    # Collisions (on the link's domain) are rare at 62^7; after a few in a row the code space is
+    # crowded, so grow the code.
     for attempt in range(GENERATE_ATTEMPTS * 2):
         code = generate_code(length + attempt // GENERATE_ATTEMPTS)
         if code.lower() in RESERVED_CODES:
@@ -503,7 +530,7 @@ async def _insert_generated(pool: asyncpg.Pool, new: _NewRow, *, length: int, ac
             return await _insert(pool, new, code=code, actor=actor)
         except CodeTaken:
             continue
-    raise CodeTaken(code)
+    raise CodeTaken(code, new.link_in.domain)
 
 
 async def _insert(pool: asyncpg.Pool, new: _NewRow, *, code: str, actor: Actor | None) -> Link:
@@ -516,7 +543,7 @@ async def _insert(pool: asyncpg.Pool, new: _NewRow, *, code: str, actor: Actor |
                 action="link.create",
                 entity_type="link",
                 entity_id=link.id,
-                entity_code=link.code,
+                entity_code=link.edge_key,
                 new=audit_values(link),
             )
     return link
@@ -525,14 +552,15 @@ async def _insert(pool: asyncpg.Pool, new: _NewRow, *, code: str, actor: Actor |
 async def _insert_row(conn: Executor, new: _NewRow, *, code: str) -> Link:
     link_in = new.link_in
     optional = metadata_columns(link_in.utm, link_in.preview) | routing_columns(link_in.rules, link_in.variants)
-    placeholders = ", ".join(f"${n}" for n in range(11, 11 + len(optional)))
+    placeholders = ", ".join(f"${n}" for n in range(12, 12 + len(optional)))
     try:
         row = await conn.fetchrow(
-            f"""INSERT INTO links (code, target_url, redirect_status, expires_at, max_clicks, forward_query, title,
-                                   tags, owner_id, password_hash, {", ".join(optional)})
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, {placeholders})
+            f"""INSERT INTO links (code, domain, target_url, redirect_status, expires_at, max_clicks, forward_query,
+                                   title, tags, owner_id, password_hash, {", ".join(optional)})
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, {placeholders})
                 RETURNING {LINK_COLUMNS}""",
             code,
+            link_in.domain,
             new.target_url,
             link_in.redirect_status,
             link_in.expires_at,
@@ -545,28 +573,38 @@ async def _insert_row(conn: Executor, new: _NewRow, *, code: str) -> Link:
             *optional.values(),
         )
     except asyncpg.UniqueViolationError:
-        raise CodeTaken(code) from None
+        raise CodeTaken(code, link_in.domain) from None
+    except asyncpg.ForeignKeyViolationError as error:
+        raise_unknown_domain(error, link_in.domain)
+        raise
     assert row is not None, "INSERT ... RETURNING returns the inserted row"
     return Link.from_row(row)
 
 
-async def get_link(pool: Executor, code: str) -> Link:
-    """Raises LinkNotFound."""
-    row = await pool.fetchrow(f"SELECT {LINK_COLUMNS} FROM links WHERE code = $1", code)
+def raise_unknown_domain(error: asyncpg.ForeignKeyViolationError, domain: str | None) -> None:
+    """Raise UnknownDomain when ``error`` is the links' domain foreign key refusing ``domain`` (an
+    admin removed it between the check and the insert); return otherwise."""
+    if error.constraint_name == "links_domain_fkey" and domain is not None:
+        raise UnknownDomain(domain) from None
+
+
+async def get_link(pool: Executor, code: str, domain: str | None = None) -> Link:
+    """The link ``code`` on ``domain`` (as stored: None for the default domain). Raises LinkNotFound."""
+    row = await pool.fetchrow(f"SELECT {LINK_COLUMNS} FROM links WHERE edge_key = $1", edge_key(domain, code))
     if row is None:
-        raise LinkNotFound(code)
+        raise LinkNotFound(code, domain)
     return Link.from_row(row)
 
 
-async def get_owned_link(conn_or_pool: Executor, code: str, principal: Principal) -> Link:
-    """The link ``code`` if ``principal`` owns it or is an admin.
+async def get_owned_link(conn_or_pool: Executor, code: str, principal: Principal, domain: str | None = None) -> Link:
+    """The link ``code`` on ``domain`` (None: the default one) if ``principal`` owns it or is an admin.
 
     Raises:
         LinkNotFound: also for another user's link, so that nobody learns which codes exist.
     """
-    link = await get_link(conn_or_pool, code)
+    link = await get_link(conn_or_pool, code, domain)
     if not principal.may_see(link.owner_id):
-        raise LinkNotFound(code)
+        raise LinkNotFound(code, domain)
     return link
 
 
@@ -575,10 +613,10 @@ def _owner_filter(principal: Principal | None) -> int | None:
     return None if principal is None or principal.is_admin else principal.id
 
 
-async def sync_codes(*, pool: asyncpg.Pool, redis: RedisClient, keys: Keys, codes: list[str]) -> bool:
-    """Push what Postgres now says about ``codes`` to the edge, after commit; what Redis misses stays
-    queued for the worker's replay (common.edge_sync.sync_links)."""
-    return await sync_links(pool=pool, redis=redis, keys=keys, codes=codes)
+async def sync_edge_keys(*, pool: asyncpg.Pool, redis: RedisClient, keys: Keys, edge_keys: list[str]) -> bool:
+    """Push what Postgres now says about the links ``edge_keys`` name (``Link.edge_key``) to the edge,
+    after commit; what Redis misses stays queued for the worker's replay (common.edge_sync.sync_links)."""
+    return await sync_links(pool=pool, redis=redis, keys=keys, edge_keys=edge_keys)
 
 
 # What update_link applies: column -> value, or a function of the link as it is (its row locked)
@@ -596,9 +634,11 @@ async def update_link(
     principal: Principal | None,
     actor: Actor | None = None,
     action: str = "link.update",
+    domain: str | None = None,
 ) -> Link:
-    """Apply ``changes`` (column -> value; target_url already normalised), bump the version,
-    then update the edge. With an ``actor``, an ``action`` audit entry with the old and new values
+    """Apply ``changes`` (column -> value; target_url already normalised) to the link ``code`` on
+    ``domain`` (None: the default one), bump the version, then update the edge. With an ``actor``,
+    an ``action`` audit entry with the old and new values
     of what changed commits with the change. No changes: the link as it is, untouched.
 
     Raises:
@@ -608,22 +648,25 @@ async def update_link(
     if isinstance(changes, dict):
         _check_updatable(changes)
         if not changes:
-            return await get_link(pool, code) if principal is None else await get_owned_link(pool, code, principal)
+            if principal is None:
+                return await get_link(pool, code, domain)
+            return await get_owned_link(pool, code, principal, domain)
     async with pool.acquire() as conn, conn.transaction():
         # The row as it was, locked: the audit entry's old values are exactly what this update replaced.
         before = await conn.fetchrow(
-            f"SELECT {LINK_COLUMNS} FROM links WHERE code = $1 AND ($2::bigint IS NULL OR owner_id = $2) FOR UPDATE",
-            code,
+            f"""SELECT {LINK_COLUMNS} FROM links WHERE edge_key = $1 AND ($2::bigint IS NULL OR owner_id = $2)
+                FOR UPDATE""",
+            edge_key(domain, code),
             _owner_filter(principal),
         )
         if before is None:
-            raise LinkNotFound(code)
+            raise LinkNotFound(code, domain)
         wanted = changes(Link.from_row(before)) if callable(changes) else changes
         if not wanted:
             return Link.from_row(before)
         _check_updatable(wanted)
         link = await _store_update(conn, before, wanted, actor=actor, action=action)
-    await sync_codes(pool=pool, redis=redis, keys=keys, codes=[code])
+    await sync_edge_keys(pool=pool, redis=redis, keys=keys, edge_keys=[link.edge_key])
     return link
 
 
@@ -659,7 +702,7 @@ async def _store_update(
             action=action,
             entity_type="link",
             entity_id=link.id,
-            entity_code=link.code,
+            entity_code=link.edge_key,
             old=old,
             new=new,
         )
@@ -702,21 +745,23 @@ async def delete_link(
     code: str,
     principal: Principal | None = None,
     actor: Actor | None = None,
+    domain: str | None = None,
 ) -> Link:
-    """Delete a link and tombstone it at the edge; with an ``actor``, a ``link.delete`` audit entry
-    holding its last values commits with the delete.
+    """Delete the link ``code`` on ``domain`` (None: the default one) and tombstone it at the edge;
+    with an ``actor``, a ``link.delete`` audit entry holding its last values commits with the delete.
 
     Raises:
         LinkNotFound: no such link, or not one ``principal`` may delete (None: any link).
     """
     async with pool.acquire() as conn, conn.transaction():
         row = await conn.fetchrow(
-            f"DELETE FROM links WHERE code = $1 AND ($2::bigint IS NULL OR owner_id = $2) RETURNING {LINK_COLUMNS}",
-            code,
+            f"""DELETE FROM links WHERE edge_key = $1 AND ($2::bigint IS NULL OR owner_id = $2)
+                RETURNING {LINK_COLUMNS}""",
+            edge_key(domain, code),
             _owner_filter(principal),
         )
         if row is None:
-            raise LinkNotFound(code)
+            raise LinkNotFound(code, domain)
         link = Link.from_row(row)
         if actor is not None:
             await record(
@@ -725,34 +770,62 @@ async def delete_link(
                 action="link.delete",
                 entity_type="link",
                 entity_id=link.id,
-                entity_code=code,
+                entity_code=link.edge_key,
                 old=audit_values(link),
             )
-    await sync_codes(pool=pool, redis=redis, keys=keys, codes=[link.code])
+    await sync_edge_keys(pool=pool, redis=redis, keys=keys, edge_keys=[link.edge_key])
     return link
 
 
-def short_hosts(short_base: str) -> list[str]:
-    """The hosts a target may not point at (the loop check), canonical as a browser reads them."""
-    return [short_domain(short_base)]
+def short_hosts(short_base: str, domains: Iterable[str] = ()) -> list[str]:
+    """The hosts a target may not point at (the loop check), canonical as a browser reads them: the
+    default domain's and ``domains`` (the added ones, ``ShortDomains.hosts``)."""
+    return [short_domain(short_base), *domains]
 
 
-def prepare_target(link_in: LinkCreate | LinkUpdate, *, short_base: str, blocked_domains: list[str]) -> str:
+def prepare_link(
+    link_in: LinkCreate, *, domains: ShortDomains, short_base: str, blocked_domains: list[str]
+) -> tuple[LinkCreate, str]:
+    """``link_in`` with its domain as stored (None for the default one), and its normalised target
+    (see ``prepare_target``).
+
+    Raises:
+        admin.domains.UnknownDomain: the domain is not one of ``domains``.
+        admin.targets.TargetRejected: the target, or a rule's or variant's.
+    """
+    stored = domains.stored(link_in.domain)
+    if stored != link_in.domain:
+        link_in = link_in.model_copy(update={"domain": stored})
+    return link_in, prepare_target(
+        link_in, short_base=short_base, blocked_domains=blocked_domains, domains=domains.hosts()
+    )
+
+
+def prepare_target(
+    link_in: LinkCreate | LinkUpdate, *, short_base: str, blocked_domains: list[str], domains: Iterable[str] = ()
+) -> str:
     """The normalised target of ``link_in``, once the targets of its rules and variants passed the
-    same checks (see ``check_routing``). Raises admin.targets.TargetRejected."""
+    same checks (see ``check_routing``). ``domains``: the hosts of the added short domains, refused
+    as the default one is. Raises admin.targets.TargetRejected."""
     assert link_in.target_url is not None
-    target = normalize_target(link_in.target_url, short_hosts=short_hosts(short_base), blocked_domains=blocked_domains)
-    check_routing(link_in, short_base=short_base, blocked_domains=blocked_domains)
+    hosts = short_hosts(short_base, domains)
+    target = normalize_target(link_in.target_url, short_hosts=hosts, blocked_domains=blocked_domains)
+    check_routing(link_in, short_base=short_base, blocked_domains=blocked_domains, domains=hosts)
     return target
 
 
-def check_routing(link_in: LinkCreate | LinkUpdate, *, short_base: str, blocked_domains: list[str]) -> None:
-    """Refuse a rule's or variant's target that points at the short domain or a blocked domain, as
-    the link's own would be (the models checked the rest).
+def check_routing(
+    link_in: LinkCreate | LinkUpdate, *, short_base: str, blocked_domains: list[str], domains: Iterable[str] = ()
+) -> None:
+    """Refuse a rule's or variant's target that points at a short domain (the default one and
+    ``domains``) or a blocked domain, as the link's own would be (the models checked the rest).
 
     Raises:
         admin.link_routing.RoutedTargetRejected: naming the rule or variant.
     """
     check_routed_targets(
-        link_in.rules, link_in.variants, short_hosts=short_hosts(short_base), blocked_domains=blocked_domains
+        link_in.rules,
+        link_in.variants,
+        short_hosts=short_hosts(short_base, domains),
+        blocked_domains=blocked_domains,
     )

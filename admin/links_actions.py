@@ -44,14 +44,18 @@ async def apply_link_action(
     tags: list[str],
     principal: Principal,
     actor: Actor,
+    domain: str | None = None,
 ) -> list[ItemFailure | None]:
-    """One outcome per code, in order: None when done, else why not. One code at a time, each in
-    its own transaction: a failure (or a crash) midway leaves the codes before it done."""
+    """One outcome per code (each on ``domain``, as stored: None for the default one), in order: None
+    when done, else why not. One code at a time, each in its own transaction: a failure (or a crash)
+    midway leaves the codes before it done."""
     outcomes: list[ItemFailure | None] = []
     for code in codes:
         try:
             if action == "delete":
-                await delete_link(pool=pool, redis=redis, keys=keys, code=code, principal=principal, actor=actor)
+                await delete_link(
+                    pool=pool, redis=redis, keys=keys, code=code, domain=domain, principal=principal, actor=actor
+                )
             else:
                 changes, audit_action = _changes(action, tags)
                 await update_link(
@@ -59,6 +63,7 @@ async def apply_link_action(
                     redis=redis,
                     keys=keys,
                     code=code,
+                    domain=domain,
                     changes=changes,
                     principal=principal,
                     actor=actor,

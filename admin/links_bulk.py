@@ -2,7 +2,8 @@
 
 Items are validated one by one, then inserted with one statement per round
 (``INSERT ... SELECT FROM jsonb_to_recordset ... ON CONFLICT DO NOTHING``): 1,000 links cost a
-few round trips, not a few thousand. Random codes that collide are drawn again in the next round.
+few round trips, not a few thousand. Random codes that collide (on the item's domain) are drawn
+again in the next round.
 With an audit actor, each round's links get their audit entries in the round's transaction.
 Passwords are hashed before the first round, each with its own salt, a few at a time.
 Imported links (admin/importers/) take the same path, with their History: the created date and the
@@ -21,6 +22,7 @@ import asyncpg
 from pydantic import ValidationError
 
 from admin.audit import Actor, Change, record_many
+from admin.domains import DomainError, ShortDomains, short_domains
 from admin.link_metadata import METADATA_COLUMNS, metadata_columns
 from admin.link_routing import routing_columns
 from admin.links import (
@@ -35,10 +37,12 @@ from admin.links import (
     check_code,
     generate_code,
     password_hash_for,
-    prepare_target,
-    sync_codes,
+    prepare_link,
+    raise_unknown_domain,
+    sync_edge_keys,
 )
 from admin.targets import TargetRejected
+from common.domains import edge_key, split_edge_key
 from common.records import Keys
 from common.redis import RedisClient
 
@@ -48,17 +52,18 @@ MAX_BULK = 1_000
 HASH_CONCURRENCY = 2
 
 _INSERT = f"""
-    INSERT INTO links (code, target_url, redirect_status, expires_at, max_clicks, forward_query, title, tags, owner_id,
-                       password_hash, {", ".join(METADATA_COLUMNS)}, rules, variants, created_at, imported_clicks)
-    SELECT r.code, r.target_url, r.redirect_status, r.expires_at, r.max_clicks, r.forward_query, r.title,
+    INSERT INTO links (code, domain, target_url, redirect_status, expires_at, max_clicks, forward_query, title, tags,
+                       owner_id, password_hash, {", ".join(METADATA_COLUMNS)}, rules, variants, created_at,
+                       imported_clicks)
+    SELECT r.code, r.domain, r.target_url, r.redirect_status, r.expires_at, r.max_clicks, r.forward_query, r.title,
            ARRAY(SELECT jsonb_array_elements_text(r.tags)), $2, r.password_hash,
            {", ".join(f"r.{column}" for column in METADATA_COLUMNS)}, r.rules, r.variants,
            coalesce(r.created_at, now()), r.imported_clicks
-    FROM jsonb_to_recordset($1::jsonb) AS r(code text, target_url text, redirect_status smallint,
+    FROM jsonb_to_recordset($1::jsonb) AS r(code text, domain text, target_url text, redirect_status smallint,
          expires_at timestamptz, max_clicks bigint, forward_query boolean, title text, tags jsonb,
          password_hash text, {", ".join(f"{column} text" for column in METADATA_COLUMNS)}, rules jsonb, variants jsonb,
          created_at timestamptz, imported_clicks bigint)
-    ON CONFLICT (code) DO NOTHING
+    ON CONFLICT (edge_key) DO NOTHING
     RETURNING {LINK_COLUMNS}
 """
 
@@ -85,7 +90,7 @@ NO_HISTORY = History()
 
 @dataclass(frozen=True, slots=True)
 class ValidItem:
-    """An item that passed validation, with its normalised target."""
+    """An item that passed validation (its domain as stored), with its normalised target."""
 
     link_in: LinkCreate
     target_url: str
@@ -98,23 +103,25 @@ def describe(error: ValidationError) -> str:
 
 
 def validate_item(
-    raw: object, *, short_base: str, blocked_domains: list[str], seen: set[str]
+    raw: object, *, domains: ShortDomains, short_base: str, blocked_domains: list[str], seen: set[str]
 ) -> ValidItem | ItemFailure:
-    """``raw`` (a LinkCreate or its JSON) checked as the bulk insert checks it: fields, target, code; a
-    custom code already in ``seen`` fails as taken, and is added to it otherwise."""
+    """``raw`` (a LinkCreate or its JSON) checked as the bulk insert checks it: fields, domain, target,
+    code; a custom code already in ``seen`` (edge keys) on the same domain fails as taken, and is
+    added to it otherwise."""
     try:
         link_in = raw if isinstance(raw, LinkCreate) else LinkCreate.model_validate(raw)
-        target = prepare_target(link_in, short_base=short_base, blocked_domains=blocked_domains)
+        link_in, target = prepare_link(link_in, domains=domains, short_base=short_base, blocked_domains=blocked_domains)
         if link_in.code is not None:
             check_code(link_in.code)
-            if link_in.code in seen:
-                raise CodeTaken(link_in.code)
-            seen.add(link_in.code)
+            key = edge_key(link_in.domain, link_in.code)
+            if key in seen:
+                raise CodeTaken(link_in.code, link_in.domain)
+            seen.add(key)
     except ValidationError as error:
         return ItemFailure("validation_failed", describe(error))
     except TargetRejected as error:
         return ItemFailure(error.reason, str(error))
-    except LinkError as error:
+    except (LinkError, DomainError) as error:
         return ItemFailure(error.error_code, str(error))
     return ValidItem(link_in, target)
 
@@ -131,6 +138,7 @@ def _record(item: ValidItem, code: str) -> dict[str, Any]:
     link_in = item.link_in
     return {
         "code": code,
+        "domain": link_in.domain,
         "target_url": item.target_url,
         "redirect_status": link_in.redirect_status,
         "expires_at": link_in.expires_at,
@@ -164,10 +172,15 @@ async def _insert_round(
     pool: asyncpg.Pool, records: list[dict[str, Any]], owner_id: int | None, actor: Actor | None, action: str
 ) -> list[asyncpg.Record]:
     async with pool.acquire() as conn, conn.transaction():
-        rows = await conn.fetch(_INSERT, records, owner_id)
+        try:
+            rows = await conn.fetch(_INSERT, records, owner_id)
+        except asyncpg.ForeignKeyViolationError as error:
+            # An admin removed a domain between the check and the insert: the whole round fails.
+            raise_unknown_domain(error, next((r["domain"] for r in records if r["domain"] is not None), None))
+            raise
         if actor is not None:
             links = [Link.from_row(row) for row in rows]
-            changes = [Change(link.id, link.code, new=audit_values(link)) for link in links]
+            changes = [Change(link.id, link.edge_key, new=audit_values(link)) for link in links]
             await record_many(conn, actor=actor, action=action, entity_type="link", changes=changes)
     return list(rows)
 
@@ -188,18 +201,26 @@ async def create_links_bulk(
 ) -> list[Link | ItemFailure]:
     """One result per item, in order: the created Link or an ItemFailure. Created links are
     pushed to the edge after they are committed; with an ``actor``, each gets an ``action`` audit entry.
-    ``history``, one per item when given, keeps an imported link's created date and click total."""
+    ``history``, one per item when given, keeps an imported link's created date and click total.
+
+    Raises:
+        admin.domains.UnknownDomain: an item's domain was removed while the links were inserted.
+    """
     results: list[Link | ItemFailure | None] = [None] * len(items)
     pending: dict[int, ValidItem] = {}
     custom: set[str] = set()
+    domains = await short_domains(pool, short_base)
     for index, raw in enumerate(items):
-        outcome = validate_item(raw, short_base=short_base, blocked_domains=blocked_domains, seen=custom)
+        outcome = validate_item(
+            raw, domains=domains, short_base=short_base, blocked_domains=blocked_domains, seen=custom
+        )
         if isinstance(outcome, ItemFailure):
             results[index] = outcome
         else:
             pending[index] = outcome if history is None else replace(outcome, history=history[index])
     pending = await _with_password_hashes(pending)
-    taken = set(custom)
+    # Random codes avoid every custom code of the request, whatever its domain: simpler, and as rare.
+    taken = {split_edge_key(key)[1] for key in custom}
     for attempt in range(GENERATE_ATTEMPTS * 2):
         if not pending:
             break
@@ -208,18 +229,18 @@ async def create_links_bulk(
         rows = await _insert_round(
             pool, [_record(pending[i], code) for i, code in codes.items()], owner_id, actor, action
         )
-        by_code = {code: i for i, code in codes.items()}
+        by_key = {edge_key(pending[i].link_in.domain, code): i for i, code in codes.items()}
         for row in rows:
-            index = by_code[row["code"]]
+            index = by_key[edge_key(row["domain"], row["code"])]
             results[index] = Link.from_row(row)
             del pending[index]
         for index in [i for i, item in pending.items() if item.link_in.code is not None]:
-            code = pending.pop(index).link_in.code
-            assert code is not None
-            results[index] = ItemFailure(CodeTaken.error_code, str(CodeTaken(code)))
+            link_in = pending.pop(index).link_in
+            assert link_in.code is not None
+            results[index] = ItemFailure(CodeTaken.error_code, str(CodeTaken(link_in.code, link_in.domain)))
     for index in pending:
         results[index] = ItemFailure(CodeTaken.error_code, "no free random code found; try again")
     created = [result for result in results if isinstance(result, Link)]
     # Read back after commit: what Postgres now says (an owner disabled meanwhile gets tombstones).
-    await sync_codes(pool=pool, redis=redis, keys=keys, codes=[link.code for link in created])
+    await sync_edge_keys(pool=pool, redis=redis, keys=keys, edge_keys=[link.edge_key for link in created])
     return [result for result in results if result is not None]

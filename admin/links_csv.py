@@ -4,7 +4,9 @@ Cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR
 with a leading apostrophe (OWASP "CSV injection"); import removes it again, so export then
 import gives back the same links. Tags travel comma-separated in one cell. The UTM fields and the
 social preview travel as one column each (utm_source ... utm_content, preview_title,
-preview_description, preview_image), empty when not set; on import they are optional.
+preview_description, preview_image), empty when not set; on import they are optional. The
+``domain`` column names a link's short domain, empty for the default one (on import: a domain Hop
+has, or empty).
 
 Passwords travel in neither direction: a spreadsheet is no place for them, and there is no clear
 text to export (only its hash is stored). An imported link is open; protect it afterwards with
@@ -21,12 +23,14 @@ from typing import Any
 import asyncpg
 
 from admin.auth.principal import Principal
+from admin.domains import short_url
 from admin.link_metadata import METADATA_COLUMNS, PREVIEW_FIELDS
 from admin.links import LINK_COLUMNS, OWNER_FIELDS, Link
 from common.utm import UTM_FIELDS
 
 EXPORT_COLUMNS = (
     "code",
+    "domain",
     "short_url",
     "target_url",
     "redirect_status",
@@ -45,7 +49,7 @@ EXPORT_COLUMNS = (
 )
 # Columns import reads; the others (short_url, the click counts, ...) are ignored, so an export imports as is.
 # A ``password`` column is ignored too (see the module's doc).
-IMPORT_COLUMNS = ("code", *OWNER_FIELDS, *METADATA_COLUMNS)
+IMPORT_COLUMNS = ("code", "domain", *OWNER_FIELDS, *METADATA_COLUMNS)
 # Flat columns that LinkCreate takes as one object each: the object's name and its fields.
 _GROUPS = (("utm", UTM_FIELDS), ("preview", PREVIEW_FIELDS))
 MAX_IMPORT_ROWS = 10_000
@@ -80,7 +84,7 @@ def _cell(value: Any) -> str:
 
 
 def export_row(link: Link, short_base: str) -> list[str]:
-    values = {"short_url": f"{short_base}/{link.code}"}
+    values = {"short_url": short_url(link.domain, link.code, short_base)}
     return [escape_cell(values.get(column) or _cell(getattr(link, column))) for column in EXPORT_COLUMNS]
 
 

@@ -1,4 +1,4 @@
-"""Listing links: filters (search, tag, owner), sorting, and cursor or page pagination; and their tags.
+"""Listing links: filters (search, tag, owner, domain), sorting, and cursor or page pagination; and their tags.
 
 Cursor pagination is keyset pagination on (sort column, id): stable while links are added
 or removed, and as fast on page 1,000 as on page 1. Page numbers (OFFSET) are offered for
@@ -38,6 +38,8 @@ class LinkFilter:
     q: str | None = None
     tag: str | None = None
     owner_id: int | None = None
+    by_domain: bool = False  # only the links of ``domain`` (as stored: None is the default domain)
+    domain: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,8 @@ def _where(principal: Principal, filters: LinkFilter) -> tuple[list[str], list[A
         clauses.append(f"(code ILIKE {pattern} OR target_url ILIKE {pattern} OR title ILIKE {pattern})")
     if filters.tag:
         clauses.append(f"tags @> ARRAY[{param(filters.tag.strip().lower())}]::text[]")
+    if filters.by_domain:
+        clauses.append("domain IS NULL" if filters.domain is None else f"domain = {param(filters.domain)}")
     return clauses, params
 
 

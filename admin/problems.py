@@ -19,8 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from admin import links, links_list
-from admin.link_routing import RoutedTargetRejected
+from admin import domains, links, links_list
 from admin.targets import TargetRejected
 
 logger = logging.getLogger("hop.admin.problems")
@@ -102,6 +101,12 @@ SERVICE_STATUS: dict[type[Exception], int] = {
     links.CodeTaken: 409,
     links.CodeReserved: 422,
     links_list.InvalidCursor: 422,
+    domains.InvalidDomain: 422,
+    domains.UnknownDomain: 422,
+    domains.DomainNotFound: 404,
+    domains.DomainExists: 409,
+    domains.DefaultDomain: 409,
+    domains.DomainInUse: 409,
 }
 
 
@@ -152,7 +157,8 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
 
 async def _target(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TargetRejected)
-    field = list(exc.loc) if isinstance(exc, RoutedTargetRejected) else ["target_url"]
+    # A rule's, a variant's or a domain redirect's target names its own field.
+    field = list(getattr(exc, "loc", ("target_url",)))
     errors = [{"loc": ["body", *field], "msg": str(exc), "type": exc.reason}]
     return problem_response(Problem(422, exc.reason, str(exc), title="Target URL rejected", errors=errors), request)
 
@@ -160,7 +166,10 @@ async def _target(request: Request, exc: Exception) -> JSONResponse:
 async def _service(request: Request, exc: Exception) -> JSONResponse:
     status = next((s for cls, s in SERVICE_STATUS.items() if isinstance(exc, cls)), 400)
     code = getattr(exc, "error_code", "bad_request")
-    return problem_response(Problem(status, code, str(exc)), request)
+    loc = getattr(exc, "loc", None)
+    # A service error about one field of the request names it, as a validation error would.
+    errors = [{"loc": list(loc), "msg": str(exc), "type": code}] if loc else None
+    return problem_response(Problem(status, code, str(exc), errors=errors), request)
 
 
 async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
@@ -211,6 +220,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(TargetRejected, _target)
     app.add_exception_handler(links.LinkError, _service)
+    app.add_exception_handler(domains.DomainError, _service)
     app.add_exception_handler(asyncpg.CharacterNotInRepertoireError, _unstorable)
     app.add_exception_handler(asyncpg.UntranslatableCharacterError, _unstorable)
     for unavailable in DATABASE_UNAVAILABLE:

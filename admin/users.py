@@ -382,12 +382,14 @@ async def set_user_disabled(
     """
     async with pool.acquire() as conn, conn.transaction():
         row = await _store_disabled(conn, user_id=user_id, disabled=disabled, actor=actor)
-    codes = [r["code"] for r in await pool.fetch("SELECT code FROM links WHERE owner_id = $1", user_id)]
-    for start in range(0, len(codes), PUSH_CHUNK):
+    edge_keys = [r["edge_key"] for r in await pool.fetch("SELECT edge_key FROM links WHERE owner_id = $1", user_id)]
+    for start in range(0, len(edge_keys), PUSH_CHUNK):
         # Whatever Postgres now says each link is (tombstones while the owner is disabled); what Redis
-        # misses stays queued (the trigger on users queued every code) for the worker's replay.
-        await sync_links(pool=pool, redis=redis, keys=keys, codes=codes[start : start + PUSH_CHUNK])
-    logger.info("user %d %s; %d links pushed to the edge", user_id, "disabled" if disabled else "enabled", len(codes))
+        # misses stays queued (the trigger on users queued every link) for the worker's replay.
+        await sync_links(pool=pool, redis=redis, keys=keys, edge_keys=edge_keys[start : start + PUSH_CHUNK])
+    logger.info(
+        "user %d %s; %d links pushed to the edge", user_id, "disabled" if disabled else "enabled", len(edge_keys)
+    )
     return User.from_row(row)
 
 

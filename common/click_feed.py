@@ -32,6 +32,7 @@ _EVENT_ID_RE: Final = re.compile(r"^(\d{1,20}-\d{1,20}):(\d{1,6})$")
 class FeedClick(TypedDict):
     """One click as the feed shows it: enriched, without the visitor's address or user agent."""
 
+    domain: str | None  # the link's short domain; None: the default one
     code: str
     clicked_at: str  # ISO 8601, UTC
     country: str

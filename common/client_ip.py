@@ -29,6 +29,10 @@ class ClientIpResolver:
     def enabled(self) -> bool:
         return bool(self._networks)
 
+    def trusts(self, address: str) -> bool:
+        """Whether ``address`` is one of the trusted proxies."""
+        return self._is_trusted(address)
+
     def resolve(self, peer: str, forwarded_for: str | None) -> str:
         if not self._networks or forwarded_for is None or not self._is_trusted(peer):
             return peer

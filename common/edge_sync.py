@@ -1,11 +1,11 @@
 """Write-through from Postgres to the edge: Redis records, then an invalidation message.
 
-Every link change queues its code in ``edge_sync_pending`` in the same transaction (triggers,
-migration 0007). After the commit, ``sync_links`` locks the queued rows, reads what Postgres now
-says about the codes, pushes those records to Redis and deletes the rows. If Redis is unreachable
-the change still stands, and the rows stay queued: the worker's ``replay_pending`` pushes them
-once Redis answers again, so a link disabled during an outage does not redirect for the hour a
-stale record would live.
+Every link change queues its edge key (common/domains.py) in ``edge_sync_pending`` in the same
+transaction (triggers, migrations 0007 and 0022). After the commit, ``sync_links`` locks the queued
+rows, reads what Postgres now says about those links, pushes those records to Redis and deletes the
+rows. If Redis is unreachable the change still stands, and the rows stay queued: the worker's
+``replay_pending`` pushes them once Redis answers again, so a link disabled during an outage does
+not redirect for the hour a stale record would live.
 
 Why this cannot leave an older state in Redis than the one committed last: a pusher takes the row
 lock (FOR UPDATE) before it reads the link, and a writer's queueing upsert waits for that lock. So
@@ -33,25 +33,25 @@ from common.redis import RedisClient, is_cluster
 logger = logging.getLogger("hop.edge_sync")
 
 
-# Past this many codes one "flush everything" message is cheaper for the edges than one message each.
+# Past this many links one "flush everything" message is cheaper for the edges than one message each.
 PUBLISH_EACH_LIMIT = 100
-# Codes per push: one Postgres read and one Redis pipeline each.
+# Links per push: one Postgres read and one Redis pipeline each.
 SYNC_CHUNK: Final = 1_000
 
-_LOCK_CODES = """SELECT code FROM edge_sync_pending WHERE code = ANY($1::text[])
-                 ORDER BY code FOR UPDATE SKIP LOCKED"""
-_LOCK_OLDEST = """SELECT code FROM edge_sync_pending WHERE queued_at <= now() - make_interval(secs => $2)
-                  ORDER BY queued_at, code LIMIT $1 FOR UPDATE SKIP LOCKED"""
-# The replay leaves younger codes to the write-through their writer is about to run (milliseconds
+_LOCK_KEYS = """SELECT edge_key FROM edge_sync_pending WHERE edge_key = ANY($1::text[])
+                ORDER BY edge_key FOR UPDATE SKIP LOCKED"""
+_LOCK_OLDEST = """SELECT edge_key FROM edge_sync_pending WHERE queued_at <= now() - make_interval(secs => $2)
+                  ORDER BY queued_at, edge_key LIMIT $1 FOR UPDATE SKIP LOCKED"""
+# The replay leaves younger links to the write-through their writer is about to run (milliseconds
 # after its commit), so that each change is normally pushed once.
 REPLAY_MIN_AGE_S: Final = 1.0
 
 
 async def push_records(redis: RedisClient, keys: Keys, records: Mapping[str, LinkRecord | None]) -> bool:
-    """SET each record (a tombstone for None) and tell every edge, in one round trip.
+    """SET each record (a tombstone for None), by edge key, and tell every edge, in one round trip.
 
     Returns False when Redis could not be reached; the caller's change stands regardless. Callers
-    with a pool use ``sync_links``, which keeps the codes queued until Redis has them.
+    with a pool use ``sync_links``, which keeps the links queued until Redis has them.
     """
     if not records:
         return True
@@ -59,18 +59,18 @@ async def push_records(redis: RedisClient, keys: Keys, records: Mapping[str, Lin
     cluster = is_cluster(redis)
     try:
         async with redis.pipeline(transaction=False) as pipe:
-            for code, record in records.items():
+            for edge_key, record in records.items():
                 if record is None:
-                    pipe.set(keys.link(code), NEGATIVE, ex=NEGATIVE_TTL_S)
+                    pipe.set(keys.link(edge_key), NEGATIVE, ex=NEGATIVE_TTL_S)
                 else:
-                    pipe.set(keys.link(code), record.encode(), ex=RECORD_TTL_S)
+                    pipe.set(keys.link(edge_key), record.encode(), ex=RECORD_TTL_S)
             if not cluster:
                 for message in messages:
                     pipe.publish(keys.invalidate_channel, message)
             await pipe.execute()
         if cluster:
-            # A cluster pipeline refuses PUBLISH (no key to route it by), so the codes follow the
-            # SETs in one message, space-separated (no code holds a space); the edge splits it.
+            # A cluster pipeline refuses PUBLISH (no key to route it by), so the keys follow the
+            # SETs in one message, space-separated (no edge key holds a space); the edge splits it.
             await redis.publish(keys.invalidate_channel, " ".join(messages))
     except (RedisError, OSError) as error:
         logger.warning("redis write-through failed for %d links (queued for replay): %s", len(records), error)
@@ -87,16 +87,16 @@ async def _forget_completeness(redis: RedisClient, keys: Keys) -> None:
         await mark_incomplete(redis, keys)
 
 
-async def sync_links(*, pool: asyncpg.Pool, redis: RedisClient, keys: Keys, codes: Iterable[str]) -> bool:
-    """Push what Postgres now says about the queued ``codes`` to Redis, then dequeue them.
+async def sync_links(*, pool: asyncpg.Pool, redis: RedisClient, keys: Keys, edge_keys: Iterable[str]) -> bool:
+    """Push what Postgres now says about the queued links (``edge_keys``) to Redis, then dequeue them.
 
-    Call it after the change's transaction committed. Codes not queued (already pushed) or held
-    by another pusher are skipped. Returns False when Redis refused; the codes stay queued.
+    Call it after the change's transaction committed. Keys not queued (already pushed) or held
+    by another pusher are skipped. Returns False when Redis refused; the keys stay queued.
     """
-    wanted = list(dict.fromkeys(codes))
+    wanted = list(dict.fromkeys(edge_keys))
     ok = True
     for start in range(0, len(wanted), SYNC_CHUNK):
-        pushed = await _push_locked(pool, redis, keys, _LOCK_CODES, wanted[start : start + SYNC_CHUNK])
+        pushed = await _push_locked(pool, redis, keys, _LOCK_KEYS, wanted[start : start + SYNC_CHUNK])
         ok = ok and pushed is not None
     return ok
 
@@ -104,7 +104,7 @@ async def sync_links(*, pool: asyncpg.Pool, redis: RedisClient, keys: Keys, code
 async def replay_pending(
     *, pool: asyncpg.Pool, redis: RedisClient, keys: Keys, min_age_s: float = REPLAY_MIN_AGE_S, limit: int = SYNC_CHUNK
 ) -> int:
-    """Push codes queued at least ``min_age_s`` ago, oldest first, until none is left or Redis
+    """Push links queued at least ``min_age_s`` ago, oldest first, until none is left or Redis
     refuses; returns how many were pushed.
 
     The worker calls this periodically: it repairs write-throughs that failed (Redis down) or never
@@ -131,15 +131,15 @@ async def _push_locked(
     Returns how many were pushed, or None when Redis refused (the rows stay queued).
     """
     async with pool.acquire() as conn, conn.transaction():
-        codes = [row["code"] for row in await conn.fetch(lock_query, *arguments)]
-        if not codes:
+        edge_keys = [row["edge_key"] for row in await conn.fetch(lock_query, *arguments)]
+        if not edge_keys:
             return 0
         # Read after the lock: a writer that committed before it is seen; a later one queues again.
-        if not await push_records(redis, keys, await fetch_records(conn, codes)):
+        if not await push_records(redis, keys, await fetch_records(conn, edge_keys)):
             return None
-        await _dequeue(conn, codes)
-    return len(codes)
+        await _dequeue(conn, edge_keys)
+    return len(edge_keys)
 
 
-async def _dequeue(conn: Connection, codes: list[str]) -> None:
-    await conn.execute("DELETE FROM edge_sync_pending WHERE code = ANY($1::text[])", codes)
+async def _dequeue(conn: Connection, edge_keys: list[str]) -> None:
+    await conn.execute("DELETE FROM edge_sync_pending WHERE edge_key = ANY($1::text[])", edge_keys)

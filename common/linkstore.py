@@ -18,7 +18,7 @@ logger = logging.getLogger("hop.linkstore")
 
 # A link whose owner is disabled does not redirect either: its `disabled` reads true here.
 SERVABLE_SELECT = """
-    SELECT l.id, l.code, l.target_url, l.redirect_status, l.expires_at, l.max_clicks, l.forward_query,
+    SELECT l.id, l.edge_key, l.code, l.target_url, l.redirect_status, l.expires_at, l.max_clicks, l.forward_query,
            (l.disabled OR coalesce(u.disabled, false)) AS disabled, l.click_count, l.version, l.password_hash,
            l.utm_source, l.utm_medium, l.utm_campaign, l.utm_term, l.utm_content,
            l.preview_title, l.preview_description, l.preview_image, l.rules, l.variants
@@ -56,17 +56,18 @@ def record_from_row(row: Row) -> LinkRecord | None:
     unsafe = record.unsafe_reason()
     if unsafe is not None:
         # A row from before the database checked targets: a tombstone, never a redirect.
-        logger.warning("link %r is not served: %s", row["code"], unsafe)
+        logger.warning("link %r is not served: %s", row["edge_key"], unsafe)
         return None
     return record
 
 
-async def fetch_records(conn: Executor, codes: Iterable[str]) -> dict[str, LinkRecord | None]:
-    """Each asked-for code mapped to its record, or None when Postgres would not redirect it."""
-    wanted = list(codes)
-    rows = await conn.fetch(f"{SERVABLE_SELECT} WHERE l.code = ANY($1::text[])", wanted)
-    found = {row["code"]: record_from_row(row) for row in rows}
-    return {code: found.get(code) for code in wanted}
+async def fetch_records(conn: Executor, edge_keys: Iterable[str]) -> dict[str, LinkRecord | None]:
+    """Each asked-for edge key (common/domains.py) mapped to its record, or None when Postgres
+    would not redirect it."""
+    wanted = list(edge_keys)
+    rows = await conn.fetch(f"{SERVABLE_SELECT} WHERE l.edge_key = ANY($1::text[])", wanted)
+    found = {row["edge_key"]: record_from_row(row) for row in rows}
+    return {key: found.get(key) for key in wanted}
 
 
 def preview_of(row: Row) -> Preview | None:

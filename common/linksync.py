@@ -101,7 +101,7 @@ async def _load_all(pool: asyncpg.Pool, redis: RedisClient, keys: Keys) -> int:
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         cursor = await conn.cursor(f"{SERVABLE_SELECT} ORDER BY l.id")
         while rows := await cursor.fetch(SYNC_CHUNK):
-            records = {row["code"]: record_from_row(row) for row in rows}
+            records = {row["edge_key"]: record_from_row(row) for row in rows}
             loaded += await _write_chunk(redis, keys, records)
     return loaded
 
@@ -116,12 +116,12 @@ async def _write_chunk(redis: RedisClient, keys: Keys, records: dict[str, LinkRe
     """
     servable = 0
     async with redis.pipeline(transaction=False) as pipe:
-        for code, record in records.items():
+        for edge_key, record in records.items():
             if record is None:
                 continue
             servable += 1
-            pipe.set(keys.link(code), record.encode(), ex=RECORD_TTL_S, nx=True)
-            pipe.expire(keys.link(code), RECORD_TTL_S)
+            pipe.set(keys.link(edge_key), record.encode(), ex=RECORD_TTL_S, nx=True)
+            pipe.expire(keys.link(edge_key), RECORD_TTL_S)
         if servable:
             await pipe.execute()
     return servable

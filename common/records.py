@@ -3,9 +3,11 @@
 Both sides import this module, so they cannot drift. Every name starts with the configured
 prefix (``hop:`` by default), which also lets tests isolate themselves.
 
-- ``{prefix}link:{code}``: orjson link record, or ``NEGATIVE`` for a code Postgres does not
-  serve (unknown, disabled, expired, exhausted). Absent means "ask Postgres".
-- ``{prefix}invalidate``: pub/sub channel; each message is a code whose record changed.
+- ``{prefix}link:{edge key}``: orjson link record, or ``NEGATIVE`` for a link Postgres does not
+  serve (unknown, disabled, expired, exhausted). Absent means "ask Postgres". The edge key is the
+  code on the default short domain, ``{domain}/{code}`` on another (common/domains.py).
+- ``{prefix}invalidate``: pub/sub channel; each message is an edge key whose record changed, ``*``
+  (drop every cached link) or ``!domains`` (reload the short domains).
 - ``{prefix}clicks:{n}``: click streams; each entry is one packed batch of clicks. The edge caps
   them (MAXLEN ~); otherwise only the worker trims them, up to what it has committed to Postgres.
 - ``{prefix}clicks-trimmed:{n}``: the worker's trim ledger of stream n (see worker/gaps.py).
@@ -55,12 +57,13 @@ STREAM_FIELD_ID: Final = b"b"  # unique batch id "{edge instance}:{sequence}", l
 STREAM_FIELD_VERSION: Final = b"v"
 STREAM_FORMAT_VERSION: Final = b"1"
 
-# A click as packed in a stream batch: (epoch ms, code, client ip, user agent, referrer, country),
+# A click as packed in a stream batch: (epoch ms, edge key, client ip, user agent, referrer, country),
 # and for a routed link the route it took (common/routing.py) as a seventh field. A plain click
 # stays six fields, so a worker from before routing reads every stream entry of an unrouted link.
 Click = tuple[int, str, str, str, str, str] | tuple[int, str, str, str, str, str, str]
 # An orphan visit (edge/orphans.py) is a click whose code is the request's path: it starts with "/",
-# which no code holds, and the worker stores it in orphan_visits instead of counting it for a link.
+# which no edge key does, and the worker stores it in orphan_visits instead of counting it for a
+# link. On a short domain other than the default one, its seventh field is that domain.
 ORPHAN_PREFIX: Final = "/"
 ORPHAN_PATH_MAX: Final = 512
 # What an orphan visit asked for, as Shlink names it (the CHECK of orphan_visits.kind, migration 0016).

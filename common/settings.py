@@ -248,6 +248,13 @@ class EdgeSettings(PublicSettings, ClickStreamSettings):
         10.0, gt=0, le=3600, description="Seconds a link stays in an edge process's memory; pub/sub evicts sooner."
     )
     cache_max_entries: int = Field(200_000, ge=1_000, description="Links one edge process keeps in memory.")
+    cache_warmup_links: int = Field(
+        20_000,
+        ge=0,
+        le=1_000_000,
+        description="Links an edge process caches before it serves: those with the most clicks in the last hour "
+        "(at most HOP_CACHE_MAX_ENTRIES, for 2 s at most); 0 disables.",
+    )
     negative_ttl: float = Field(5.0, gt=0, le=3600, description="Seconds an unknown code is remembered as unknown.")
     click_flush_interval: float = Field(
         0.01, gt=0, le=5, description="Most seconds a click waits in the edge buffer before its XADD."
@@ -285,6 +292,21 @@ class EdgeSettings(PublicSettings, ClickStreamSettings):
     link_unlock_attempts: int = Field(
         10, ge=1, le=1_000, description="Password attempts per client address and protected link per 15 minutes."
     )
+    edge_unknown_host: str = Field(
+        "default",
+        description="What a request whose Host is no short domain gets: `default` (served as the default "
+        "domain, HOP_SHORT_BASE_URL's), `not_found` (a 404), or an http(s) URL it is redirected to.",
+    )
+
+    @field_validator("edge_unknown_host")
+    @classmethod
+    def _unknown_host(cls, value: str) -> str:
+        if value in ("default", "not_found"):
+            return value
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or any(ord(c) < 0x21 for c in value):
+            raise ValueError("must be `default`, `not_found` or an absolute http(s) URL")
+        return value
 
     @model_validator(mode="after")
     def _edge_secrets(self) -> EdgeSettings:

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from common.client_ip import ClientIpResolver
 from common.db import open_pool, require_schema
+from common.domains import fetch_domains
 from common.geoip import GeoIp
 from common.metrics import DeltaExporter, export_periodically
 from common.persistence import report_persistence
@@ -30,6 +31,7 @@ from common.redis import RedisClient, create_redis, keys_for
 from common.settings import EdgeSettings, load_settings_or_exit
 from edge import responses
 from edge.clicks import ClickBuffer
+from edge.domains import ShortDomains, keep_loaded
 from edge.invalidation import listen_for_invalidations
 from edge.limits import ClaimFailed, ClickLimiter
 from edge.metrics import edge_exporter
@@ -40,12 +42,13 @@ from edge.resolver import LookupFailed, Resolved, Resolver
 from edge.routes import RoutedRedirect, Router
 from edge.tracking import ClickTracker
 from edge.unlock import Unlocked, UnlockGate
+from edge.warmup import warm_cache
 
 logger = logging.getLogger("hop.edge")
 
-# The edge reads links (their password, UTM, preview and routing columns too) and users.disabled
-# (migration 0019; see common/linkstore.py).
-EDGE_SCHEMA_VERSION = 19
+# The edge reads links (their password, UTM, preview and routing columns and edge keys too),
+# users.disabled and domains (migration 0022; see common/linkstore.py and edge/domains.py).
+EDGE_SCHEMA_VERSION = 22
 READY_TIMEOUT_S = 0.5
 SUBSCRIBE_WAIT_S = 2.0
 
@@ -59,6 +62,7 @@ class EdgeState(TypedDict):
     orphans: OrphanVisits
     unlock: UnlockGate
     router: Router
+    domains: ShortDomains
 
 
 class CodeConvertor(StringConvertor):
@@ -78,27 +82,38 @@ async def redirect(request: Request) -> ASGIApp:
     code: str = request.path_params["code"]
     # The lifespan's state dict itself: request.state would build a wrapper object per request.
     state: EdgeState = request.scope["state"]
-    resolver = state["resolver"]
-    response = resolver.cached(code)
+    domains = state["domains"]
+    # From here on the link is named by its edge key: its code, on the default domain.
+    key = code if domains.single else _edge_key(request.scope, domains, code)
+    if key is None:
+        return domains.unknown_host
+    response = state["resolver"].cached(key)
     if response is None:
-        response = await _look_up(request.scope, state, code)
+        response = await _look_up(request.scope, state, key)
     if not isinstance(response, responses.Redirect):
         # A 404, 429 or 503, or a click-limited link: never a cache hit of an unlimited link.
-        return await _not_a_plain_redirect(request.scope, state, code, response)
+        return await _not_a_plain_redirect(request.scope, state, key, response)
     # A cached Redirect outlives its link's expiry until the cache TTL evicts it.
     if response.is_expired():
         return _not_found(request.scope, state)
-    state["tracker"].track(request.scope, code)
+    state["tracker"].track(request.scope, key)
     return response
 
 
-async def _look_up(scope: Scope, state: EdgeState, code: str) -> Resolved:
+def _edge_key(scope: Scope, domains: ShortDomains, code: str) -> str | None:
+    """The edge key of ``code`` on the domain the request came to; None for an unknown Host that
+    is not served as the default domain."""
+    domain = domains.of(scope)
+    return None if domain is None else domain.key_prefix + code
+
+
+async def _look_up(scope: Scope, state: EdgeState, key: str) -> Resolved:
     if state["not_found"].throttled(scope):
         return state["not_found"].too_many  # past its 404 budget: no lookup for this client
-    if CODE_RE.match(code) is None:
+    if CODE_RE.match(key.rpartition("/")[2]) is None:
         return responses.NOT_FOUND
     try:
-        return await state["resolver"].fetch(code)
+        return await state["resolver"].fetch(key)
     except LookupFailed:
         return responses.UNAVAILABLE
 
@@ -161,8 +176,11 @@ def _send(scope: Scope, state: EdgeState, code: str, redirect: responses.Redirec
 
 async def unlock(request: Request) -> ASGIApp:
     """A password POSTed by a protected link's form: the redirect with its cookie, or the form again."""
-    code: str = request.path_params["code"]
     state: EdgeState = request.scope["state"]
+    domains = state["domains"]
+    code = _edge_key(request.scope, domains, request.path_params["code"])
+    if code is None:
+        return domains.unknown_host
     link = state["resolver"].cached(code) or await _look_up(request.scope, state, code)
     if isinstance(link, responses.Redirect | responses.LimitedRedirect | RoutedRedirect | PreviewLink):
         return responses.METHOD_NOT_ALLOWED  # an open link has no form
@@ -180,10 +198,15 @@ async def unlock(request: Request) -> ASGIApp:
 
 
 def _not_found(scope: Scope, state: EdgeState) -> ASGIApp:
-    """The 404 of a code, recorded as an orphan visit, or the 429 of a client past its 404 budget."""
-    response = state["not_found"].answer(scope, responses.NOT_FOUND)
-    if response is responses.NOT_FOUND:
-        state["orphans"].record(scope)
+    """The 404 of a code (or its domain's not-found redirect), recorded as an orphan visit, or the
+    429 of a client past its 404 budget."""
+    domain = state["domains"].of(scope)
+    if domain is None:
+        return state["domains"].unknown_host  # its domain was removed since the lookup
+    limiter = state["not_found"]
+    response = limiter.answer(scope, domain.not_found)
+    if response is not limiter.too_many:
+        state["orphans"].record(scope, domain.name)
     return response
 
 
@@ -224,12 +247,19 @@ async def not_found(request: Request) -> ASGIApp:
 
 
 async def unmatched(scope: Scope, receive: Receive, send: Send) -> None:
-    """Every path no route serves (the bare domain, paths of several segments): a 404, recorded as
-    an orphan visit. No per-client budget: no lookup is spent on them."""
-    if scope["type"] == "http":
-        state: EdgeState = scope["state"]
-        state["orphans"].record(scope)
-    await responses.NOT_FOUND(scope, receive, send)
+    """Every path no route serves (the bare domain, paths of several segments): a 404 or the domain's
+    redirect, recorded as an orphan visit. No per-client budget: no lookup is spent on them."""
+    if scope["type"] != "http":
+        await responses.NOT_FOUND(scope, receive, send)
+        return
+    state: EdgeState = scope["state"]
+    domain = state["domains"].of(scope)
+    if domain is None:
+        await state["domains"].unknown_host(scope, receive, send)
+        return
+    state["orphans"].record(scope, domain.name)
+    page = domain.base if scope["path"] == "/" else domain.not_found
+    await page(scope, receive, send)
 
 
 ROUTES = (
@@ -256,6 +286,7 @@ class EdgeWorker:
     orphans: OrphanVisits
     unlock: UnlockGate
     router: Router
+    domains: ShortDomains
     geoip: GeoIp | None
 
     def state(self) -> EdgeState:
@@ -268,6 +299,7 @@ class EdgeWorker:
             "orphans": self.orphans,
             "unlock": self.unlock,
             "router": self.router,
+            "domains": self.domains,
         }
 
 
@@ -317,6 +349,9 @@ def build_worker(settings: EdgeSettings, *, redis: RedisClient, reads: asyncpg.P
             address=not_found.address,
         ),
         router=Router(tracker, geoip),
+        domains=ShortDomains(
+            short_base=settings.short_base, unknown_host=settings.edge_unknown_host, client_ip=client_ip
+        ),
         geoip=geoip,
     )
 
@@ -328,17 +363,18 @@ class Background:
     flusher: asyncio.Task[None]
     exporting: asyncio.Task[None]
     listener: asyncio.Task[None]
+    domains: asyncio.Task[None]
     exporter: DeltaExporter
     subscribed: asyncio.Event
 
     async def cancel(self) -> None:
-        tasks = (self.flusher, self.listener, self.exporting)
+        tasks = (self.flusher, self.listener, self.exporting, self.domains)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def start_background(settings: EdgeSettings, worker: EdgeWorker) -> Background:
+def start_background(settings: EdgeSettings, worker: EdgeWorker, reads: asyncpg.Pool) -> Background:
     flusher = asyncio.create_task(worker.clicks.run(), name="hop-click-flusher")
     # Metrics: plain counters handed to Prometheus off the hot path (edge/metrics.py).
     exporter = edge_exporter(
@@ -353,16 +389,34 @@ def start_background(settings: EdgeSettings, worker: EdgeWorker) -> Background:
         export_periodically(exporter, settings.metrics_interval), name="hop-metrics-exporter"
     )
     subscribed = asyncio.Event()
-    listener = start_listener(worker, subscribed)
-    return Background(flusher=flusher, exporting=exporting, listener=listener, exporter=exporter, subscribed=subscribed)
+    domains_changed = asyncio.Event()
+    listener = start_listener(worker, subscribed, domains_changed)
+    domains = asyncio.create_task(keep_loaded(worker.domains, reads, domains_changed), name="hop-domains")
+    for task in (flusher, exporting, listener, domains):
+        task.add_done_callback(_report_early_end)
+    return Background(
+        flusher=flusher,
+        exporting=exporting,
+        listener=listener,
+        domains=domains,
+        exporter=exporter,
+        subscribed=subscribed,
+    )
 
 
-def start_listener(worker: EdgeWorker, subscribed: asyncio.Event) -> asyncio.Task[None]:
+def _report_early_end(task: asyncio.Task[None]) -> None:
+    """Log a background task that ended with an error: each is meant to run until shutdown cancels it."""
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("background task %s ended", task.get_name(), exc_info=task.exception())
+
+
+def start_listener(worker: EdgeWorker, subscribed: asyncio.Event, domains_changed: asyncio.Event) -> asyncio.Task[None]:
     invalidations = listen_for_invalidations(
         worker.redis,
         worker.keys.invalidate_channel,
         evict=worker.resolver.invalidate,
         evict_all=worker.resolver.invalidate_all,
+        domains_changed=domains_changed.set,
         subscribed=subscribed,
     )
     return asyncio.create_task(invalidations, name="hop-invalidation-listener")
@@ -398,10 +452,14 @@ def create_app(settings: EdgeSettings) -> Starlette:
         async with open_pool(settings, min_size=1, max_size=4, dsn=settings.database_read_url) as reads:
             await require_schema(reads, EDGE_SCHEMA_VERSION)
             worker = build_worker(settings, redis=redis, reads=reads)
-            background = start_background(settings, worker)
+            worker.domains.load(await fetch_domains(reads))
+            background = start_background(settings, worker, reads)
             await asyncio.gather(
                 wait_until_subscribed(background.subscribed), report_persistence(redis, settings, logger)
             )
+            # After subscribing, which empties the cache: the links that were hot, so that the first
+            # requests need no MGET; bounded in time, and it never fails start-up (edge/warmup.py).
+            await warm_cache(worker.resolver, reads, limit=min(settings.cache_warmup_links, settings.cache_max_entries))
             # Everything start-up made (modules, settings, the app) lives as long as the process: out of
             # the collector's generations, no full collection walks it again.
             gc.collect()

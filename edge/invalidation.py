@@ -1,9 +1,10 @@
-"""Listens on the invalidation channel and evicts changed codes from the local cache.
+"""Listens on the invalidation channel and evicts changed links from the local cache.
 
-Admin publishes a code after every change to its link (in a Redis Cluster, the codes of one
-write-through in one message, space-separated), or ``*`` when many links change at once (a user
-disabled). Classic pub/sub reaches every node of a cluster, so subscribing on any node hears all.
-After a (re)connection the whole cache is dropped, since messages sent while we were away are lost.
+Admin publishes a link's edge key after every change to it (in a Redis Cluster, the keys of one
+write-through in one message, space-separated), ``*`` when many links change at once (a user
+disabled), or ``!domains`` when the short domains changed. Classic pub/sub reaches every node of a
+cluster, so subscribing on any node hears all. After a (re)connection the whole cache is dropped
+and the domains reloaded, since messages sent while we were away are lost.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
+from common.domains import DOMAINS_CHANGED
 from common.records import INVALIDATE_ALL
 from common.redis import RedisClient, is_cluster
 
@@ -31,6 +33,7 @@ async def listen_for_invalidations(
     *,
     evict: Callable[[str], None],
     evict_all: Callable[[], None],
+    domains_changed: Callable[[], None] = lambda: None,
     subscribed: asyncio.Event | None = None,
 ) -> None:
     """Runs until cancelled, reconnecting with backoff."""
@@ -40,16 +43,19 @@ async def listen_for_invalidations(
             async with await _pubsub(redis, attempt) as pubsub:
                 await pubsub.subscribe(channel)
                 evict_all()
+                domains_changed()
                 if subscribed is not None:
                     subscribed.set()
                 backoff = _RECONNECT_FIRST_S
                 async for message in pubsub.listen():
-                    # One code, or (from a cluster's writers) several separated by spaces.
-                    for code in message["data"].decode().split(" "):
-                        if code == INVALIDATE_ALL:
+                    # One edge key, or (from a cluster's writers) several separated by spaces.
+                    for key in message["data"].decode().split(" "):
+                        if key == INVALIDATE_ALL:
                             evict_all()
+                        elif key == DOMAINS_CHANGED:
+                            domains_changed()
                         else:
-                            evict(code)
+                            evict(key)
         except Exception as error:
             # Whatever went wrong, a listener that stops leaves stale links cached: it reconnects.
             if subscribed is not None:

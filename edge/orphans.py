@@ -34,7 +34,8 @@ class OrphanVisits:
         self.recorded = 0
         self.skipped = 0
 
-    def record(self, scope: Scope) -> None:
+    def record(self, scope: Scope, domain: str = "") -> None:
+        """Record a 404 of ``domain`` ("": the default short domain)."""
         if not self.enabled or scope["method"] != "GET":
             return
         now = time.monotonic()
@@ -44,7 +45,7 @@ class OrphanVisits:
             return
         self._full = full
         self.recorded += 1
-        self._tracker.track(scope, orphan_path(scope))
+        self._tracker.track(scope, orphan_path(scope), domain)
 
 
 def orphan_path(scope: Scope) -> str:

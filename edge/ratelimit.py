@@ -48,8 +48,11 @@ class NotFoundLimiter:
         full = self._full.get(self.address(scope))
         return full is not None and full + self._interval - time.monotonic() > self._burst_s
 
-    def answer(self, scope: Scope, response: responses.StaticResponse) -> responses.StaticResponse:
-        """``response`` (a 404) if the client has one left in its budget, else the 429."""
+    def answer(
+        self, scope: Scope, response: responses.StaticResponse | responses.Redirect
+    ) -> responses.StaticResponse | responses.Redirect:
+        """``response`` (a 404, or the domain's not-found redirect) if the client has one left in its
+        budget, else the 429."""
         if not self.enabled:
             return response
         address = self.address(scope)

@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Sequence
 from typing import TypeAlias, cast
 
 import asyncpg
-from redis.exceptions import RedisError
 
 from common.linkstore import fetch_records
 from common.linksync import marker_trusted
 from common.records import NEGATIVE, NEGATIVE_TTL_S, RECORD_TTL_S, Keys, LinkRecord, RecordRejected
-from common.redis import RedisClient, is_cluster
+from common.redis import CONNECTION_FAILURES, RedisClient, is_cluster
 from edge import responses
 from edge.cache import LocalCache
 from edge.previews import PreviewLink
@@ -177,7 +176,7 @@ class Resolver:
             names = [self._keys.links_complete, *(self._keys.link(code) for code in codes)]
             # create_redis never decodes responses, so values are the stored bytes.
             marker, *raws = cast("list[bytes | None]", await self._mget(names))
-        except (RedisError, OSError) as error:
+        except CONNECTION_FAILURES as error:
             self.stats.redis_errors += 1
             logger.warning("redis lookup failed, reading through to postgres: %s", error)
             marker, raws = None, [None] * len(codes)
@@ -244,6 +243,20 @@ class Resolver:
         self.cache.put(code, redirect, self._cache_ttl)
         return redirect
 
+    async def preload(self, codes: Sequence[str]) -> int:
+        """Cache what Redis holds for ``codes`` (one MGET), as a lookup would; returns how many were
+        cached. Codes Redis lacks are left to their first request. Not counted as lookups.
+
+        Raises:
+            common.redis.CONNECTION_FAILURES: the MGET failed.
+        """
+        raws = cast("list[bytes | None]", await self._mget([self._keys.link(code) for code in codes]))
+        cached = 0
+        for code, raw in zip(codes, raws, strict=True):
+            if raw is not None and self._from_redis(code, raw, complete=False) is not None:
+                cached += 1
+        return cached
+
     def refuse(self, code: str) -> None:
         """Remember ``code`` as not redirecting, for the negative TTL (a click-limited link used up)."""
         self.cache.put(code, responses.NOT_FOUND, self._negative_ttl)
@@ -289,7 +302,7 @@ class Resolver:
                     else:
                         pipe.set(self._keys.link(code), record.encode(), ex=self._record_ttl, nx=True)
                 await pipe.execute()
-        except (RedisError, OSError) as error:
+        except CONNECTION_FAILURES as error:
             logger.warning("could not write read-through records back to redis: %s", error)
 
     def _settle(self, waiters: list[asyncio.Future[Resolved]], response: Resolved) -> None:

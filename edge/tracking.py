@@ -24,8 +24,9 @@ class ClickTracker:
         self._client_ip = client_ip
         self._country_header = country_header.lower().encode("latin-1") if country_header else None
 
-    def track(self, scope: Scope, code: str, route: str = "") -> None:
-        """Record the visit of ``code``; ``route``: which of a routed link's targets it was sent to."""
+    def track(self, scope: Scope, code: str, tag: str = "") -> None:
+        """Record the visit of ``code`` (an edge key, or an orphan visit's path); ``tag``: which of a
+        routed link's targets it was sent to, or the short domain an orphan visit came to."""
         if scope["method"] == "HEAD":
             return  # a link checker or preview, not a visit (a POST is a protected link's right password)
         query: bytes = scope["query_string"]
@@ -33,8 +34,8 @@ class ClickTracker:
             return
         ip, user_agent, referrer, country = self.seen(scope)
         now_ms = time.time_ns() // 1_000_000
-        if route:
-            self._buffer.add((now_ms, code, ip, user_agent, referrer, country, route))
+        if tag:
+            self._buffer.add((now_ms, code, ip, user_agent, referrer, country, tag))
         else:
             self._buffer.add((now_ms, code, ip, user_agent, referrer, country))
 

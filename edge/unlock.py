@@ -26,7 +26,7 @@ from urllib.parse import parse_qs
 
 from redis.exceptions import RedisError
 from starlette.requests import cookie_parser
-from starlette.types import Receive, Scope
+from starlette.types import Message, Receive, Scope
 
 from common.link_passwords import MAX_LINK_PASSWORD_LENGTH, link_password_matches
 from common.records import Keys
@@ -42,6 +42,7 @@ ATTEMPT_WINDOW_S: Final = 900
 CONCURRENT_CHECKS: Final = 2
 # "password=" and the longest password: up to 4 UTF-8 bytes a character, each percent-encoded as 3.
 MAX_FORM_BYTES: Final = 16 + 12 * MAX_LINK_PASSWORD_LENGTH
+MAX_DISCARD_BYTES: Final = 1 << 20  # a bigger body is not read: its connection is closed unread
 
 
 class Unlocked:
@@ -122,10 +123,12 @@ class UnlockGate:
         return max(1, int(ttl)) if int(count) > self.attempts else 0
 
     def _cookie(self, scope: Scope, code: str, link: responses.ProtectedLink) -> bytes:
+        """``code``: the link's edge key, which the MAC binds the cookie to; the path is its code alone."""
         expiry = str(int(time.time()) + self._ttl_s)
         token = f"{expiry}.{self._mac(code, link.password_hash, expiry)}"
         secure = "; Secure" if scope.get("scheme") == "https" or _forwarded_https(scope) else ""
-        return f"{COOKIE}={token}; Path=/{code}; Max-Age={self._ttl_s}; HttpOnly; SameSite=Lax{secure}".encode(
+        path = code.rpartition("/")[2]
+        return f"{COOKIE}={token}; Path=/{path}; Max-Age={self._ttl_s}; HttpOnly; SameSite=Lax{secure}".encode(
             "latin-1"
         )
 
@@ -142,6 +145,17 @@ def _cookie(scope: Scope) -> str | None:
             if token:
                 return token
     return None
+
+
+async def _discard_body(receive: Receive, message: Message, read: int) -> None:
+    """Read the rest of a body too big to be a password, up to ``MAX_DISCARD_BYTES`` in all, so that
+    the answer reaches the client: a connection closed with its request unread is reset, and a
+    reset can destroy the answer before the client reads it."""
+    while message.get("more_body", False) and read <= MAX_DISCARD_BYTES:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        read += len(message.get("body", b""))
 
 
 def _forwarded_https(scope: Scope) -> bool:
@@ -161,6 +175,7 @@ async def _posted_password(scope: Scope, receive: Receive) -> str | None:
             return None  # the client went away
         body += message.get("body", b"")
         if len(body) > MAX_FORM_BYTES:
+            await _discard_body(receive, message, len(body))
             return None
         if not message.get("more_body", False):
             break

@@ -29,6 +29,7 @@ COMMANDS: dict[str, Command] = {
         "hop.commands.dev", "run edge, admin and worker locally (embedded Valkey/Postgres when HOP_*_URL are unset)"
     ),
     "link": Command("hop.commands.link", "create, show and remove short links"),
+    "domain": Command("hop.commands.domain", "add, list and remove short domains"),
     "import": Command(
         "hop.commands.imports", "import links from Bitly, Shlink, Kutt or YOURLS exports (idempotent, with --dry-run)"
     ),

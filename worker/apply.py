@@ -114,8 +114,8 @@ class Applied:
     orphan_visits: int = 0  # 404s the edge recorded (worker/orphans.py)
     failed: int = 0
     oldest_ms: int | None = None  # epoch ms of the oldest click applied, for the lag statistic
-    exhausted_codes: list[str] = field(default_factory=list)
-    # For the live feed (worker/feed.py): the entries counted, and the owner of each counted code.
+    exhausted_keys: list[str] = field(default_factory=list)  # edge keys (common/domains.py) of used-up links
+    # For the live feed (worker/feed.py): the entries counted, and the owner of each counted link (by edge key).
     counted: list[Entry] = field(default_factory=list)
     owners: dict[str, int | None] = field(default_factory=dict)
     webhook_deliveries: int = 0  # click deliveries queued (worker/webhooks.py)
@@ -166,10 +166,10 @@ async def apply_entries(conn: Connection, *, shard: int, expected_cursor: str, e
         result = Applied(last_id=entries[-1].stream_id)
         fresh = await _fresh_entries(conn, entries)
         result.duplicate_batches = len(entries) - len(fresh)
-        codes = {code for entry in fresh for _, code, _ in entry.clicks if not is_orphan(code)}
-        links, owners = await _lock_links(conn, codes)
+        edge_keys = {key for entry in fresh for _, key, _ in entry.clicks if not is_orphan(key)}
+        links, owners = await _lock_links(conn, edge_keys)
         result.counted = fresh
-        result.owners = {code: owners.get(link_id) for code, link_id in links.items()}
+        result.owners = {key: owners.get(link_id) for key, link_id in links.items()}
         rows, visitor_keys = _click_rows(shard=shard, entries=fresh, links=links)
         orphans = orphan_rows(shard=shard, entries=fresh)
         result.clicks = len(rows)
@@ -183,7 +183,7 @@ async def apply_entries(conn: Connection, *, shard: int, expected_cursor: str, e
             rollups = _rollups(rows, visitor_keys)
             await _upsert_rollups(conn, rollups, owners)
             await _upsert_account_rollups(conn, _account_rollups(rollups, owners), owners)
-            result.exhausted_codes = await _count_links(conn, rollups.links, rollups.bot_links)
+            result.exhausted_keys = await _count_links(conn, rollups.links, rollups.bot_links)
             result.webhook_deliveries = await queue_click_deliveries(conn, fresh, result.owners)
         result.failed = await _record_failures(conn, shard=shard, entries=entries)
         await conn.execute(
@@ -246,19 +246,20 @@ async def _fresh_entries(conn: Connection, entries: list[Entry]) -> list[Entry]:
     return fresh
 
 
-async def _lock_links(conn: Connection, codes: set[str]) -> tuple[dict[str, int], dict[int, int]]:
-    """The ids of the links with ``codes`` and each owned link's owner id, links and owners locked.
+async def _lock_links(conn: Connection, edge_keys: set[str]) -> tuple[dict[str, int], dict[int, int]]:
+    """The ids of the links with ``edge_keys`` (a click's "code" is its link's edge key,
+    common/domains.py) and each owned link's owner id, links and owners locked.
 
     Every rollup row is keyed by a link or an owner, so these locks make the transaction the only
     writer of the rows it adds to: the visitor sketches can be read, merged in Python and written
     back (``_upsert_counts``) without another worker's visitors being lost in between.
     """
-    if not codes:
+    if not edge_keys:
         return {}, {}
     # Rows are locked in id order, links before owners, so two workers cannot deadlock.
     rows = await conn.fetch(
-        "SELECT id, code, owner_id FROM links WHERE code = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE",
-        list(codes),
+        "SELECT id, edge_key, owner_id FROM links WHERE edge_key = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE",
+        list(edge_keys),
     )
     # The lock also pins owner_id for the transaction (a link never changes owner; see 0012).
     owners = {row["id"]: row["owner_id"] for row in rows if row["owner_id"] is not None}
@@ -266,7 +267,7 @@ async def _lock_links(conn: Connection, codes: set[str]) -> tuple[dict[str, int]
         await conn.execute(
             "SELECT FROM users WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE", list(set(owners.values()))
         )
-    return {row["code"]: row["id"] for row in rows}, owners
+    return {row["edge_key"]: row["id"] for row in rows}, owners
 
 
 def _click_rows(*, shard: int, entries: list[Entry], links: dict[str, int]) -> tuple[list[ClickRow], list[int]]:
@@ -275,8 +276,8 @@ def _click_rows(*, shard: int, entries: list[Entry], links: dict[str, int]) -> t
     visitor_keys: list[int] = []
     for entry in entries:
         stream_id = entry.stream_id
-        for position, code, click in entry.clicks:
-            link_id = links.get(code)
+        for position, edge_key, click in entry.clicks:
+            link_id = links.get(edge_key)
             if link_id is None:
                 continue  # the link was deleted after the redirect was served
             agent = click.agent
@@ -529,7 +530,7 @@ async def _upsert_dimension_rows(
 
 async def _count_links(conn: Connection, counts: Counter[int], bots: Counter[int]) -> list[str]:
     """Add the clicks to links.click_count (all of them: max_clicks counts bots too) and their bots'
-    share to links.bot_clicks; returns codes this batch took to their max_clicks."""
+    share to links.bot_clicks; returns the edge keys of the links this batch took to their max_clicks."""
     ids = sorted(counts)
     # One statement for both columns: they move together, so click_count - bot_clicks is always the
     # human clicks the rollups hold.
@@ -537,13 +538,13 @@ async def _count_links(conn: Connection, counts: Counter[int], bots: Counter[int
         """UPDATE links SET click_count = links.click_count + v.n, bot_clicks = links.bot_clicks + v.bots
            FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(id, n, bots)
            WHERE links.id = v.id
-           RETURNING links.code, links.click_count, links.max_clicks, v.n""",
+           RETURNING links.edge_key, links.click_count, links.max_clicks, v.n""",
         ids,
         [counts[link_id] for link_id in ids],
         [bots.get(link_id, 0) for link_id in ids],
     )
     return [
-        row["code"]
+        row["edge_key"]
         for row in rows
         if row["max_clicks"] is not None and row["click_count"] - row["n"] < row["max_clicks"] <= row["click_count"]
     ]

@@ -20,7 +20,7 @@ from typing import Final, NamedTuple
 from urllib.parse import urlsplit
 
 from common.geoip import GeoIp, place_of
-from common.records import Click
+from common.records import ORPHAN_PREFIX, Click
 from common.useragents import Agent, parse_agent
 from common.visitors import visitor_identity, visitor_key, visitor_key_secret
 
@@ -48,6 +48,7 @@ class Enriched(NamedTuple):
     agent: Agent
     user_agent: str
     route: str  # of a routed link (common/routing.py); "" for the link's own target
+    domain: str  # of an orphan visit: the short domain it came to; "" for the default one
 
 
 class Enricher:
@@ -62,7 +63,7 @@ class Enricher:
 
     def enrich(self, click: Click) -> Enriched:
         """Raises ValueError/TypeError for a malformed click (the caller records it as failed)."""
-        epoch_ms, _code, ip_text, user_agent, referrer, header_country = click[:6]
+        epoch_ms, code, ip_text, user_agent, referrer, header_country = click[:6]
         epoch_ms = int(epoch_ms)
         user_agent = _clean(user_agent)
         referrer = _clean(referrer)[:_MAX_REFERRER]
@@ -85,7 +86,8 @@ class Enricher:
             referrer_host=referrer_host(referrer),
             agent=parse_agent(user_agent),
             user_agent=user_agent,
-            route=click[6] if len(click) == 7 else "",
+            route=click[6] if len(click) == 7 and not code.startswith(ORPHAN_PREFIX) else "",
+            domain=click[6] if len(click) == 7 and code.startswith(ORPHAN_PREFIX) else "",
         )
 
     def _day(self, day_number: int) -> tuple[date, bytes]:

@@ -6,12 +6,20 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from common.records import STREAM_FIELD_BATCH, STREAM_FIELD_ID, STREAM_FIELD_VERSION, STREAM_FORMAT_VERSION
+from common.records import (
+    ORPHAN_PREFIX,
+    STREAM_FIELD_BATCH,
+    STREAM_FIELD_ID,
+    STREAM_FIELD_VERSION,
+    STREAM_FORMAT_VERSION,
+)
 from worker.enrich import Enriched, Enricher
 
-# A click has six fields; a routed link's click a seventh, its route (common/records.py, Click).
+# A click has six fields; a routed link's click a seventh, its route, and an orphan visit on a short
+# domain other than the default one a seventh, that domain (common/records.py, Click).
 CLICK_FIELDS = (6, 7)
 MAX_ROUTE = 80  # "rule:" or "variant:" and a name of at most 40 characters, with room to spare
+MAX_DOMAIN = 260  # the CHECK of domains.host (migration 0022)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +66,21 @@ def read_entry(stream_id: bytes, fields: dict[bytes, bytes], enricher: Enricher)
     for position, item in enumerate(items):
         try:
             if not isinstance(item, list) or len(item) not in CLICK_FIELDS:
-                raise ValueError("a click has 6 fields, or 7 with its route")
+                raise ValueError("a click has 6 fields, or 7 with its route or domain")
             if not isinstance(item[1], str) or not all(isinstance(value, str) for value in item[2:]):
                 raise TypeError("click fields 1-6 must be strings")
-            if len(item) == 7 and len(item[6]) > MAX_ROUTE:
-                raise ValueError(f"a route has at most {MAX_ROUTE} characters")
+            if len(item) == 7:
+                _check_seventh(item[1], item[6])
             entry.clicks.append((position, item[1], enricher.enrich(tuple(item))))
         except (ValueError, TypeError, OverflowError, OSError) as error:
             entry.failures.append(Failure(f"click {position}: {error}", orjson.dumps(item)))
     return entry
+
+
+def _check_seventh(code: str, value: str) -> None:
+    limit, name = (MAX_DOMAIN, "domain") if code.startswith(ORPHAN_PREFIX) else (MAX_ROUTE, "route")
+    if len(value) > limit:
+        raise ValueError(f"a {name} has at most {limit} characters")
 
 
 def _text_fields(fields: dict[bytes, bytes]) -> dict[str, str]:

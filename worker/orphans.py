@@ -34,6 +34,7 @@ class OrphanRow(NamedTuple):
     device: str
     is_bot: bool
     user_agent: str
+    domain: str
 
 
 ORPHAN_COLUMNS: Final = OrphanRow._fields
@@ -80,6 +81,7 @@ def orphan_rows(*, shard: int, entries: list[Entry]) -> list[OrphanRow]:
                     agent.device,
                     agent.is_bot,
                     visit.user_agent,
+                    visit.domain,
                 )
             )
     return rows

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from common.click_feed import FeedClick
+from common.domains import split_edge_key
 from worker.enrich import Enriched
 from worker.entries import Entry
 
@@ -17,23 +18,25 @@ def clicks_by_owner(
 ) -> dict[int | None, list[FeedClick]]:
     """The clicks of ``entries`` whose link's owner is ``wanted``, per owner, in stream order.
 
-    ``owners``: each counted code's owner; a code it lacks (an orphan visit, a link deleted before
-    its click was applied) was not counted, and is left out.
+    ``owners``: each counted link's owner, by edge key; a key it lacks (an orphan visit, a link
+    deleted before its click was applied) was not counted, and is left out.
     """
     found: dict[int | None, list[FeedClick]] = {}
     for entry in entries:
-        for _, code, click in entry.clicks:
-            if code not in owners:
+        for _, edge_key, click in entry.clicks:
+            if edge_key not in owners:
                 continue
-            owner = owners[code]
+            owner = owners[edge_key]
             if wanted(owner):
-                found.setdefault(owner, []).append(published_click(code, click))
+                found.setdefault(owner, []).append(published_click(edge_key, click))
     return found
 
 
-def published_click(code: str, click: Enriched) -> FeedClick:
+def published_click(edge_key: str, click: Enriched) -> FeedClick:
     agent = click.agent
+    domain, code = split_edge_key(edge_key)
     return {
+        "domain": domain,
         "code": code,
         "clicked_at": click.clicked_at.isoformat().replace("+00:00", "Z"),
         "country": click.country,

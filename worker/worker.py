@@ -370,12 +370,12 @@ class Worker:
         if applied.failed:
             metrics.failed(applied.failed)
         await self._res.feed.publish(applied)
-        if applied.exhausted_codes:
+        if applied.exhausted_keys:
             # The links reached max_clicks: stop the edge redirecting them now, not at cache expiry
             # (the commit queued them, so the replay retries if Redis refuses).
             res = self._res
-            await sync_links(pool=res.pool, redis=res.redis, keys=res.keys, codes=applied.exhausted_codes)
-            logger.info("links out of clicks, tombstoned at the edge: %s", ", ".join(applied.exhausted_codes))
+            await sync_links(pool=res.pool, redis=res.redis, keys=res.keys, edge_keys=applied.exhausted_keys)
+            logger.info("links out of clicks, tombstoned at the edge: %s", ", ".join(applied.exhausted_keys))
 
     async def _trim(self, shard: int, *, previous: str, group: list[Entry]) -> None:
         """Trim what the commit over ``group`` covered; a gap found on the way is recorded."""

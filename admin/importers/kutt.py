@@ -1,11 +1,14 @@
 """Kutt: its ``links`` table as CSV, or the JSON of its API.
 
 Kutt has no export button. Its data is the ``links`` table (address, target, description,
-visit_count, created_at, expire_in, banned, password, ...), which a database tool writes as CSV
+visit_count, created_at, expire_in, banned, password, domain_id, ...), which a database tool writes as CSV
 with a header (``\\copy links TO 'links.csv' CSV HEADER`` in psql; booleans as t/f there, 1/0 from
 MySQL or SQLite); or the JSON its API answers, ``GET /api/v2/links`` (``{"total", "limit", "skip",
 "data": [link, ...]}``, one page or a list of pages), where the same fields have the same names
-and ``password`` and ``banned`` are booleans.
+and ``password`` and ``banned`` are booleans, and ``domain`` is the address of the link's custom
+domain (null on Kutt's own). The table names a custom domain by its id only (``domain_id``): a row
+with one is reported, unless the CSV also has the address in a ``domain`` column (a join with
+Kutt's ``domains`` table); a link is never moved to another domain.
 
 Kutt has no tags; its description becomes the title. A link Kutt would not serve is reported, not
 imported: banned (judged harmful by its admins), expired, or password-protected (Kutt keeps only a
@@ -56,6 +59,8 @@ def parse_csv(data: bytes, limits: Limits, *, now: datetime | None = None) -> Pa
             ("expire_in", "expirein"),
             ("banned", "banned"),
             ("password", "password"),
+            ("domain", "domain"),
+            ("domain_id", "domainid"),
         )
     }
     moment = now or datetime.now(UTC)
@@ -68,6 +73,10 @@ def parse_csv(data: bytes, limits: Limits, *, now: datetime | None = None) -> Pa
         fields["password"] = fields["password"] not in ("", "NULL", "\\N")
         fields["address"] = cells.required(address, "address")
         fields["target"] = cells.required(target, "target")
+        domain_id = fields.pop("domain_id")
+        if not fields["domain"]:
+            _refuse_domain_id(domain_id)
+            fields["domain"] = None
         return _link(record.row, fields, moment)
 
     def identify(record: CsvRecord) -> tuple[str, str]:
@@ -88,6 +97,18 @@ def parse_json(data: bytes, limits: Limits, *, now: datetime | None = None) -> P
         raise SourceTooLarge(f"the export has more than {limits.max_rows:,} links; split it")
     moment = now or datetime.now(UTC)
     return parse_items(items, lambda row, item: _link(row, item, moment), code_key="address", target_key="target")
+
+
+def _refuse_domain_id(domain_id: str) -> None:
+    """Raises RowError for a link on a custom domain of Kutt's (a domain_id), which the table names
+    only by its id; a link on Kutt's own domain has none."""
+    if domain_id in ("", "NULL", "\\N"):
+        return None
+    raise RowError(
+        f"on a custom domain of Kutt's (domain_id {domain_id}), which its links table names by id only: add a "
+        "domain column with the domain's address (join Kutt's domains table) to import it on that domain",
+        "unknown_domain",
+    )
 
 
 def _items(document: Any) -> list[Any]:
@@ -117,6 +138,7 @@ def _link(row: int, fields: Any, now: datetime) -> ImportedLink:
         row=row,
         code=_required(fields, "address", "address"),
         target=_required(fields, "target", "target"),
+        domain=_text(fields, "domain"),
         title=title_of(_text(fields, "description")),
         created_at=date_of(_text(fields, "created_at")),
         clicks=count_of(fields.get("visit_count")),

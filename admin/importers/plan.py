@@ -2,12 +2,14 @@
 
 ``plan_import`` validates every parsed link as the bulk create does (admin/links_bulk.py:
 LinkCreate, the target's normalisation and blocked domains, reserved codes) and looks up which
-codes exist. A row becomes one outcome:
+codes exist on the link's short domain. A link keeps the domain the source names: Hop's default
+domain when the source names none, or names Hop's default host; a domain Hop does not have makes
+the row ``invalid``, never a link on another domain. A row becomes one outcome:
 
 - ``would_create``: new; ``apply_plan`` creates it (``created``) through ``create_links_bulk``,
   the same insert, audit and edge write-through as POST /links/bulk, keeping its created date and
   click total (``History``);
-- ``already_present``: its code exists with the same normalised target and owner, imported before
+- ``already_present``: its code exists (on its domain) with the same normalised target and owner, imported before
   (or the same row twice in the file): skipped, which is what makes running an import again safe;
 - ``conflict``: its code exists with another target or owner (or an earlier row of the file has
   it): reported, never overwritten;
@@ -16,7 +18,7 @@ codes exist. A row becomes one outcome:
 - ``failed``: valid, but not created (over the creation rate limit).
 
 Two imports of the same file at once both plan to create the same codes; the unique index on
-links.code lets one insert each, and the other's ON CONFLICT DO NOTHING makes it look again:
+links.edge_key (domain and code) lets one insert each, and the other's ON CONFLICT DO NOTHING makes it look again:
 its rows come out ``already_present`` (or ``conflict``), never an error.
 """
 
@@ -30,9 +32,11 @@ from typing import Any, Literal, get_args
 import asyncpg
 
 from admin.audit import Actor
+from admin.domains import ShortDomains, UnknownDomain, short_domains
 from admin.importers.rows import ImportedLink, Parsed, RowProblem, shown
 from admin.links import CodeTaken, Link
 from admin.links_bulk import MAX_BULK, History, ItemFailure, ValidItem, create_links_bulk, validate_item
+from common.domains import edge_key
 from common.records import CODE_RE
 from common.settings import AdminSettings
 from common.stores import Stores
@@ -51,6 +55,7 @@ class RowResult:
     row: int
     outcome: Outcome
     code: str | None = None
+    domain: str | None = None  # the link's short domain (None: the default one), as the source named it if invalid
     target_url: str | None = None
     title: str | None = None
     tags: tuple[str, ...] = ()
@@ -93,8 +98,13 @@ class ImportScope:
 @dataclass(frozen=True, slots=True)
 class _New:
     row: int
-    item: ValidItem
+    item: ValidItem  # its domain as stored
     link: ImportedLink
+
+    @property
+    def key(self) -> str:
+        """Where the link would live: its edge key (common.domains.edge_key)."""
+        return edge_key(self.item.link_in.domain, self.link.code)
 
 
 @dataclass(slots=True)
@@ -124,17 +134,18 @@ async def plan_import(parsed: Parsed, *, pool: asyncpg.Pool, scope: ImportScope)
     plan = Plan(decided=[_invalid_row(problem) for problem in parsed.problems])
     first: dict[str, _New] = {}
     now = datetime.now(UTC)
+    domains = await short_domains(pool, scope.short_base)
     for link in parsed.links:
-        outcome = _checked(link, scope=scope, now=now)
+        outcome = _checked(link, scope=scope, domains=domains, now=now)
         if isinstance(outcome, RowResult):
             plan.decided.append(outcome)
-        elif link.code in first:
-            plan.decided.append(_repeated(outcome, first[link.code]))
+        elif outcome.key in first:
+            plan.decided.append(_repeated(outcome, first[outcome.key]))
         else:
-            first[link.code] = outcome
+            first[outcome.key] = outcome
     existing = await _existing(pool, list(first))
-    for code, new in first.items():
-        decided = _against(existing.get(code), new, scope.owner_id)
+    for key, new in first.items():
+        decided = _against(existing.get(key), new, scope.owner_id)
         if decided is None:
             plan.new.append(new)
         else:
@@ -191,15 +202,15 @@ async def _settle(raced: list[_New], *, pool: asyncpg.Pool, scope: ImportScope) 
     of the same file, most likely): judged again against what is there now."""
     if not raced:
         return []
-    existing = await _existing(pool, [new.link.code for new in raced])
+    existing = await _existing(pool, [new.key for new in raced])
     return [
-        _against(existing.get(new.link.code), new, scope.owner_id)
+        _against(existing.get(new.key), new, scope.owner_id)
         or _failed(new, ItemFailure(CodeTaken.error_code, "the code was taken and freed again meanwhile; import again"))
         for new in raced
     ]
 
 
-def _checked(link: ImportedLink, *, scope: ImportScope, now: datetime) -> _New | RowResult:
+def _checked(link: ImportedLink, *, scope: ImportScope, domains: ShortDomains, now: datetime) -> _New | RowResult:
     """The link validated as a new one, or its ``invalid`` result."""
     if not CODE_RE.fullmatch(link.code):
         return _invalid(
@@ -210,19 +221,33 @@ def _checked(link: ImportedLink, *, scope: ImportScope, now: datetime) -> _New |
         )
     if link.expires_at is not None and link.expires_at <= now:
         return _invalid(link, "expired", f"expired on {link.expires_at.isoformat()}; it would redirect again in Hop")
+    try:
+        domain = domains.stored(link.domain)
+    except UnknownDomain:
+        return _invalid(
+            link,
+            UnknownDomain.error_code,
+            f"its domain {shown(link.domain)!r} is not one of Hop's short domains: an admin can add it "
+            "(Domains, or POST /api/v1/domains), then import again; it is not moved to another domain",
+        )
     outcome = validate_item(
-        _link_create(link), short_base=scope.short_base, blocked_domains=scope.blocked_domains, seen=set()
+        _link_create(link, domain),
+        domains=domains,
+        short_base=scope.short_base,
+        blocked_domains=scope.blocked_domains,
+        seen=set(),
     )
     if isinstance(outcome, ItemFailure):
         return _invalid(link, outcome.code, outcome.detail)
     return _New(link.row, outcome, link)
 
 
-def _link_create(link: ImportedLink) -> dict[str, Any]:
+def _link_create(link: ImportedLink, domain: str | None) -> dict[str, Any]:
     # A dict, not a LinkCreate: validate_item turns a validation error into a reason for the row.
     return {
         "target_url": link.target,
         "code": link.code,
+        "domain": domain,
         "title": link.title,
         "tags": list(link.tags),
         "expires_at": link.expires_at,
@@ -253,11 +278,14 @@ def _against(existing: _Existing | None, new: _New, owner_id: int | None) -> Row
     )
 
 
-async def _existing(pool: asyncpg.Pool, codes: list[str]) -> dict[str, _Existing]:
-    if not codes:
+async def _existing(pool: asyncpg.Pool, edge_keys: list[str]) -> dict[str, _Existing]:
+    """The links that hold ``edge_keys`` (common.domains.edge_key), by edge key."""
+    if not edge_keys:
         return {}
-    rows = await pool.fetch("SELECT code, target_url, owner_id FROM links WHERE code = ANY($1::text[])", codes)
-    return {row["code"]: _Existing(row["target_url"], row["owner_id"]) for row in rows}
+    rows = await pool.fetch(
+        "SELECT edge_key, target_url, owner_id FROM links WHERE edge_key = ANY($1::text[])", edge_keys
+    )
+    return {row["edge_key"]: _Existing(row["target_url"], row["owner_id"]) for row in rows}
 
 
 def _history(link: ImportedLink) -> History:
@@ -268,6 +296,7 @@ def _result(new: _New, outcome: Outcome, **details: Any) -> RowResult:
     link_in = new.item.link_in
     values: dict[str, Any] = {
         "code": new.link.code,
+        "domain": link_in.domain,
         "target_url": new.item.target_url,
         "title": link_in.title,
         "tags": tuple(link_in.tags),
@@ -287,6 +316,7 @@ def _invalid(link: ImportedLink, error_code: str, reason: str) -> RowResult:
         row=link.row,
         outcome="invalid",
         code=shown(link.code),
+        domain=shown(link.domain) or None,
         target_url=shown(link.target),
         error_code=error_code,
         reason=reason,

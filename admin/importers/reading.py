@@ -309,6 +309,14 @@ def _parsed_date(text: str) -> datetime | None:
     return None
 
 
+def host_of_short_url(text: str) -> str | None:
+    """The host (with its port) of a short URL as exports write it ("https://s.test/abc", "s.test/abc"),
+    or None when there is none."""
+    rest = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", text.strip())
+    host = rest.partition("/")[0].rpartition("@")[2]
+    return host or None
+
+
 def code_from_short_url(text: str) -> str:
     """The code of a short URL as exports write it ("https://bit.ly/3xYz", "bit.ly/3xYz", "brand.co/offer/"):
     its path without slashes. Raises RowError when there is no single path segment."""

@@ -18,12 +18,14 @@ class ImportedLink:
 
     ``row`` is where the link stands in the export (see ``Parsed``); ``clicks`` is the source's
     total, kept as the link's imported_clicks; ``created_at`` None means unknown (the link is then
-    created now).
+    created now); ``domain`` is the short domain as the source names it (None or empty: the source's
+    default domain, which becomes Hop's).
     """
 
     row: int
     code: str
     target: str
+    domain: str | None = None
     title: str | None = None
     tags: tuple[str, ...] = ()
     created_at: datetime | None = None

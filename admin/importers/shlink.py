@@ -1,13 +1,14 @@
 """Shlink: the CSV its web client exports, and the JSON of its REST API.
 
 The CSV ("Export" on the short URLs list, short_urls.csv) has the columns createdAt, domain,
-shortCode, shortUrl, longUrl, title, tags (joined with "|") and visits (the total).
+shortCode, shortUrl, longUrl, title, tags (joined with "|") and visits (the total). Its domain is
+the host of each short URL, the default domain's included.
 
 The JSON is what ``GET /rest/v3/short-urls`` answers: ``{"shortUrls": {"data": [ShortUrl, ...],
 "pagination": {...}}}``, one page or a list of pages (or a bare list of ShortUrls). A ShortUrl
-carries shortCode, longUrl, title, tags, dateCreated, visitsSummary.total (visitsCount before
-Shlink 3) and meta.validUntil / meta.maxVisits. ``hop import shlink-api`` fetches these pages
-itself (admin/importers/shlink_api.py).
+carries shortCode, domain (null on the default domain), longUrl, title, tags, dateCreated,
+visitsSummary.total (visitsCount before Shlink 3) and meta.validUntil / meta.maxVisits.
+``hop import shlink-api`` fetches these pages itself (admin/importers/shlink_api.py).
 
 A link Shlink no longer serves (past validUntil, or at its maxVisits) is reported, not imported:
 importing it would bring it back to life. A future validUntil is kept as the expiry; maxVisits
@@ -31,6 +32,7 @@ from admin.importers.reading import (
     date_of,
     decode,
     find_column,
+    host_of_short_url,
     parse_items,
     parse_rows,
     tags_of,
@@ -52,6 +54,7 @@ def parse_csv(data: bytes, limits: Limits) -> Parsed:
             f"found: {names.describe()}"
         )
     title = find_column(names, "title")
+    domain = find_column(names, "domain")
     created = find_column(names, "createdat", "datecreated")
     tags = find_column(names, "tags")
     visits = find_column(names, "visits", "visitscount")
@@ -62,6 +65,7 @@ def parse_csv(data: bytes, limits: Limits) -> Parsed:
             row=record.row,
             code=cells.get(code) or code_from_short_url(cells.required(short_url, "short code")),
             target=cells.required(target, "long URL"),
+            domain=(cells.get(domain) if domain is not None else host_of_short_url(cells.get(short_url))) or None,
             title=title_of(cells.get(title)),
             tags=tags_of(cells.get(tags), "|"),
             created_at=date_of(cells.get(created)),
@@ -130,6 +134,7 @@ def _link(row: int, item: Any, now: datetime) -> ImportedLink:
         row=row,
         code=_required(item, "shortCode", "short code"),
         target=_required(item, "longUrl", "long URL"),
+        domain=_text(item, "domain", "domain"),
         title=title_of(_text(item, "title", "title")),
         tags=tuple(tag for tag in (tag.strip() for tag in tags) if tag),
         created_at=date_of(_text(item, "dateCreated", "dateCreated")),

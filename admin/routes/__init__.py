@@ -16,6 +16,7 @@ ROUTE_MODULES = (
     "admin.routes.users",
     "admin.routes.api_keys",
     "admin.routes.links",
+    "admin.routes.domains",
     "admin.routes.imports",
     "admin.routes.analytics",
     "admin.routes.feed",

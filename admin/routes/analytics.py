@@ -1,6 +1,7 @@
 """Click analytics: per link (totals, series, breakdowns, recent clicks, CSV) and per user.
 
-Same rules as /links: a user reads only their own links' analytics (another user's link is a
+Same rules as /links (a link is its code and its ``?domain=``, absent for the default domain): a
+user reads only their own links' analytics (another user's link is a
 404, as for the link itself); admins read any link's. The per-user overview covers the caller's
 own links.
 
@@ -32,21 +33,21 @@ from collections.abc import Coroutine
 from datetime import date, datetime
 from typing import Annotated, Any, Final, cast
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter
 
 from admin import analytics
 from admin.analytics import Interval, InvalidRange, Scope, TimeRange
 from admin.auth.deps import AnalyticsRead, StoresDep
-from admin.links import CODE_PATTERN, get_owned_link
+from admin.links import get_owned_link
 from admin.problems import Problem, problem_responses
+from admin.routes.links import LinkAt
 from common.stores import Stores
 
 router = APIRouter(tags=["analytics"])
 
 AUTH = (401, 403)
-Code = Annotated[str, Path(pattern=CODE_PATTERN, description="The short code.")]
 _DATETIME: Final = TypeAdapter(datetime)
 _DATE_LENGTH: Final = len("2026-03-01")
 VISITORS: Final = (
@@ -160,6 +161,7 @@ class Analytics(Counts):
     """Totals, a time series, top-N breakdowns and the times when clicks may be missing."""
 
     code: str | None = None
+    domain: str | None = Field(None, description="The link's short domain; null: the default one (or no link).")
     click_count: int | None = Field(
         None, description="The link's all-time clicks, humans and bots (per-link analytics only)."
     )
@@ -213,6 +215,7 @@ class RecentClick(BaseModel):
 
 class TopLink(Counts):
     code: str
+    domain: str | None = Field(description="The link's short domain; null: the default one.")
     title: str | None
     target_url: str
     visitors: int = Field(description=VISITORS + " of this link in the range.")
@@ -273,7 +276,7 @@ async def _analytics(
 
 @router.get("/links/{code}/analytics", response_model=LinkAnalytics, responses=problem_responses(*AUTH, 404, 422))
 async def link_analytics(
-    code: Code,
+    ref: LinkAt,
     principal: AnalyticsRead,
     stores: StoresDep,
     start: From = None,
@@ -285,24 +288,24 @@ async def link_analytics(
 ) -> dict[str, Any]:
     """Clicks, unique visitors, a time series and top referrers, countries, cities, browsers, OS, devices,
     and routes (the rules and variants of a routed link); and when clicks may be missing (gaps)."""
-    link = await get_owned_link(stores.pool, code, principal)
+    link = await get_owned_link(stores.pool, ref.code, principal, ref.domain)
     rng = parse_range(start, end, tz)
     result = await _analytics(
         stores, Scope(link_id=link.id), rng, interval=interval, include_bots=include_bots, top=top
     )
-    return {"code": link.code, "click_count": link.click_count, **result}
+    return {"code": link.code, "domain": link.domain, "click_count": link.click_count, **result}
 
 
 @router.get("/links/{code}/clicks", response_model=list[RecentClick], responses=problem_responses(*AUTH, 404, 422))
 async def link_recent_clicks(
-    code: Code,
+    ref: LinkAt,
     principal: AnalyticsRead,
     stores: StoresDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     include_bots: IncludeBots = False,
 ) -> list[dict[str, Any]]:
     """The link's most recent clicks, newest first."""
-    link = await get_owned_link(stores.pool, code, principal)
+    link = await get_owned_link(stores.pool, ref.code, principal, ref.domain)
     return await analytics.recent_clicks(stores.reads, link.id, include_bots=include_bots, limit=limit)
 
 
@@ -315,15 +318,17 @@ async def link_recent_clicks(
     },
 )
 async def link_clicks_csv(
-    code: Code, principal: AnalyticsRead, stores: StoresDep, start: From = None, end: To = None, tz: Tz = "UTC"
+    ref: LinkAt, principal: AnalyticsRead, stores: StoresDep, start: From = None, end: To = None, tz: Tz = "UTC"
 ) -> StreamingResponse:
     """The link's raw clicks in the range (bots included, flagged), streamed as CSV."""
-    link = await get_owned_link(stores.pool, code, principal)
+    link = await get_owned_link(stores.pool, ref.code, principal, ref.domain)
     rng = parse_range(start, end, tz)
+    # A host's port colon is no character for a file name.
+    name = link.code if link.domain is None else f"{link.domain.replace(':', '_')}-{link.code}"
     return StreamingResponse(
         analytics.export_clicks(stores.reads, link.id, rng),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="clicks-{link.code}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="clicks-{name}.csv"'},
     )
 
 

@@ -39,13 +39,17 @@ class AuditEntry(BaseModel):
         description=(
             "link.create, link.update, link.disable, link.enable, link.delete, link.bulk_create, link.import; "
             "user.create, user.disable, user.enable, user.role_change, user.password_change, user.password_reset, "
-            "user.sessions_revoke (signed out everywhere). POST /links/actions records each link's entry as its "
+            "user.sessions_revoke (signed out everywhere); domain.create, domain.update, domain.delete. "
+            "POST /links/actions records each link's entry as its "
             "single-link endpoint does (tagging as link.update)."
         )
     )
     entity_type: EntityType
     entity_id: int | None
-    entity_code: str | None = Field(description="A link's short code, or a user's e-mail address.")
+    entity_code: str | None = Field(
+        description="A link's short code (`{domain}/{code}` on a domain other than the default one), a user's "
+        "e-mail address, or a domain's host."
+    )
     old_values: dict[str, Any] | None = Field(description="What changed, as it was (never secrets).")
     new_values: dict[str, Any] | None = Field(description="What changed, as it is now (never secrets).")
 
@@ -62,7 +66,13 @@ async def audit_log(
     entity_type: EntityType | None = None,
     entity_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     entity_code: Annotated[
-        str | None, Query(max_length=254, pattern=NO_NUL_PATTERN, description="A short code or an e-mail address.")
+        str | None,
+        Query(
+            max_length=254,
+            pattern=NO_NUL_PATTERN,
+            description="A short code (`{domain}/{code}` on another domain than the default), an e-mail address "
+            "or a domain.",
+        ),
     ] = None,
     actor_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     action: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_.]+$")] = None,

@@ -1,6 +1,7 @@
 """The live click feed: Server-Sent Events of clicks as the worker counts them (admin/click_feed.py).
 
-``GET /links/{code}/clicks/stream`` follows one link, ``GET /clicks/stream`` every link of the
+``GET /links/{code}/clicks/stream`` (with ``?domain=`` for a link on another domain than the default
+one) follows one link, ``GET /clicks/stream`` every link of the
 caller's account. Each ``click`` event's data is the enriched click (no address or user agent); its
 id resumes the feed after a reconnect (the Last-Event-ID header, which EventSource sends by itself,
 or the ``last_event_id`` query parameter).
@@ -19,7 +20,7 @@ from admin.auth.deps import AnalyticsRead, StoresDep
 from admin.click_feed import Feed, Feeds
 from admin.links import get_owned_link
 from admin.problems import Problem, problem_responses
-from admin.routes.analytics import Code
+from admin.routes.links import LinkAt
 from common.click_feed import feed_owner, parse_event_id
 
 router = APIRouter(tags=["analytics"])
@@ -56,7 +57,7 @@ STREAM_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
 
 @router.get("/links/{code}/clicks/stream", response_class=StreamingResponse, responses=STREAM_RESPONSES)
 async def link_click_stream(
-    code: Code,
+    ref: LinkAt,
     principal: AnalyticsRead,
     stores: StoresDep,
     request: Request,
@@ -64,9 +65,10 @@ async def link_click_stream(
     resume: LastEventIdQuery = None,
 ) -> StreamingResponse:
     """The link's clicks, live: each one within about a second of its redirect."""
-    link = await get_owned_link(stores.pool, code, principal)
+    link = await get_owned_link(stores.pool, ref.code, principal, ref.domain)
     feeds: Feeds = request.state.feeds
-    return _stream(feeds, feeds.feed(feed_owner(link.owner_id), link.code), principal.id, last_event_id or resume)
+    feed = feeds.feed(feed_owner(link.owner_id), link.code, link.domain)
+    return _stream(feeds, feed, principal.id, last_event_id or resume)
 
 
 @router.get("/clicks/stream", response_class=StreamingResponse, responses=STREAM_RESPONSES)

@@ -64,6 +64,10 @@ class ImportRow(BaseModel):
         "not created, e.g. over the link creation limit)."
     )
     code: str | None
+    domain: str | None = Field(
+        None,
+        description="The link's short domain (null: the default one); as the export has it when the row is invalid.",
+    )
     target_url: str | None = Field(description="Normalised when the row is valid, else as the export has it.")
     title: str | None = None
     tags: list[str] = Field(default_factory=list)
@@ -85,6 +89,7 @@ def _row(result: RowResult) -> ImportRow:
         row=result.row,
         outcome=result.outcome,
         code=result.code,
+        domain=result.domain,
         target_url=result.target_url,
         title=result.title,
         tags=list(result.tags),

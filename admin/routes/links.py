@@ -3,6 +3,10 @@
 A user sees and changes only their own links (another user's link answers 404, never 403,
 so that codes do not leak); admins see and change all.
 
+A link is named by its code and its short domain: every route under ``/links/{code}`` takes the
+domain as ``?domain=`` (absent or empty: the default domain), as does ``POST /links/actions`` in its
+body; the same code may exist once per domain.
+
 Creation is rate limited per user (HOP_LINK_CREATE_PER_MINUTE, HOP_LINK_CREATE_PER_DAY), each
 bulk or imported item counting as one link: a request that can create nothing answers 429 with
 Retry-After; a bulk request that fits only in part creates the first items that fit and reports
@@ -15,13 +19,14 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from redis.exceptions import RedisError
 
 from admin.auth.deps import LinksRead, LinksWrite, SettingsDep, StoresDep
 from admin.auth.principal import Principal
+from admin.domains import lookup_domain, short_domains, short_url
 from admin.link_metadata import with_metadata_columns
 from admin.link_routing import with_routing_columns
 from admin.links import (
@@ -37,6 +42,7 @@ from admin.links import (
     create_link,
     delete_link,
     get_owned_link,
+    prepare_link,
     prepare_target,
     update_link,
     with_password_hash,
@@ -58,6 +64,24 @@ router = APIRouter(prefix="/links", tags=["links"])
 
 AUTH = (401, 403)
 Code = Annotated[str, Path(pattern=CODE_PATTERN, description="The short code.")]
+DOMAIN_PARAM_HELP = "The link's short domain (a host GET /domains lists); absent or empty: the default domain."
+DomainParam = Annotated[str | None, Query(max_length=300, description=DOMAIN_PARAM_HELP)]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRef:
+    """A link as a request names it: its code, and its domain as stored (None: the default one)."""
+
+    code: str
+    domain: str | None
+
+
+def link_ref(code: Code, settings: SettingsDep, domain: DomainParam = None) -> LinkRef:
+    """The link of a ``/links/{code}?domain=`` route. Raises admin.domains.InvalidDomain (a 422)."""
+    return LinkRef(code, lookup_domain(domain, settings.short_base))
+
+
+LinkAt = Annotated[LinkRef, Depends(link_ref)]
 
 
 class BulkCreate(BaseModel):
@@ -95,6 +119,9 @@ TAGGING_ACTIONS = ("tag", "untag")
 class LinkActionsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    domain: str | None = Field(
+        None, max_length=300, description="The short domain of every code; null or omitted: the default domain."
+    )
     codes: list[Annotated[str, Field(pattern=CODE_PATTERN)]] = Field(
         min_length=1,
         max_length=MAX_ACTION_CODES,
@@ -135,6 +162,7 @@ class LinkActionsIn(BaseModel):
 
 class LinkActionResult(BaseModel):
     code: str
+    domain: str | None = Field(description="The code's short domain, as the request named it; null: the default one.")
     ok: bool
     error: ItemError | None = None
 
@@ -247,9 +275,13 @@ def _bulk_result(outcomes: list[Link | ItemFailure], settings: AdminSettings, *,
 async def new_link(
     body: LinkCreate, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
 ) -> LinkPublic:
-    """Shorten a URL: a random code unless ``code`` is given; with a ``password``, visitors must enter
-    it before the redirect. The edge serves it within a second."""
-    target = prepare_target(body, short_base=settings.short_base, blocked_domains=settings.blocked_domains)
+    """Shorten a URL: a random code unless ``code`` is given, on the default domain unless ``domain``
+    names another (422 ``unknown_domain`` for one that is not a short domain); with a ``password``,
+    visitors must enter it before the redirect. The edge serves it within a second."""
+    domains = await short_domains(stores.pool, settings.short_base)
+    body, target = prepare_link(
+        body, domains=domains, short_base=settings.short_base, blocked_domains=settings.blocked_domains
+    )
     grant = await take_quota(stores, settings, user_id=principal.id, wanted=1)
     if grant.granted == 0:
         raise rate_limited(grant)
@@ -280,14 +312,29 @@ async def links(
     tag: Annotated[str | None, Query(max_length=64, pattern=NO_NUL_PATTERN)] = None,
     sort: Annotated[SortKey, Query(description="Column; a leading `-` sorts descending.")] = DEFAULT_SORT,
     owner_id: Annotated[int | None, Query(ge=1, le=2**62, description="Admins only: one user's links.")] = None,
+    domain: Annotated[
+        str | None,
+        Query(
+            max_length=300,
+            description="Only the links of this short domain (empty: the default domain's); absent: every domain's.",
+        ),
+    ] = None,
 ) -> LinksPublic:
     """The caller's links (an admin's: everyone's), newest first unless ``sort`` says otherwise."""
     if cursor is not None and page is not None:
         raise Problem(422, "validation_failed", "use either cursor or page, not both")
+    by_domain = domain is not None
+    filters = LinkFilter(
+        q=q,
+        tag=tag,
+        owner_id=owner_id,
+        by_domain=by_domain,
+        domain=lookup_domain(domain, settings.short_base) if by_domain else None,
+    )
     result = await list_links(
         pool=stores.pool,
         principal=principal,
-        filters=LinkFilter(q=q, tag=tag, owner_id=owner_id),
+        filters=filters,
         limit=limit,
         sort=sort,
         cursor=cursor,
@@ -328,14 +375,16 @@ async def bulk_create(
 
 @router.post("/actions", response_model=LinkActionsResult, responses=problem_responses(*AUTH, 413, 422))
 async def link_actions(
-    body: LinkActionsIn, principal: LinksWrite, actor: RequestActor, stores: StoresDep
+    body: LinkActionsIn, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
 ) -> LinkActionsResult:
-    """Disable, enable, delete, tag or untag up to 500 links; each code gets its own result.
+    """Disable, enable, delete, tag or untag up to 500 links of one domain (``domain``, the default one
+    when left out); each code gets its own result.
 
     Each code goes through what its single-link endpoint does (ownership, the edge, the audit
     log); an unknown code, or another user's, fails alone with ``link_not_found``. Tagging never
     gives a link more than 32 tags (``too_many_tags``).
     """
+    domain = lookup_domain(body.domain, settings.short_base, loc=("body", "domain"))
     outcomes = await apply_link_action(
         pool=stores.pool,
         redis=stores.redis,
@@ -345,9 +394,10 @@ async def link_actions(
         tags=body.tags or [],
         principal=principal,
         actor=actor,
+        domain=domain,
     )
     results = [
-        LinkActionResult(code=code, ok=failure is None, error=_item_error(failure))
+        LinkActionResult(code=code, domain=domain, ok=failure is None, error=_item_error(failure))
         for code, failure in zip(body.codes, outcomes, strict=True)
     ]
     succeeded = sum(result.ok for result in results)
@@ -369,7 +419,8 @@ async def export_csv(
     settings: SettingsDep,
     tag: Annotated[str | None, Query(max_length=64, pattern=NO_NUL_PATTERN)] = None,
 ) -> StreamingResponse:
-    """Every link the caller may see, as CSV (streamed), with the UTM fields (utm_source ... utm_content) and
+    """Every link the caller may see, as CSV (streamed), with its domain (empty: the default one), the UTM
+    fields (utm_source ... utm_content) and
     the preview (preview_title, preview_description, preview_image) as columns. Passwords are not exported."""
     rows = export_links(pool=stores.pool, principal=principal, short_base=settings.short_base, tag=tag)
     return StreamingResponse(
@@ -467,12 +518,12 @@ async def import_csv(
 
 
 @router.get("/{code}", response_model=LinkPublic, responses=problem_responses(*AUTH, 404, 422))
-async def link(code: Code, principal: LinksRead, stores: StoresDep, settings: SettingsDep) -> LinkPublic:
-    return _public(await get_owned_link(stores.pool, code, principal), settings)
+async def link(ref: LinkAt, principal: LinksRead, stores: StoresDep, settings: SettingsDep) -> LinkPublic:
+    return _public(await get_owned_link(stores.pool, ref.code, principal, ref.domain), settings)
 
 
 async def _update(
-    code: str,
+    ref: LinkRef,
     changes: dict[str, Any],
     *,
     principal: Principal,
@@ -485,7 +536,8 @@ async def _update(
         pool=stores.pool,
         redis=stores.redis,
         keys=stores.keys,
-        code=code,
+        code=ref.code,
+        domain=ref.domain,
         changes=changes,
         principal=principal,
         actor=actor,
@@ -496,32 +548,32 @@ async def _update(
 
 @router.patch("/{code}", response_model=LinkPublic, responses=problem_responses(*AUTH, 404, 413, 422))
 async def change_link(
-    code: Code, body: LinkUpdate, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
+    ref: LinkAt, body: LinkUpdate, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
 ) -> LinkPublic:
-    """Change any field but the code; ``null`` clears expires_at, max_clicks, title, utm and preview,
+    """Change any field but the code and the domain; ``null`` clears expires_at, max_clicks, title, utm and preview,
     removes the rules or the A/B split, and removes the password (write-only: a link's answer says
     only ``has_password``). A ``utm`` or ``preview`` object replaces all of its fields: one left out
     is cleared; a ``rules`` or ``variants`` list replaces all of them."""
     changes = with_routing_columns(with_metadata_columns(await with_password_hash(body.changes())))
+    base, blocked = settings.short_base, settings.blocked_domains
+    hosts = (await short_domains(stores.pool, base)).hosts()
     if "target_url" in changes:
         # Checks the targets of the rules and variants too.
-        changes["target_url"] = prepare_target(
-            body, short_base=settings.short_base, blocked_domains=settings.blocked_domains
-        )
+        changes["target_url"] = prepare_target(body, short_base=base, blocked_domains=blocked, domains=hosts)
     else:
-        check_routing(body, short_base=settings.short_base, blocked_domains=settings.blocked_domains)
+        check_routing(body, short_base=base, blocked_domains=blocked, domains=hosts)
     return await _update(
-        code, changes, principal=principal, actor=actor, action="link.update", stores=stores, settings=settings
+        ref, changes, principal=principal, actor=actor, action="link.update", stores=stores, settings=settings
     )
 
 
 @router.post("/{code}/disable", response_model=LinkPublic, responses=problem_responses(*AUTH, 404, 422))
 async def disable_link(
-    code: Code, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
+    ref: LinkAt, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
 ) -> LinkPublic:
     """Stop redirecting (the edge answers 404 within a second); the link and its data stay."""
     return await _update(
-        code,
+        ref,
         {"disabled": True},
         principal=principal,
         actor=actor,
@@ -533,10 +585,10 @@ async def disable_link(
 
 @router.post("/{code}/enable", response_model=LinkPublic, responses=problem_responses(*AUTH, 404, 422))
 async def enable_link(
-    code: Code, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
+    ref: LinkAt, principal: LinksWrite, actor: RequestActor, stores: StoresDep, settings: SettingsDep
 ) -> LinkPublic:
     return await _update(
-        code,
+        ref,
         {"disabled": False},
         principal=principal,
         actor=actor,
@@ -547,10 +599,16 @@ async def enable_link(
 
 
 @router.delete("/{code}", status_code=204, response_class=Response, responses=problem_responses(*AUTH, 404, 422))
-async def remove_link(code: Code, principal: LinksWrite, actor: RequestActor, stores: StoresDep) -> Response:
+async def remove_link(ref: LinkAt, principal: LinksWrite, actor: RequestActor, stores: StoresDep) -> Response:
     """Delete the link; the edge stops redirecting it within a second."""
     await delete_link(
-        pool=stores.pool, redis=stores.redis, keys=stores.keys, code=code, principal=principal, actor=actor
+        pool=stores.pool,
+        redis=stores.redis,
+        keys=stores.keys,
+        code=ref.code,
+        domain=ref.domain,
+        principal=principal,
+        actor=actor,
     )
     return Response(status_code=204)
 
@@ -564,16 +622,16 @@ async def remove_link(code: Code, principal: LinksWrite, actor: RequestActor, st
     },
 )
 async def qr_code(
-    code: Code,
+    ref: LinkAt,
     principal: LinksRead,
     stores: StoresDep,
     settings: SettingsDep,
     format: Annotated[Literal["svg", "png"], Query()] = "svg",
     size: Annotated[int, Query(ge=MIN_SIZE, le=MAX_SIZE, description="Approximate width in pixels.")] = DEFAULT_SIZE,
 ) -> Response:
-    """The QR code of the short URL, as SVG or PNG."""
-    link = await get_owned_link(stores.pool, code, principal)
-    image = render_qr(f"{settings.short_base}/{link.code}", fmt=format, size=size)
+    """The QR code of the short URL (on the link's domain), as SVG or PNG."""
+    link = await get_owned_link(stores.pool, ref.code, principal, ref.domain)
+    image = render_qr(short_url(link.domain, link.code, settings.short_base), fmt=format, size=size)
     return Response(image, media_type=MEDIA_TYPES[format], headers={"Cache-Control": "private, max-age=3600"})
 
 

@@ -24,6 +24,7 @@ const PAGES = {
   "/analytics": () => import("./pages/analytics/OverviewPage"),
   "/keys": () => import("./pages/keys/ApiKeysPage"),
   "/webhooks": () => import("./pages/webhooks/WebhooksPage"),
+  "/domains": () => import("./pages/domains/DomainsPage"),
   "/account": () => import("./pages/account/AccountPage"),
   "/admin/users": () => import("./pages/admin/UsersPage"),
   "/admin/audit": () => import("./pages/admin/AuditPage"),
@@ -44,6 +45,7 @@ const OverviewPage = page(PAGES["/analytics"]);
 const LinkAnalyticsPage = page(PAGES["/links/:code/analytics"]);
 const ApiKeysPage = page(PAGES["/keys"]);
 const WebhooksPage = page(PAGES["/webhooks"]);
+const DomainsPage = page(PAGES["/domains"]);
 const AccountPage = page(PAGES["/account"]);
 const UsersPage = page(PAGES["/admin/users"]);
 const AuditPage = page(PAGES["/admin/audit"]);
@@ -110,6 +112,7 @@ export function App() {
               <Route path="/analytics" element={<OverviewPage />} />
               <Route path="/keys" element={<ApiKeysPage />} />
               <Route path="/webhooks" element={<WebhooksPage />} />
+              <Route path="/domains" element={<DomainsPage />} />
               <Route path="/account" element={<AccountPage />} />
               <Route element={<RequireAuth admin />}>
                 <Route path="/admin/users" element={<UsersPage />} />

@@ -126,7 +126,8 @@ def _as_text(report: ImportReport) -> str:
 
 def _line(result: RowResult) -> str:
     reason = f"{result.error_code}: {result.reason}" if result.error_code else result.reason or ""
-    return f"row {result.row}: {result.outcome} {result.code or '-'} -> {result.target_url or '-'}: {reason}"
+    link = f"{result.domain}/{result.code or '-'}" if result.domain else result.code or "-"
+    return f"row {result.row}: {result.outcome} {link} -> {result.target_url or '-'}: {reason}"
 
 
 def _as_json(report: ImportReport, source: str) -> str:

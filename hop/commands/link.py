@@ -1,5 +1,6 @@
 """`hop link add|rm|show`: manage links from the shell, through the same service as the API.
 
+A link lives on the default short domain unless ``--domain`` names another one (`hop domain list`).
 A link's password is asked for (or read from standard input), never taken as an argument."""
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from datetime import datetime
 from pydantic import SecretStr, ValidationError
 
 from admin.audit import CLI
-from admin.links import Link, LinkCreate, LinkError, create_link, delete_link, get_link, prepare_target
+from admin.domains import DomainError, lookup_domain, short_domains, short_url
+from admin.links import Link, LinkCreate, LinkError, create_link, delete_link, get_link, prepare_link
 from admin.targets import TargetRejected
 from common.settings import AdminSettings
 from common.stores import open_stores
 from hop.commands.support import fail, read_password, run_async, settings_from
+
+DOMAIN_HELP = "the link's short domain (`hop domain list`); default: the default domain"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add = actions.add_parser("add", help="shorten a URL")
     add.add_argument("url", help="the target URL (http or https)")
     add.add_argument("--code", help="custom short code ([A-Za-z0-9_-], 1-64); random when omitted")
+    add.add_argument("--domain", help=DOMAIN_HELP)
     add.add_argument("--status", type=int, choices=[301, 302, 307, 308], default=302, help="redirect status")
     add.add_argument("--expires", type=datetime.fromisoformat, help="expiry, ISO 8601 with time zone")
     add.add_argument("--max-clicks", type=int, help="stop redirecting after this many clicks")
@@ -40,10 +45,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     remove = actions.add_parser("rm", help="delete a short link")
     remove.add_argument("code")
+    remove.add_argument("--domain", help=DOMAIN_HELP)
     remove.set_defaults(handler=handle_rm)
 
     show = actions.add_parser("show", help="show a short link")
     show.add_argument("code")
+    show.add_argument("--domain", help=DOMAIN_HELP)
     show.set_defaults(handler=handle_show)
 
 
@@ -51,6 +58,7 @@ def _link_in(args: argparse.Namespace) -> LinkCreate:
     return LinkCreate(
         target_url=args.url,
         code=args.code,
+        domain=args.domain,
         redirect_status=args.status,
         expires_at=args.expires,
         max_clicks=args.max_clicks,
@@ -68,8 +76,11 @@ def _password(args: argparse.Namespace) -> SecretStr | None:
 
 
 async def _add(settings: AdminSettings, link_in: LinkCreate) -> str:
-    target = prepare_target(link_in, short_base=settings.short_base, blocked_domains=settings.blocked_domains)
     async with open_stores(settings, pool_size=2) as stores:
+        domains = await short_domains(stores.pool, settings.short_base)
+        link_in, target = prepare_link(
+            link_in, domains=domains, short_base=settings.short_base, blocked_domains=settings.blocked_domains
+        )
         link = await create_link(
             pool=stores.pool,
             redis=stores.redis,
@@ -81,7 +92,8 @@ async def _add(settings: AdminSettings, link_in: LinkCreate) -> str:
             actor=CLI,
         )
     protected = ", password" if link.has_password else ""
-    return f"{settings.short_base}/{link.code} -> {link.target_url} ({link.redirect_status}{protected})"
+    shown = short_url(link.domain, link.code, settings.short_base)
+    return f"{shown} -> {link.target_url} ({link.redirect_status}{protected})"
 
 
 def handle_add(args: argparse.Namespace) -> int:
@@ -91,23 +103,24 @@ def handle_add(args: argparse.Namespace) -> int:
         print(run_async(lambda: _add(settings, link_in)))
     except ValidationError as error:
         return fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()))
-    except (TargetRejected, LinkError, ValueError) as error:
+    except (TargetRejected, LinkError, DomainError, ValueError) as error:
         return fail(str(error))
     return 0
 
 
-async def _remove(settings: AdminSettings, code: str) -> None:
+async def _remove(settings: AdminSettings, code: str, domain: str | None) -> None:
     async with open_stores(settings, pool_size=2) as stores:
-        await delete_link(pool=stores.pool, redis=stores.redis, keys=stores.keys, code=code, actor=CLI)
+        await delete_link(pool=stores.pool, redis=stores.redis, keys=stores.keys, code=code, domain=domain, actor=CLI)
 
 
 def handle_rm(args: argparse.Namespace) -> int:
     settings = settings_from(AdminSettings)
     try:
-        run_async(lambda: _remove(settings, args.code))
-    except LinkError as error:
+        domain = lookup_domain(args.domain, settings.short_base, loc=("domain",))
+        run_async(lambda: _remove(settings, args.code, domain))
+    except (LinkError, DomainError) as error:
         return fail(str(error))
-    print(f"deleted {args.code}")
+    print(f"deleted {short_url(domain, args.code, settings.short_base)}")
     return 0
 
 
@@ -119,16 +132,17 @@ def _shown_fields() -> list[str]:
     return fields
 
 
-async def _show(settings: AdminSettings, code: str) -> str:
+async def _show(settings: AdminSettings, code: str, domain: str | None) -> str:
     async with open_stores(settings, pool_size=1) as stores:
-        link = await get_link(stores.pool, code)
+        link = await get_link(stores.pool, code, domain)
     return "\n".join(f"{name}: {getattr(link, name)}" for name in _shown_fields())
 
 
 def handle_show(args: argparse.Namespace) -> int:
     settings = settings_from(AdminSettings)
     try:
-        print(run_async(lambda: _show(settings, args.code)))
-    except LinkError as error:
+        domain = lookup_domain(args.domain, settings.short_base, loc=("domain",))
+        print(run_async(lambda: _show(settings, args.code, domain)))
+    except (LinkError, DomainError) as error:
         return fail(str(error))
     return 0

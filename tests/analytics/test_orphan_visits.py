@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from starlette.testclient import TestClient
 
+from common.settings import Settings
 from common.stores import Stores
 from tests.admin.api import Account, assert_problem
 
@@ -65,3 +66,31 @@ def test_orphan_visits_are_for_admins_only(client: TestClient, alice: Account) -
 def test_a_range_off_the_quarter_hour_is_a_clear_422(client: TestClient, root: Account) -> None:
     answer = client.get(PATH, params={"from": "2026-05-02T10:07:00", "tz": "UTC"}, headers=root.headers)
     assert "quarter hour" in assert_problem(answer, 422, "invalid_range")["detail"]
+
+
+async def test_each_visit_names_its_domain_and_one_domain_s_can_be_read_alone(
+    client: TestClient, root: Account, stores: Stores, settings: Settings
+) -> None:
+    await record_visits(stores)
+    # Two more to go.example ('' is the default domain, as the worker stores it).
+    for position, path in enumerate(("/", "/gone"), start=len(VISITS)):
+        await stores.pool.execute(
+            """INSERT INTO orphan_visits (visited_at, kind, path, shard, stream_id, position, visitor_hash, domain)
+               VALUES ('2026-05-02T12:00:00Z', 'base_url', $1, 0, '1-0', $2, '', 'go.example')""",
+            path,
+            position,
+        )
+
+    every = client.get(PATH, params=RANGE, headers=root.headers).json()
+    assert every["total"] == 6
+    assert {(row["domain"], row["path"]) for row in every["recent"]} >= {(None, "/.env"), ("go.example", "/")}
+    assert ("go.example", "/gone", 1) in [(row["domain"], row["path"], row["visits"]) for row in every["paths"]]
+
+    on_go = client.get(PATH, params={**RANGE, "domain": "GO.example"}, headers=root.headers).json()
+    assert (on_go["total"], {row["domain"] for row in on_go["recent"]}) == (2, {"go.example"})
+    default_host = settings.short_base.split("://", 1)[1]
+    for default in ("", default_host):
+        on_default = client.get(PATH, params={**RANGE, "domain": default}, headers=root.headers).json()
+        assert (on_default["total"], {row["domain"] for row in on_default["recent"]}) == (4, {None})
+    bad = client.get(PATH, params={**RANGE, "domain": "a/b"}, headers=root.headers)
+    assert_problem(bad, 422, "invalid_domain")

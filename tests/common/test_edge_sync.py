@@ -24,7 +24,7 @@ PASSWORD = "correct horse battery staple"
 
 
 async def queued(stores: Stores) -> list[str]:
-    return [row["code"] for row in await stores.pool.fetch("SELECT code FROM edge_sync_pending ORDER BY code")]
+    return [row["edge_key"] for row in await stores.pool.fetch("SELECT edge_key FROM edge_sync_pending ORDER BY 1")]
 
 
 async def redis_value(stores: Stores, code: str) -> bytes | None:
@@ -86,7 +86,7 @@ async def test_a_refused_write_through_stays_queued_and_drops_the_completeness_m
     # Out of memory, Redis refuses SET but still takes DEL: the marker goes, the change waits.
     await _refuse_writes(stores.redis, refuse=True)
     await stores.pool.execute("UPDATE links SET disabled = true WHERE code = 'm'")
-    assert not await sync_links(pool=stores.pool, redis=stores.redis, keys=stores.keys, codes=["m"])
+    assert not await sync_links(pool=stores.pool, redis=stores.redis, keys=stores.keys, edge_keys=["m"])
     assert await queued(stores) == ["m"]
     assert await stores.redis.exists(stores.keys.links_complete) == 0
     assert await redis_value(stores, "m") != NEGATIVE
@@ -107,13 +107,13 @@ async def test_a_change_committed_during_a_push_is_queued_again(stores: Stores, 
     await stores.pool.execute("UPDATE links SET disabled = true WHERE code = 'r'")
     async with stores.pool.acquire() as pusher, pusher.transaction():
         # A pusher holds the queued row (it has read the link and is writing to Redis)...
-        assert await pusher.fetchval("SELECT code FROM edge_sync_pending WHERE code = 'r' FOR UPDATE") == "r"
+        assert await pusher.fetchval("SELECT edge_key FROM edge_sync_pending WHERE edge_key = 'r' FOR UPDATE") == "r"
         writer = asyncio.create_task(stores.pool.execute("UPDATE links SET disabled = false WHERE code = 'r'"))
         # ...so a writer's queueing waits for it, rather than finding the row and queueing nothing...
         await wait_until_async(lambda: _waiting_on_a_lock(stores), what="the writer waiting for the pusher")
         # ...and a second pusher skips the row instead of waiting.
-        assert await sync_links(pool=stores.pool, redis=stores.redis, keys=stores.keys, codes=["r"])
-        await pusher.execute("DELETE FROM edge_sync_pending WHERE code = 'r'")
+        assert await sync_links(pool=stores.pool, redis=stores.redis, keys=stores.keys, edge_keys=["r"])
+        await pusher.execute("DELETE FROM edge_sync_pending WHERE edge_key = 'r'")
     await writer
     # The pusher's state is older than the writer's: the row is back, for the writer's own push.
     assert await queued(stores) == ["r"]

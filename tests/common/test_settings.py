@@ -47,6 +47,11 @@ def test_values_come_from_hop_variables(monkeypatch: pytest.MonkeyPatch) -> None
         ("HOP_JWT_SECRET", "short", "HOP_JWT_SECRET: String should have at least 32 characters"),
         ("HOP_REDIS_PREFIX", "a b", "HOP_REDIS_PREFIX: use 1-64 of A-Z a-z 0-9 : _ . -"),
         ("HOP_DATABASE_SCHEMA", "Robert'); DROP", "HOP_DATABASE_SCHEMA: use a lower-case SQL identifier"),
+        (
+            "HOP_EDGE_UNKNOWN_HOST",
+            "javascript:alert(1)",
+            "HOP_EDGE_UNKNOWN_HOST: must be `default`, `not_found` or an absolute http(s) URL",
+        ),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str) -> None:

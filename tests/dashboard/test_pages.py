@@ -29,6 +29,7 @@ SIGNED_IN_PAGES = {
     "link-analytics": "/links/welcome/analytics",
     "analytics": "/analytics",
     "keys": "/keys",
+    "domains": "/domains",
     "account": "/account",
     "users": "/admin/users",
     "audit": "/admin/audit",

@@ -81,6 +81,7 @@ async def test_404s_become_orphan_visits_counted_once_by_kind_and_shown_to_admin
     assert body["by_kind"] == {"base_url": 1, "invalid_short_url": 2, "regular_404": 2}
     assert sum(point["visits"] for point in body["series"]) == 5
     assert body["paths"][0] == {
+        "domain": None,
         "path": "/nope",
         "kind": "invalid_short_url",
         "visits": 2,

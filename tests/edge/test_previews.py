@@ -32,7 +32,7 @@ async def describe(stores: Stores, link: Link, **columns: str) -> None:
     await stores.pool.execute(
         f"UPDATE links SET {assignments}, version = version + 1 WHERE code = $1", link.code, *columns.values()
     )
-    assert await sync_links(pool=stores.pool, redis=stores.redis, keys=stores.keys, codes=[link.code])
+    assert await sync_links(pool=stores.pool, redis=stores.redis, keys=stores.keys, edge_keys=[link.code])
 
 
 async def test_crawlers_get_the_preview_and_people_the_redirect_with_its_utm_parameters(

@@ -51,7 +51,7 @@ async def route(stores: Stores, link: Link, *, rules: Any = None, variants: Any 
     await stores.pool.execute(
         f"UPDATE links SET {assignments}, version = version + 1 WHERE code = $1", link.code, *values.values()
     )
-    assert await sync_links(pool=stores.pool, redis=stores.redis, keys=stores.keys, codes=[link.code])
+    assert await sync_links(pool=stores.pool, redis=stores.redis, keys=stores.keys, edge_keys=[link.code])
 
 
 @pytest.fixture

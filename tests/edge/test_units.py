@@ -191,6 +191,7 @@ def test_postgres_rows_with_unsafe_targets_are_not_servable() -> None:
     row = {
         "id": 1,
         "code": "js",
+        "edge_key": "js",
         "target_url": "javascript:alert(1)",
         "redirect_status": 302,
         "expires_at": None,

@@ -40,7 +40,7 @@ async def protect(stores: Stores, link: Link, password: str) -> None:
         link.code,
         await hash_link_password(password),
     )
-    assert await sync_links(pool=stores.pool, redis=stores.redis, keys=stores.keys, codes=[link.code])
+    assert await sync_links(pool=stores.pool, redis=stores.redis, keys=stores.keys, edge_keys=[link.code])
 
 
 def clicks_of(settings: Settings, code: str) -> int:

@@ -332,6 +332,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Domains
+         * @description The short domains: the default one first, then the others by host. Admins also get how many
+         *     links each added domain has.
+         */
+        get: operations["domains_api_v1_domains_get"];
+        put?: never;
+        /**
+         * Add Domain
+         * @description Add a short domain (admins only), with optional redirects. Its DNS must point at the edge for
+         *     its links to work; the edges serve it within a second.
+         *
+         *     The host is read as a browser reads it (lower case, punycode, no trailing dot or default port);
+         *     anything but a DNS name with an optional port is a 422 ``invalid_domain``. The default domain
+         *     or one added before is a 409. Redirects are checked as link targets are (``loop``,
+         *     ``blocked_domain``, ...).
+         */
+        post: operations["add_domain_api_v1_domains_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/domains/{host}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove Domain
+         * @description Remove a short domain (admins only). A domain that links still use is a 409 ``domain_in_use``
+         *     (saying how many): delete or recreate them elsewhere first. The default domain cannot be removed.
+         */
+        delete: operations["remove_domain_api_v1_domains__host__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change Domain
+         * @description Set (a URL) or clear (null) a domain's redirects (admins only); fields left out stay. Works for
+         *     the default domain too.
+         */
+        patch: operations["change_domain_api_v1_domains__host__patch"];
+        trace?: never;
+    };
     "/api/v1/imports": {
         parameters: {
             query?: never;
@@ -414,8 +471,9 @@ export interface paths {
         put?: never;
         /**
          * New Link
-         * @description Shorten a URL: a random code unless ``code`` is given; with a ``password``, visitors must enter
-         *     it before the redirect. The edge serves it within a second.
+         * @description Shorten a URL: a random code unless ``code`` is given, on the default domain unless ``domain``
+         *     names another (422 ``unknown_domain`` for one that is not a short domain); with a ``password``,
+         *     visitors must enter it before the redirect. The edge serves it within a second.
          */
         post: operations["new_link_api_v1_links_post"];
         delete?: never;
@@ -435,7 +493,8 @@ export interface paths {
         put?: never;
         /**
          * Link Actions
-         * @description Disable, enable, delete, tag or untag up to 500 links; each code gets its own result.
+         * @description Disable, enable, delete, tag or untag up to 500 links of one domain (``domain``, the default one
+         *     when left out); each code gets its own result.
          *
          *     Each code goes through what its single-link endpoint does (ownership, the edge, the audit
          *     log); an unknown code, or another user's, fails alone with ``link_not_found``. Tagging never
@@ -477,7 +536,8 @@ export interface paths {
         };
         /**
          * Export Csv
-         * @description Every link the caller may see, as CSV (streamed), with the UTM fields (utm_source ... utm_content) and
+         * @description Every link the caller may see, as CSV (streamed), with its domain (empty: the default one), the UTM
+         *     fields (utm_source ... utm_content) and
          *     the preview (preview_title, preview_description, preview_image) as columns. Passwords are not exported.
          */
         get: operations["export_csv_api_v1_links_export_csv_get"];
@@ -533,7 +593,7 @@ export interface paths {
         head?: never;
         /**
          * Change Link
-         * @description Change any field but the code; ``null`` clears expires_at, max_clicks, title, utm and preview,
+         * @description Change any field but the code and the domain; ``null`` clears expires_at, max_clicks, title, utm and preview,
          *     removes the rules or the A/B split, and removes the password (write-only: a link's answer says
          *     only ``has_password``). A ``utm`` or ``preview`` object replaces all of its fields: one left out
          *     is cleared; a ``rules`` or ``variants`` list replaces all of them.
@@ -668,7 +728,7 @@ export interface paths {
         };
         /**
          * Qr Code
-         * @description The QR code of the short URL, as SVG or PNG.
+         * @description The QR code of the short URL (on the link's domain), as SVG or PNG.
          */
         get: operations["qr_code_api_v1_links__code__qr_get"];
         put?: never;
@@ -1031,6 +1091,11 @@ export interface components {
             /** Devices */
             devices: components["schemas"]["ValueCount"][];
             /**
+             * Domain
+             * @description The link's short domain; null: the default one (or no link).
+             */
+            domain?: string | null;
+            /**
              * Gaps
              * @description Times in the range when clicks may be missing (oldest first; the same for every link and account): the counts in this answer leave out whatever clicks these gaps took.
              */
@@ -1113,7 +1178,7 @@ export interface components {
         AuditEntry: {
             /**
              * Action
-             * @description link.create, link.update, link.disable, link.enable, link.delete, link.bulk_create, link.import; user.create, user.disable, user.enable, user.role_change, user.password_change, user.password_reset, user.sessions_revoke (signed out everywhere). POST /links/actions records each link's entry as its single-link endpoint does (tagging as link.update).
+             * @description link.create, link.update, link.disable, link.enable, link.delete, link.bulk_create, link.import; user.create, user.disable, user.enable, user.role_change, user.password_change, user.password_reset, user.sessions_revoke (signed out everywhere); domain.create, domain.update, domain.delete. POST /links/actions records each link's entry as its single-link endpoint does (tagging as link.update).
              */
             action: string;
             /**
@@ -1139,7 +1204,7 @@ export interface components {
             client_ip: string | null;
             /**
              * Entity Code
-             * @description A link's short code, or a user's e-mail address.
+             * @description A link's short code (`{domain}/{code}` on a domain other than the default one), a user's e-mail address, or a domain's host.
              */
             entity_code: string | null;
             /** Entity Id */
@@ -1148,7 +1213,7 @@ export interface components {
              * Entity Type
              * @enum {string}
              */
-            entity_type: "link" | "user";
+            entity_type: "link" | "user" | "domain";
             /** Id */
             id: number;
             /**
@@ -1268,6 +1333,92 @@ export interface components {
              */
             status: "pending" | "delivered" | "failed";
         };
+        /**
+         * DomainCreate
+         * @description A domain to add, and optionally its redirects (checked as link targets are).
+         */
+        DomainCreate: {
+            /**
+             * Base Redirect
+             * @description Where the domain's bare address (/) sends visitors; null: a 404.
+             */
+            base_redirect?: string | null;
+            /**
+             * Host
+             * @description A DNS name, with a port when visitors use one other than 80 or 443 (go.example, links.example:8443). It is read as a browser reads it: lower case, IDNs in punycode, no trailing dot.
+             */
+            host: string;
+            /**
+             * Not Found Redirect
+             * @description Where a code the domain does not serve (unknown, disabled, expired), or any other path, sends visitors; null: a 404.
+             */
+            not_found_redirect?: string | null;
+        };
+        /**
+         * DomainPublic
+         * @description A short domain as the API shows it.
+         */
+        DomainPublic: {
+            /**
+             * Base Redirect
+             * @description Where the domain's bare address (/) sends visitors; null: a 404.
+             */
+            base_redirect: string | null;
+            /**
+             * Created At
+             * @description When it was added; null for the default domain without redirects.
+             */
+            created_at: string | null;
+            /**
+             * Host
+             * @description The domain as browsers send it in Host (lower case, punycode, port if any).
+             */
+            host: string;
+            /**
+             * Is Default
+             * @description The default domain: HOP_SHORT_BASE_URL's, where links without one live.
+             */
+            is_default: boolean;
+            /**
+             * Links
+             * @description Admins only: how many links live on it. Null for the default domain (counting them would read every link) and for other callers.
+             */
+            links: number | null;
+            /**
+             * Not Found Redirect
+             * @description Where a code the domain does not serve (unknown, disabled, expired), or any other path, sends visitors; null: a 404.
+             */
+            not_found_redirect: string | null;
+            /**
+             * Updated At
+             * @description When its redirects last changed; null as created_at.
+             */
+            updated_at: string | null;
+        };
+        /**
+         * DomainUpdate
+         * @description A change of a domain's redirects: only the fields present change, null clears one.
+         */
+        DomainUpdate: {
+            /**
+             * Base Redirect
+             * @description Where the domain's bare address (/) sends visitors; null: a 404.
+             */
+            base_redirect?: string | null;
+            /**
+             * Not Found Redirect
+             * @description Where a code the domain does not serve (unknown, disabled, expired), or any other path, sends visitors; null: a 404.
+             */
+            not_found_redirect?: string | null;
+        };
+        /** DomainsPublic */
+        DomainsPublic: {
+            /**
+             * Data
+             * @description The default domain first, then the others by host.
+             */
+            data: components["schemas"]["DomainPublic"][];
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -1316,6 +1467,11 @@ export interface components {
              * @description The created date the link keeps (null: now).
              */
             created_at?: string | null;
+            /**
+             * Domain
+             * @description The link's short domain (null: the default one); as the export has it when the row is invalid.
+             */
+            domain?: string | null;
             error?: components["schemas"]["ItemError"] | null;
             /**
              * Imported Clicks
@@ -1377,6 +1533,11 @@ export interface components {
         LinkActionResult: {
             /** Code */
             code: string;
+            /**
+             * Domain
+             * @description The code's short domain, as the request named it; null: the default one.
+             */
+            domain: string | null;
             error?: components["schemas"]["ItemError"] | null;
             /** Ok */
             ok: boolean;
@@ -1393,6 +1554,11 @@ export interface components {
              * @description The short codes to act on: 1 to 500, each once.
              */
             codes: string[];
+            /**
+             * Domain
+             * @description The short domain of every code; null or omitted: the default domain.
+             */
+            domain?: string | null;
             /**
              * Tags
              * @description The tags to add (tag) or remove (untag); required for those two, refused for the others.
@@ -1442,6 +1608,11 @@ export interface components {
             /** Devices */
             devices: components["schemas"]["ValueCount"][];
             /**
+             * Domain
+             * @description The link's short domain; null: the default one (or no link).
+             */
+            domain?: string | null;
+            /**
              * Gaps
              * @description Times in the range when clicks may be missing (oldest first; the same for every link and account): the counts in this answer leave out whatever clicks these gaps took.
              */
@@ -1484,6 +1655,11 @@ export interface components {
              * @description Custom code; random when omitted.
              */
             code?: string | null;
+            /**
+             * Domain
+             * @description The short domain the link lives on (a host GET /domains lists); null, omitted or the default domain's host: the default domain. The same code may exist once per domain. A link never moves to another domain.
+             */
+            domain?: string | null;
             /**
              * Expires At
              * @description When the link stops redirecting: future, with a time zone.
@@ -1578,6 +1754,11 @@ export interface components {
             destination_url: string;
             /** Disabled */
             disabled: boolean;
+            /**
+             * Domain
+             * @description The short domain it lives on; null: the default domain.
+             */
+            domain: string | null;
             /** Expires At */
             expires_at: string | null;
             /** Forward Query */
@@ -1610,7 +1791,10 @@ export interface components {
              * @description Targeting rules, tried in order (the first whose conditions all hold wins); null when none.
              */
             rules: components["schemas"]["TargetingRule"][] | null;
-            /** Short Url */
+            /**
+             * Short Url
+             * @description The short URL, on the link's domain.
+             */
             short_url: string;
             /** Tags */
             tags: string[];
@@ -1726,6 +1910,11 @@ export interface components {
         /** OrphanPath */
         OrphanPath: {
             /**
+             * Domain
+             * @description The short domain the visits came to; null: the default one (or a Host that is no short domain, which the edge serves as the default one).
+             */
+            domain: string | null;
+            /**
              * Kind
              * @enum {string}
              */
@@ -1761,6 +1950,11 @@ export interface components {
             country: string | null;
             /** Device */
             device: string | null;
+            /**
+             * Domain
+             * @description The short domain the visits came to; null: the default one (or a Host that is no short domain, which the edge serves as the default one).
+             */
+            domain: string | null;
             /** Is Bot */
             is_bot: boolean;
             /**
@@ -2155,6 +2349,11 @@ export interface components {
             /** Code */
             code: string;
             /**
+             * Domain
+             * @description The link's short domain; null: the default one.
+             */
+            domain: string | null;
+            /**
              * Human Clicks
              * @description Clicks from browsers (whatever include_bots says).
              */
@@ -2429,6 +2628,8 @@ export interface operations {
                 interval?: "hour" | "day" | "week" | "month";
                 /** @description Entries per breakdown. */
                 top?: number;
+                /** @description Only the visits to this short domain (empty: the default one's); absent: every domain's. */
+                domain?: string | null;
             };
             header?: never;
             path?: never;
@@ -2766,9 +2967,9 @@ export interface operations {
     audit_log_api_v1_audit_get: {
         parameters: {
             query?: {
-                entity_type?: ("link" | "user") | null;
+                entity_type?: ("link" | "user" | "domain") | null;
                 entity_id?: number | null;
-                /** @description A short code or an e-mail address. */
+                /** @description A short code (`{domain}/{code}` on another domain than the default), an e-mail address or a domain. */
                 entity_code?: string | null;
                 actor_id?: number | null;
                 action?: string | null;
@@ -3357,6 +3558,268 @@ export interface operations {
             };
         };
     };
+    domains_api_v1_domains_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainsPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    add_domain_api_v1_domains_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomainCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    remove_domain_api_v1_domains__host__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The domain's host as GET /domains lists it (another spelling of it works too: GO.example., an IDN in Unicode). */
+                host: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    change_domain_api_v1_domains__host__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The domain's host as GET /domains lists it (another spelling of it works too: GO.example., an IDN in Unicode). */
+                host: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomainUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemDetails"];
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     import_links_api_v1_imports_post: {
         parameters: {
             query: {
@@ -3532,6 +3995,8 @@ export interface operations {
                 sort?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "code" | "-code" | "click_count" | "-click_count";
                 /** @description Admins only: one user's links. */
                 owner_id?: number | null;
+                /** @description Only the links of this short domain (empty: the default domain's); absent: every domain's. */
+                domain?: string | null;
             };
             header?: never;
             path?: never;
@@ -3934,7 +4399,10 @@ export interface operations {
     };
     link_api_v1_links__code__get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The link's short domain (a host GET /domains lists); absent or empty: the default domain. */
+                domain?: string | null;
+            };
             header?: never;
             path: {
                 /** @description The short code. */
@@ -3997,7 +4465,10 @@ export interface operations {
     };
     remove_link_api_v1_links__code__delete: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The link's short domain (a host GET /domains lists); absent or empty: the default domain. */
+                domain?: string | null;
+            };
             header?: never;
             path: {
                 /** @description The short code. */
@@ -4058,7 +4529,10 @@ export interface operations {
     };
     change_link_api_v1_links__code__patch: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The link's short domain (a host GET /domains lists); absent or empty: the default domain. */
+                domain?: string | null;
+            };
             header?: never;
             path: {
                 /** @description The short code. */
@@ -4148,6 +4622,8 @@ export interface operations {
                 include_bots?: boolean;
                 /** @description Entries per breakdown. */
                 top?: number;
+                /** @description The link's short domain (a host GET /domains lists); absent or empty: the default domain. */
+                domain?: string | null;
             };
             header?: never;
             path: {
@@ -4215,6 +4691,8 @@ export interface operations {
                 limit?: number;
                 /** @description Count clicks from crawlers and bots too. */
                 include_bots?: boolean;
+                /** @description The link's short domain (a host GET /domains lists); absent or empty: the default domain. */
+                domain?: string | null;
             };
             header?: never;
             path: {
@@ -4285,6 +4763,8 @@ export interface operations {
                 to?: string | null;
                 /** @description IANA time zone of the dates and of the series' local hours, days, weeks and months, e.g. Europe/Berlin. */
                 tz?: string;
+                /** @description The link's short domain (a host GET /domains lists); absent or empty: the default domain. */
+                domain?: string | null;
             };
             header?: never;
             path: {
@@ -4351,6 +4831,8 @@ export interface operations {
             query?: {
                 /** @description As the Last-Event-ID header, for clients that cannot set headers. */
                 last_event_id?: string | null;
+                /** @description The link's short domain (a host GET /domains lists); absent or empty: the default domain. */
+                domain?: string | null;
             };
             header?: {
                 /** @description The id of the last event received, to resume after it (EventSource sends it itself). */
@@ -4437,7 +4919,10 @@ export interface operations {
     };
     disable_link_api_v1_links__code__disable_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The link's short domain (a host GET /domains lists); absent or empty: the default domain. */
+                domain?: string | null;
+            };
             header?: never;
             path: {
                 /** @description The short code. */
@@ -4500,7 +4985,10 @@ export interface operations {
     };
     enable_link_api_v1_links__code__enable_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The link's short domain (a host GET /domains lists); absent or empty: the default domain. */
+                domain?: string | null;
+            };
             header?: never;
             path: {
                 /** @description The short code. */
@@ -4567,6 +5055,8 @@ export interface operations {
                 format?: "svg" | "png";
                 /** @description Approximate width in pixels. */
                 size?: number;
+                /** @description The link's short domain (a host GET /domains lists); absent or empty: the default domain. */
+                domain?: string | null;
             };
             header?: never;
             path: {

@@ -1,4 +1,4 @@
-import { BarChart3, KeyRound, Link2, LogOut, Menu, ScrollText, Unlink, UserCog, Users, Webhook, X } from "lucide-react";
+import { BarChart3, Globe, KeyRound, Link2, LogOut, Menu, ScrollText, Unlink, UserCog, Users, Webhook, X } from "lucide-react";
 import { type ComponentType, useState } from "react";
 import { NavLink, Outlet } from "react-router";
 import { useAuth, useUser } from "../auth/context";
@@ -11,6 +11,7 @@ const NAV: NavItem[] = [
   { to: "/analytics", label: "Analytics", icon: BarChart3 },
   { to: "/keys", label: "API keys", icon: KeyRound },
   { to: "/webhooks", label: "Webhooks", icon: Webhook },
+  { to: "/domains", label: "Domains", icon: Globe },
   { to: "/account", label: "Account", icon: UserCog },
   { to: "/admin/users", label: "Users", icon: Users, admin: true },
   { to: "/admin/audit", label: "Audit log", icon: ScrollText, admin: true },

@@ -12,6 +12,7 @@ from admin.body_limit import MAX_BODY_BYTES
 from common.settings import Settings
 from tests.admin.api import Account, assert_problem, sign_up
 from tests.admin.conftest import ClientFactory
+from tests.admin.db import sql
 from tests.admin.importers.fixtures import fixture
 from tests.conftest import SettingsFactory
 
@@ -55,6 +56,7 @@ def test_a_dry_run_then_the_import_then_the_same_again(client: TestClient, alice
         "row": 2,
         "outcome": "would_create",
         "code": "3xYzAbC",
+        "domain": None,
         "target_url": "https://example.com/spring?utm_source=bitly",
         "title": "Spring sale",
         "tags": ["newsletter", "spring"],
@@ -87,13 +89,19 @@ def test_a_dry_run_then_the_import_then_the_same_again(client: TestClient, alice
     assert (again["counts"]["created"], again["counts"]["already_present"]) == (0, 5)
 
 
-def test_each_source_through_the_api(client: TestClient, alice: Account) -> None:
+def test_each_source_through_the_api(client_factory: ClientFactory, settings_factory: SettingsFactory) -> None:
+    # Hop's default domain is the Shlink export's (s.test), and Kutt's custom domain was added to Hop.
+    settings = settings_factory(short_base_url="https://s.test")
+    client = client_factory(settings)
+    sql(settings, "INSERT INTO domains (host) VALUES ('go.example.org')")
+    alice = sign_up(client, "alice@example.com")
     # In this order, the later files share codes with the earlier ones: those come back already present.
     expected = [
-        ("shlink-csv", "shlink_short_urls.csv", 3, 0),  # data:, with/slash and a comma in a tag are invalid
+        # data:, with/slash and a comma in a tag are invalid, and so is 123bA: on example.com, not a Hop domain.
+        ("shlink-csv", "shlink_short_urls.csv", 2, 0),
         ("shlink-json", "shlink_short_urls.json", 1, 2),  # 12C18, 12Kb3 from the CSV; "later" is new
-        ("kutt-csv", "kutt_links.csv", 1, 0),  # "docs" is a reserved code in Hop
-        ("kutt-json", "kutt_links.json", 0, 1),
+        ("kutt-csv", "kutt_links.csv", 1, 0),  # "docs" is a reserved code in Hop; "branded" names its domain by id
+        ("kutt-json", "kutt_links.json", 1, 0),  # launch again, but on go.example.org: another link
         ("yourls-sql", "yourls_url.sql", 5, 1),  # ozh twice in the dump
         ("yourls-csv", "yourls_url.csv", 0, 3),
     ]
@@ -102,6 +110,11 @@ def test_each_source_through_the_api(client: TestClient, alice: Account) -> None
         assert response.status_code == 200, (source, response.text)
         counts = response.json()["counts"]
         assert (counts["created"], counts["already_present"]) == (created, present), (source, counts)
+        if source == "shlink-csv":
+            row = next(row for row in response.json()["rows"] if row["code"] == "123bA")
+            assert (row["outcome"], row["domain"], row["error"]["code"]) == ("invalid", "example.com", "unknown_domain")
+    launch = client.get("/api/v1/links/launch", params={"domain": "go.example.org"}, headers=alice.headers).json()
+    assert (launch["domain"], launch["short_url"]) == ("go.example.org", "https://go.example.org/launch")
 
 
 def test_imports_need_a_signed_in_caller(client: TestClient) -> None:
@@ -159,11 +172,21 @@ def test_links_count_against_the_creation_limit_and_a_dry_run_does_not(
     assert_problem(refused, 429, "link_rate_limited")
 
 
-def test_a_json_export_sent_as_the_raw_body(client: TestClient, alice: Account) -> None:
+def test_a_json_export_sent_as_the_raw_body(client: TestClient, alice: Account, settings: Settings) -> None:
     # `curl --data-binary @links.json -H 'Content-Type: application/json'`: the JSON checks run first.
     headers = {**alice.headers, "Content-Type": "application/json"}
     response = client.post(IMPORTS, params={"source": "kutt-json"}, content=fixture("kutt_links.json"), headers=headers)
     assert response.status_code == 200, response.text
-    assert response.json()["counts"]["created"] == 1  # launch; docs is reserved, secret protected
+    # docs is reserved, secret protected, and launch is on a domain Hop does not have: never moved to another.
+    assert response.json()["counts"]["created"] == 0
+    launch = response.json()["rows"][2]
+    assert (launch["outcome"], launch["domain"], launch["error"]["code"]) == (
+        "invalid",
+        "go.example.org",
+        "unknown_domain",
+    )
+    sql(settings, "INSERT INTO domains (host) VALUES ('go.example.org')")
+    response = client.post(IMPORTS, params={"source": "kutt-json"}, content=fixture("kutt_links.json"), headers=headers)
+    assert response.json()["counts"]["created"] == 1
     nan = client.post(IMPORTS, params={"source": "kutt-json"}, content=b'{"data": [NaN]}', headers=headers)
     assert_problem(nan, 422)

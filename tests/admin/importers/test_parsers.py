@@ -79,7 +79,13 @@ def test_shlink_csv_export() -> None:
     assert links[5].target == "data:text/html;base64,PHNjcmlwdD4="
     assert links[6].code == "with/slash"  # plan reports it: Hop codes have no slash
     assert links[7].tags == ("a,b", "c")  # plan reports it: Hop tags have no comma
+    assert [links[2].domain, links[4].domain] == ["s.test", "example.com"]  # plan maps them to Hop's domains
     assert parsed.problems == []
+
+
+def test_a_shlink_csv_without_a_domain_column_takes_the_short_urls_host() -> None:
+    data = b"shortCode,shortUrl,longUrl\r\nabc,https://go.example:8443/abc,https://example.com/\r\n"
+    assert shlink.parse_csv(data, API_LIMITS).links[0].domain == "go.example:8443"
 
 
 def test_shlink_api_pages_skip_links_shlink_no_longer_serves() -> None:
@@ -87,6 +93,7 @@ def test_shlink_api_pages_skip_links_shlink_no_longer_serves() -> None:
     parsed = shlink.from_short_urls(shlink.short_url_items(_json("shlink_short_urls.json")), API_LIMITS, now=now)
     links = by_row(parsed)
     assert [link.code for link in parsed.links] == ["12C18", "12Kb3", "later"]
+    assert links[1].domain is None  # Shlink's default domain: Hop's default one
     assert links[1].clicks == 328 and links[2].clicks == 1029
     assert links[5].clicks == 7  # visitsCount, as Shlink 2 answered
     assert links[5].expires_at == datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -112,12 +119,28 @@ def test_kutt_links_table_as_csv() -> None:
     assert links[2].created_at == datetime(2024, 11, 3, 8, 39, 33, 123000, tzinfo=UTC)
     assert links[6].title == 'Launch, with "quotes"'
     assert links[6].expires_at == datetime(2099, 1, 1, tzinfo=UTC)
-    assert problems(parsed) == {3: "banned", 4: "password_protected", 5: "expired", 7: "missing_address"}
+    assert problems(parsed) == {
+        3: "banned",
+        4: "password_protected",
+        5: "expired",
+        7: "missing_address",
+        8: "unknown_domain",  # on a custom domain the table names by id only
+    }
+    assert "domain_id 2" in next(p.reason for p in parsed.problems if p.row == 8)
+    assert all(link.domain is None for link in parsed.links)
+
+
+def test_a_kutt_csv_with_the_domains_address_keeps_it() -> None:
+    data = b"address,target,domain_id,domain\r\nabc,https://example.com/,2,go.example.org\r\n"
+    assert kutt.parse_csv(data, API_LIMITS).links[0].domain == "go.example.org"
 
 
 def test_kutt_api_page() -> None:
     parsed = kutt.parse_json(fixture("kutt_links.json"), API_LIMITS)
-    assert [(link.code, link.clicks) for link in parsed.links] == [("docs", 42), ("launch", 1024)]
+    assert [(link.code, link.domain, link.clicks) for link in parsed.links] == [
+        ("docs", None, 42),
+        ("launch", "go.example.org", 1024),
+    ]
     assert problems(parsed) == {2: "password_protected"}
 
 

@@ -132,6 +132,7 @@ def test_clicks_arrive_live_and_a_reconnect_resumes_after_the_last_event(
     assert [click["code"] for _, click in live] == ["live", "live"]
     assert sorted(click["code"] for _, click in everything) == ["live", "live", "other"]  # shards: any order
     assert live[0][1] | {"clicked_at": "-"} == {
+        "domain": None,
         "code": "live",
         "clicked_at": "-",
         "country": "",

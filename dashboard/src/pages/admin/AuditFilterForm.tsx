@@ -74,11 +74,12 @@ export function AuditFilterForm({ filters, directory, onApply, onClear }: Props)
           </datalist>
           <TextField label="Actor" hint="A user's e-mail address or id." placeholder="Anyone" autoComplete="off" error={errors.actor?.message} {...form.register("actor")} />
           <SelectField label="Entity type" {...form.register("entityType")}>
-            <option value="">Links and users</option>
+            <option value="">Links, users and domains</option>
             <option value="link">Links</option>
             <option value="user">Users</option>
+            <option value="domain">Domains</option>
           </SelectField>
-          <TextField label="Entity" hint="A link's short code or a user's e-mail address." autoComplete="off" maxLength={254} {...form.register("entity")} />
+          <TextField label="Entity" hint="A link's short code (domain/code on another domain than the default), a user's e-mail address or a domain." autoComplete="off" maxLength={254} {...form.register("entity")} />
           <TextField label="From" type="datetime-local" error={errors.since?.message} {...form.register("since")} />
           <TextField label="Until" type="datetime-local" hint="Entries before this time." error={errors.until?.message} {...form.register("until")} />
         </div>

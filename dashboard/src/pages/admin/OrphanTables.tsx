@@ -5,6 +5,8 @@ import { Card } from "../../components/Card";
 import { type DataColumn, DataTable } from "../../components/DataTable";
 import { formatDateTime, formatNumber } from "../../lib/format";
 import { countryName } from "../analytics/countries";
+import { type Domain, hostOf, severalDomains } from "../domains/domains";
+import { useDomains } from "../domains/queries";
 import { KIND_INFO, type OrphanKind, clientText, type OrphanPath, type OrphanVisit } from "./orphans";
 
 const muted = "text-slate-500 dark:text-slate-400";
@@ -55,6 +57,18 @@ function Client({ visit }: { visit: OrphanVisit }) {
   );
 }
 
+/** The short domain a visit came to (null: the default one, named by its host). */
+function DomainText({ domain, domains }: { domain: string | null; domains: readonly Domain[] | undefined }) {
+  return <span className="font-mono text-xs whitespace-nowrap">{hostOf(domain, domains)}</span>;
+}
+
+/** ``columns`` with a Domain column second, when visits may come to several domains. */
+function withDomain<T extends { domain: string | null }>(columns: DataColumn<T>[], domains: readonly Domain[] | undefined): DataColumn<T>[] {
+  if (!severalDomains(domains)) return columns;
+  const domain: DataColumn<T> = { id: "domain", header: "Domain", cell: (row) => <DomainText domain={row.domain} domains={domains} /> };
+  return [...columns.slice(0, 1), domain, ...columns.slice(1)];
+}
+
 const PATH_COLUMNS: DataColumn<OrphanPath>[] = [
   { id: "path", header: "Path", cell: (row) => <PathText path={row.path} /> },
   // Beside the path: on a phone the count shows without scrolling the table sideways.
@@ -86,9 +100,16 @@ const RECENT_COLUMNS: DataColumn<Numbered>[] = [
 /** The most visited paths in the range, most visits first. */
 export function TopPathsTable({ paths, total }: { paths: OrphanPath[]; total: number }) {
   const covered = paths.reduce((sum, row) => sum + row.visits, 0);
+  const domains = useDomains();
+  const columns = useMemo(() => withDomain(PATH_COLUMNS, domains.data), [domains.data]);
   return (
     <Card title="Most visited paths">
-      <DataTable caption="Most visited paths in this range" data={paths} columns={PATH_COLUMNS} getRowId={(row) => `${row.kind} ${row.path}`} />
+      <DataTable
+        caption="Most visited paths in this range"
+        data={paths}
+        columns={columns}
+        getRowId={(row) => `${row.domain ?? ""} ${row.kind} ${row.path}`}
+      />
       {covered < total && (
         <p className={`mt-3 text-xs ${muted}`}>
           The {formatNumber(paths.length)} paths listed account for {formatNumber(covered)} of {formatNumber(total)} orphan visits.
@@ -101,10 +122,12 @@ export function TopPathsTable({ paths, total }: { paths: OrphanPath[]; total: nu
 /** The latest orphan visits in the range, newest first. */
 export function RecentVisitsTable({ visits }: { visits: OrphanVisit[] }) {
   const rows = useMemo(() => visits.map((visit, index) => ({ ...visit, index })), [visits]);
+  const domains = useDomains();
+  const columns = useMemo(() => withDomain(RECENT_COLUMNS, domains.data), [domains.data]);
   return (
     <Card title="Recent orphan visits">
       <p className={`mb-3 text-xs ${muted}`}>The latest {formatNumber(visits.length)} in this range, newest first. Times in your time zone.</p>
-      <DataTable caption="Recent orphan visits, newest first" data={rows} columns={RECENT_COLUMNS} getRowId={(row) => String(row.index)} />
+      <DataTable caption="Recent orphan visits, newest first" data={rows} columns={columns} getRowId={(row) => String(row.index)} />
     </Card>
   );
 }

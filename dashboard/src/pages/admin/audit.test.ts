@@ -118,6 +118,7 @@ describe("labels", () => {
   it("names the entity by code, else by id", () => {
     expect(entityLabel({ entity_type: "link", entity_id: 5, entity_code: "abc" })).toBe("Link abc");
     expect(entityLabel({ entity_type: "user", entity_id: 5, entity_code: null })).toBe("User #5");
+    expect(entityLabel({ entity_type: "domain", entity_id: null, entity_code: "go.example" })).toBe("Domain go.example");
   });
 });
 

@@ -25,6 +25,9 @@ export const KNOWN_ACTIONS = [
   "user.password_change",
   "user.password_reset",
   "user.sessions_revoke",
+  "domain.create",
+  "domain.update",
+  "domain.delete",
 ] as const;
 
 export type AuditFilters = {
@@ -61,7 +64,7 @@ export function auditFiltersFrom(search: URLSearchParams): AuditFilters {
   return {
     action: ACTION_PATTERN.test(action) ? action : "",
     actorId: positiveId(search.get("actor")),
-    entityType: entityType === "link" || entityType === "user" ? entityType : null,
+    entityType: entityType === "link" || entityType === "user" || entityType === "domain" ? entityType : null,
     entityCode: (search.get("entity") ?? "").trim().slice(0, 254),
     since: instant(search.get("since")),
     until: instant(search.get("until")),
@@ -116,9 +119,11 @@ export function actorLabel(entry: Pick<AuditEntry, "actor_id" | "actor_kind">, d
   return entry.actor_kind === "api_key" ? `${who} (API key)` : who;
 }
 
-/** What it was done to: "Link abc123", "User ada@example.com", or the id when that is all there is. */
+const ENTITY_KINDS: Record<EntityType, string> = { link: "Link", user: "User", domain: "Domain" };
+
+/** What it was done to: "Link abc123", "User ada@example.com", "Domain go.example", or the id when that is all there is. */
 export function entityLabel(entry: Pick<AuditEntry, "entity_type" | "entity_id" | "entity_code">): string {
-  const kind = entry.entity_type === "link" ? "Link" : "User";
+  const kind = ENTITY_KINDS[entry.entity_type];
   if (entry.entity_code) return `${kind} ${entry.entity_code}`;
   return entry.entity_id !== null ? `${kind} #${entry.entity_id}` : kind;
 }

@@ -1,4 +1,5 @@
-import { Link, useParams } from "react-router";
+import { useMemo } from "react";
+import { Link, useParams, useSearchParams } from "react-router";
 import { ApiError } from "../../api/problem";
 import { PageHeader } from "../../components/Card";
 import { CopyButton } from "../../components/CopyButton";
@@ -14,14 +15,16 @@ import { RecentClicksTable } from "./RecentClicksTable";
 import { UpdatedNote } from "./UpdatedNote";
 import { type RangeState, useRangeParams } from "./useRangeParams";
 import { LinkNotFound } from "../links/LinkNotFound";
+import { type LinkRef, domainParam, linkLabel, linkPage } from "../links/linkRef";
 
-const isNotFound = (error: unknown) => error instanceof ApiError && error.status === 404;
+// A ?domain= that is no domain at all is a 422: no such link either.
+const isNotFound = (error: unknown) => error instanceof ApiError && (error.status === 404 || error.status === 422);
 
-function ExportCsvButton({ code, range }: { code: string; range: RangeState }) {
+function ExportCsvButton({ linkRef, range }: { linkRef: LinkRef; range: RangeState }) {
   return (
     <DownloadButton
-      url={clicksCsvUrl(code, range.selection, range.tz)}
-      filename={`clicks-${code}.csv`}
+      url={clicksCsvUrl(linkRef, range.selection, range.tz)}
+      filename={`clicks-${linkRef.code}.csv`}
       disabled={!range.valid}
       title="Every click in the range, bots included and flagged"
     >
@@ -30,7 +33,7 @@ function ExportCsvButton({ code, range }: { code: string; range: RangeState }) {
   );
 }
 
-function LinkDescription({ code, link, allTime }: { code: string; link: LinkPublic | undefined; allTime: number | undefined }) {
+function LinkDescription({ linkRef, link, allTime }: { linkRef: LinkRef; link: LinkPublic | undefined; allTime: number | undefined }) {
   return (
     <span className="flex flex-wrap items-center gap-x-3 gap-y-1">
       {link ? (
@@ -41,10 +44,10 @@ function LinkDescription({ code, link, allTime }: { code: string; link: LinkPubl
           <CopyButton text={link.short_url} label="Copy short URL" />
         </>
       ) : (
-        <span>/{code}</span>
+        <span>{linkLabel(linkRef)}</span>
       )}
       {allTime !== undefined && <span>{formatNumber(allTime)} {allTime === 1 ? "click" : "clicks"} all time</span>}
-      <Link to={`/links/${encodeURIComponent(code)}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
+      <Link to={linkPage(linkRef)} className="text-indigo-700 hover:underline dark:text-indigo-300">
         Link details
       </Link>
     </span>
@@ -54,11 +57,15 @@ function LinkDescription({ code, link, allTime }: { code: string; link: LinkPubl
 /** /links/:code/analytics: one link's clicks, recent clicks and raw CSV export. */
 export default function LinkAnalyticsPage() {
   const code = useParams().code ?? "";
+  const [search] = useSearchParams();
+  const domain = domainParam(search);
+  const linkRef = useMemo(() => ({ code, domain }), [code, domain]);
   const range = useRangeParams();
-  const header = useLinkHeader(code);
-  const analytics = useLinkAnalytics(code, range.selection, range.tz, range.valid);
-  const recent = useRecentClicks(code, range.selection.includeBots);
-  if (isNotFound(header.error) || isNotFound(analytics.error)) return <LinkNotFound code={code} />;
+  const header = useLinkHeader(linkRef);
+  const analytics = useLinkAnalytics(linkRef, range.selection, range.tz, range.valid);
+  const recent = useRecentClicks(linkRef, range.selection.includeBots);
+  const feedUrl = useMemo(() => linkFeedUrl(linkRef), [linkRef]);
+  if (isNotFound(header.error) || isNotFound(analytics.error)) return <LinkNotFound code={linkLabel(linkRef)} />;
   const link = header.data;
   const allTime = analytics.data?.click_count ?? link?.click_count;
   const updatedAt = Math.max(analytics.dataUpdatedAt, recent.dataUpdatedAt);
@@ -66,11 +73,11 @@ export default function LinkAnalyticsPage() {
     <>
       <PageHeader
         title={`Analytics: ${link?.title || code}`}
-        description={<LinkDescription code={code} link={link} allTime={allTime ?? undefined} />}
+        description={<LinkDescription linkRef={linkRef} link={link} allTime={allTime ?? undefined} />}
         actions={
           <div className="flex flex-wrap items-start gap-3">
             <UpdatedNote updatedAt={updatedAt} fetching={analytics.isFetching || recent.isFetching} />
-            <ExportCsvButton code={code} range={range} />
+            <ExportCsvButton linkRef={linkRef} range={range} />
           </div>
         }
       />
@@ -87,7 +94,7 @@ export default function LinkAnalyticsPage() {
           <EmptyState title="Choose a valid range">Correct the dates above to see the numbers.</EmptyState>
         )}
         <RecentClicksTable clicks={recent.data} error={recent.data ? null : recent.error} onRetry={() => void recent.refetch()} includeBots={range.selection.includeBots} />
-        <LiveClicks url={linkFeedUrl(code)} />
+        <LiveClicks url={feedUrl} />
       </div>
     </>
   );

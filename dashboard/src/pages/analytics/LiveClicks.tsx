@@ -5,6 +5,7 @@ import { Badge, type BadgeTone } from "../../components/Badge";
 import { Button } from "../../components/Button";
 import { Card } from "../../components/Card";
 import { formatDateTime, formatNumber } from "../../lib/format";
+import { linkLabel } from "../links/linkRef";
 import { routeLabel } from "../links/routing";
 import { countryName } from "./countries";
 import { type FeedClick, type FeedStatus, LIVE_CLICKS_SHOWN, watchFeed, withClick } from "./liveFeed";
@@ -73,7 +74,7 @@ function LiveTable({ clicks, showCode }: { clicks: FeedClick[]; showCode: boolea
               <td className={td}>
                 <time dateTime={click.clicked_at}>{formatDateTime(click.clicked_at)}</time>
               </td>
-              {showCode && <td className={`${td} font-mono`}>/{click.code}</td>}
+              {showCode && <td className={`${td} font-mono`}>{linkLabel({ code: click.code, domain: click.domain ?? null })}</td>}
               <td className={td}>{click.country ? countryName(click.country) : "—"}</td>
               <td className={td}>{click.browser || "—"}</td>
               <td className={td}>{click.os || "—"}</td>

@@ -2,6 +2,7 @@ import { Link } from "react-router";
 import { Card } from "../../components/Card";
 import { ErrorState } from "../../components/States";
 import { formatNumber } from "../../lib/format";
+import { linkKey, linkPage } from "../links/linkRef";
 import type { TopLink } from "./queries";
 import { Skeleton } from "./Skeleton";
 
@@ -43,12 +44,13 @@ export function TopLinksTable({ links, error, onRetry, includeBots, search }: { 
           </thead>
           <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
             {links.map((link) => (
-              <tr key={link.code}>
+              <tr key={linkKey(link)}>
                 <td className="max-w-[16rem] px-3 py-2">
-                  <Link to={`/links/${encodeURIComponent(link.code)}/analytics${search}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+                  <Link to={linkPage(link, "/analytics", new URLSearchParams(search))} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
                     {link.title || link.code}
                   </Link>
                   <span className="block truncate text-xs text-slate-500 dark:text-slate-400" title={link.target_url}>
+                    {link.domain ? `${link.domain} · ` : ""}
                     {link.title ? `${link.code} · ` : ""}
                     {link.target_url}
                   </span>

@@ -1,9 +1,12 @@
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { authorizedFetch } from "../../api/client";
 import { ApiError } from "../../api/problem";
+import { type LinkRef, linkApiUrl } from "../links/linkRef";
 
 /** One click as the live feed sends it (admin/click_feed.py): enriched, never the visitor's address. */
 export type FeedClick = {
+  /** The link's short domain; null (or absent, from before there were domains): the default one. */
+  domain?: string | null;
   code: string;
   clicked_at: string;
   country: string;
@@ -30,8 +33,8 @@ export const LIVE_CLICKS_SHOWN = 25;
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 30_000;
 
-export function linkFeedUrl(code: string): string {
-  return `/api/v1/links/${encodeURIComponent(code)}/clicks/stream`;
+export function linkFeedUrl(ref: LinkRef): string {
+  return linkApiUrl(ref, "/clicks/stream");
 }
 
 export const ACCOUNT_FEED_URL = "/api/v1/clicks/stream";

@@ -8,6 +8,8 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
+import { type LinkRef, linkApiUrl, linkKey } from "../links/linkRef";
+import { linkParams } from "../links/queries";
 import { type RangeSelection, resolveRange } from "./range";
 
 export type Analytics = components["schemas"]["Analytics"];
@@ -64,49 +66,50 @@ export function useTopLinks(selection: RangeSelection, tz: string, enabled: bool
 }
 
 /** Keep the previous answer while another range loads, but never show one link's numbers under another's name. */
-function sameLinkPlaceholder<T>(code: string) {
+function sameLinkPlaceholder<T>(key: string) {
   return (previous: T | undefined, previousQuery: { queryKey: readonly unknown[] } | undefined) =>
-    previousQuery?.queryKey[2] === code ? previous : undefined;
+    previousQuery?.queryKey[2] === key ? previous : undefined;
 }
 
-export function useLinkAnalytics(code: string, selection: RangeSelection, tz: string, enabled: boolean) {
+/** The API parameters of one link's route, with ``query`` beside its domain. */
+function withQuery<Q extends object>(ref: LinkRef, query: Q) {
+  const { params } = linkParams(ref);
+  return { params: { path: params.path, query: { ...params.query, ...query } } };
+}
+
+export function useLinkAnalytics(ref: LinkRef, selection: RangeSelection, tz: string, enabled: boolean) {
+  const key = linkKey(ref);
   return useQuery({
-    queryKey: ["analytics", "link", code, rangeKey(selection, tz)],
+    queryKey: ["analytics", "link", key, rangeKey(selection, tz)],
     queryFn: () =>
-      unwrap(
-        api.GET("/api/v1/links/{code}/analytics", {
-          params: { path: { code }, query: { ...rangeQuery(selection, tz), interval: selection.interval, top: BREAKDOWN_TOP } },
-        }),
-      ),
+      unwrap(api.GET("/api/v1/links/{code}/analytics", withQuery(ref, { ...rangeQuery(selection, tz), interval: selection.interval, top: BREAKDOWN_TOP }))),
     enabled,
-    placeholderData: sameLinkPlaceholder<LinkAnalytics>(code),
+    placeholderData: sameLinkPlaceholder<LinkAnalytics>(key),
     ...LIVE,
   });
 }
 
-export function useRecentClicks(code: string, includeBots: boolean) {
+export function useRecentClicks(ref: LinkRef, includeBots: boolean) {
+  const key = linkKey(ref);
   return useQuery({
-    queryKey: ["analytics", "recent-clicks", code, { includeBots }],
-    queryFn: () =>
-      unwrap(api.GET("/api/v1/links/{code}/clicks", { params: { path: { code }, query: { limit: RECENT_CLICKS, include_bots: includeBots } } })),
-    placeholderData: sameLinkPlaceholder<RecentClick[]>(code),
+    queryKey: ["analytics", "recent-clicks", key, { includeBots }],
+    queryFn: () => unwrap(api.GET("/api/v1/links/{code}/clicks", withQuery(ref, { limit: RECENT_CLICKS, include_bots: includeBots }))),
+    placeholderData: sameLinkPlaceholder<RecentClick[]>(key),
     ...LIVE,
   });
 }
 
 /** The link itself, for the page header (title, short URL). */
-export function useLinkHeader(code: string) {
+export function useLinkHeader(ref: LinkRef) {
   return useQuery({
-    queryKey: ["analytics", "link-header", code],
-    queryFn: () => unwrap(api.GET("/api/v1/links/{code}", { params: { path: { code } } })),
+    queryKey: ["analytics", "link-header", linkKey(ref)],
+    queryFn: () => unwrap(api.GET("/api/v1/links/{code}", linkParams(ref))),
     staleTime: 60_000,
   });
 }
 
 /** The clicks.csv address for a link and range (the API streams the raw clicks, bots included and flagged). */
-export function clicksCsvUrl(code: string, selection: RangeSelection, tz: string, now: Date = new Date()): string {
+export function clicksCsvUrl(ref: LinkRef, selection: RangeSelection, tz: string, now: Date = new Date()): string {
   const { from, to } = resolveRange(selection, now, tz);
-  const params = new URLSearchParams({ from, tz });
-  if (to) params.set("to", to);
-  return `/api/v1/links/${encodeURIComponent(code)}/clicks.csv?${params.toString()}`;
+  return linkApiUrl(ref, "/clicks.csv", { from, tz, ...(to ? { to } : {}) });
 }

@@ -5,13 +5,15 @@ import { Button } from "../../components/Button";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { inputClass } from "../../components/Field";
 import { type BulkFailure, bulkFailures, bulkSummary, stillSelected } from "./bulkActions";
+import { refOfKey } from "./linkRef";
 import { type BulkActionInput, useBulkAction, useTags } from "./queries";
 import { parseTags } from "./tags";
 
 type Outcome = { summary: string; failures: BulkFailure[]; error: unknown };
 
 type Props = {
-  codes: string[];
+  /** The selected links' keys (linkRef.ts linkKey). */
+  selected: string[];
   onSelectionChange(next: Record<string, true>): void;
 };
 
@@ -73,8 +75,8 @@ function OutcomeReport({ outcome, onDismiss }: { outcome: Outcome; onDismiss(): 
         {outcome.failures.length > 0 && (
           <ul className="mt-1 list-disc space-y-0.5 pl-5">
             {outcome.failures.map((failure) => (
-              <li key={failure.code}>
-                <span className="font-mono">{failure.code}</span>: {failure.message}
+              <li key={failure.link}>
+                <span className="font-mono">{failure.link}</span>: {failure.message}
               </li>
             ))}
           </ul>
@@ -88,15 +90,15 @@ function OutcomeReport({ outcome, onDismiss }: { outcome: Outcome; onDismiss(): 
 }
 
 /** Disable, enable, delete, tag or untag the selected links; each link succeeds or fails on its own. */
-export function BulkActions({ codes, onSelectionChange }: Props) {
+export function BulkActions({ selected, onSelectionChange }: Props) {
   const bulk = useBulkAction();
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
 
-  const run = (input: Omit<BulkActionInput, "codes">) => {
+  const run = (input: Omit<BulkActionInput, "links">) => {
     setOutcome(null);
     bulk.mutate(
-      { ...input, codes },
+      { ...input, links: selected.map(refOfKey) },
       {
         onSuccess: (result) => {
           setOutcome({ summary: bulkSummary(input.action, result), failures: bulkFailures(result), error: null });
@@ -109,7 +111,7 @@ export function BulkActions({ codes, onSelectionChange }: Props) {
   };
 
   const busy = bulk.isPending;
-  const count = codes.length;
+  const count = selected.length;
   return (
     <div className="space-y-2">
       {count > 0 && (

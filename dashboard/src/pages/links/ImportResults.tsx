@@ -8,6 +8,7 @@ import { type DataColumn, DataTable } from "../../components/DataTable";
 import { SelectField } from "../../components/Field";
 import { Pagination } from "../../components/Pagination";
 import { type BulkResult, type CsvPreview, type RowOutcome, failedRowsCsv, importSummary, outcomes } from "./csvImport";
+import { linkLabel, linkPage } from "./linkRef";
 import { saveText } from "../../lib/download";
 import { formatDate, formatNumber } from "../../lib/format";
 import {
@@ -47,8 +48,8 @@ const COLUMNS: DataColumn<RowOutcome>[] = [
             Created
           </Badge>
           {result.link && (
-            <RouterLink to={`/links/${encodeURIComponent(result.link.code)}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
-              /{result.link.code}
+            <RouterLink to={linkPage(result.link)} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+              {linkLabel(result.link)}
             </RouterLink>
           )}
         </span>
@@ -130,12 +131,12 @@ const REPORT_COLUMNS: DataColumn<ImportReportRow>[] = [
     header: "Code",
     cell: (row) =>
       row.outcome === "created" || row.outcome === "already_present" ? (
-        <RouterLink to={`/links/${encodeURIComponent(row.code ?? "")}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
-          /{row.code}
+        <RouterLink to={linkPage({ code: row.code ?? "", domain: row.domain ?? null })} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+          {linkLabel({ code: row.code ?? "", domain: row.domain ?? null })}
         </RouterLink>
       ) : (
         <span className="block max-w-[8rem] truncate font-mono text-xs" title={row.code ?? undefined}>
-          {row.code || "—"}
+          {row.code ? linkLabel({ code: row.code, domain: row.domain ?? null }).replace(/^\//, "") : "—"}
         </span>
       ),
   },

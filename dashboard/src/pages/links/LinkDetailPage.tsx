@@ -1,6 +1,6 @@
 import { BarChart3, Pause, Play, Trash2 } from "lucide-react";
 import { type ReactNode, useState } from "react";
-import { Link as RouterLink, useLocation, useNavigate, useParams } from "react-router";
+import { Link as RouterLink, useLocation, useNavigate, useParams, useSearchParams } from "react-router";
 import { ApiError, errorMessage } from "../../api/problem";
 import { Button, buttonClass } from "../../components/Button";
 import { Card, PageHeader } from "../../components/Card";
@@ -10,6 +10,7 @@ import { ErrorState, LoadingState } from "../../components/States";
 import { formatDateTime, formatNumber } from "../../lib/format";
 import { LinkForm } from "./LinkForm";
 import { PreviewCard } from "./LinkMetadataFields";
+import { domainParam, linkPage, linkLabel } from "./linkRef";
 import { CODE_PATTERN, updateBody, valuesFromLink } from "./linkSchema";
 import { QrCard } from "./QrCard";
 import { type Link, useDeleteLink, useLink, useSetDisabled, useUpdateLink } from "./queries";
@@ -46,6 +47,7 @@ function LinkFacts({ link }: { link: Link }) {
         <Stat label="Click limit">{link.max_clicks === null ? "None" : `${formatNumber(link.click_count)} of ${formatNumber(link.max_clicks)}`}</Stat>
         <Stat label="Expires">{link.expires_at ? formatDateTime(link.expires_at) : "Never"}</Stat>
         <Stat label="Redirect">{link.redirect_status}</Stat>
+        {link.domain !== null && <Stat label="Domain">{link.domain}</Stat>}
         <Stat label="Created">{formatDateTime(link.created_at)}</Stat>
         <Stat label="Last changed">{formatDateTime(link.updated_at)}</Stat>
         {link.imported_clicks > 0 && (
@@ -99,14 +101,14 @@ function LinkMetadata({ link }: { link: Link }) {
 
 function LinkActions({ link }: { link: Link }) {
   const navigate = useNavigate();
-  const setDisabled = useSetDisabled(link.code);
-  const remove = useDeleteLink(link.code);
+  const setDisabled = useSetDisabled(link);
+  const remove = useDeleteLink(link);
   const [confirming, setConfirming] = useState(false);
   const error = setDisabled.error ?? remove.error;
   return (
     <>
       <CopyButton text={link.short_url} label="Copy short URL" />
-      <RouterLink to={`/links/${encodeURIComponent(link.code)}/analytics`} className={buttonClass("secondary")}>
+      <RouterLink to={linkPage(link, "/analytics")} className={buttonClass("secondary")}>
         <BarChart3 aria-hidden="true" className="h-4 w-4" />
         Analytics
       </RouterLink>
@@ -158,7 +160,7 @@ function CreatedNotice() {
 }
 
 function LinkDetail({ link }: { link: Link }) {
-  const update = useUpdateLink(link.code);
+  const update = useUpdateLink(link);
   const [saved, setSaved] = useState<string | null>(null);
   return (
     <>
@@ -215,12 +217,15 @@ function LinkDetail({ link }: { link: Link }) {
 
 export default function LinkDetailPage() {
   const { code = "" } = useParams();
+  const [search] = useSearchParams();
+  const ref = { code, domain: domainParam(search) };
   const valid = CODE_PATTERN.test(code);
-  const link = useLink(code, { enabled: valid });
-  if (!valid) return <LinkNotFound code={code} />;
+  const link = useLink(ref, { enabled: valid });
+  if (!valid) return <LinkNotFound code={linkLabel(ref)} />;
   if (link.isPending) return <LoadingState label="Loading the link…" />;
   if (link.isError) {
-    if (link.error instanceof ApiError && link.error.status === 404) return <LinkNotFound code={code} />;
+    // A ?domain= that is no domain at all is a 422: no such link either.
+    if (link.error instanceof ApiError && [404, 422].includes(link.error.status)) return <LinkNotFound code={linkLabel(ref)} />;
     return <ErrorState error={link.error} onRetry={() => void link.refetch()} />;
   }
   return <LinkDetail link={link.data} />;

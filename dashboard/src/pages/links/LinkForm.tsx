@@ -2,9 +2,10 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import { useMemo, useState } from "react";
 import { Controller, type FieldPath, type UseFormRegister, useForm } from "react-hook-form";
 import { Button } from "../../components/Button";
-import { Checkbox, Field, TextField } from "../../components/Field";
+import { Checkbox, Field, SelectField, TextField } from "../../components/Field";
 import { FormError } from "../../components/States";
 import { viewerTimeZone } from "../../lib/format";
+import { type Domain, severalDomains } from "../domains/domains";
 import { linkFormErrors } from "./linkErrors";
 import { LINK_FIELDS, type LinkFormValues, REDIRECT_STATUSES, linkFormSchema } from "./linkSchema";
 import { PreviewFields, UtmFields } from "./LinkMetadataFields";
@@ -19,6 +20,8 @@ type Props = {
   initial: LinkFormValues;
   /** The short-link base (https://hop.example), shown before the code. */
   shortBase?: string | undefined;
+  /** Create mode: the short domains; with more than one, the form offers a choice (the default one first and preselected). */
+  domains?: readonly Domain[] | undefined;
   submitLabel: string;
   /** Edit mode: the link has a password now (the form can replace or remove it, never show it). */
   hasPassword?: boolean;
@@ -95,12 +98,14 @@ function ProtectedPassword({ register, error, removing, onRemovingChange }: Pass
   );
 }
 
-function shortPrefix(shortBase: string | undefined): string {
+function shortPrefix(shortBase: string | undefined, domain: string): string {
+  if (domain) return `${domain}/`;
   return shortBase ? `${shortBase.replace(/^https?:\/\//, "")}/` : "/";
 }
 
 /** The short domain, as a preview card names the site (this page's host until the instance is known). */
-function shortHost(shortBase: string | undefined): string {
+function shortHost(shortBase: string | undefined, domain: string): string {
+  if (domain) return domain;
   try {
     return new URL(shortBase ?? window.location.href).host;
   } catch {
@@ -108,8 +113,22 @@ function shortHost(shortBase: string | undefined): string {
   }
 }
 
+/** The short domain of a new link: the default one (value "") first, then the others. */
+function DomainPicker({ domains, register, error }: { domains: readonly Domain[]; register: UseFormRegister<LinkFormValues>; error: string | undefined }) {
+  return (
+    <SelectField label="Domain" error={error} hint="The short domain the link lives on. It cannot be changed after the link is created." {...register("domain")}>
+      {domains.map((domain) => (
+        <option key={domain.host} value={domain.is_default ? "" : domain.host}>
+          {domain.host}
+          {domain.is_default ? " (default)" : ""}
+        </option>
+      ))}
+    </SelectField>
+  );
+}
+
 /** Every field of a link, for creating one (/links/new) and changing one (/links/{code}). */
-export function LinkForm({ mode, initial, shortBase, submitLabel, hasPassword = false, onSubmit, onCancel }: Props) {
+export function LinkForm({ mode, initial, shortBase, domains, submitLabel, hasPassword = false, onSubmit, onCancel }: Props) {
   const [baseline, setBaseline] = useState(initial);
   const [formError, setFormError] = useState<unknown>(null);
   const tags = useTags();
@@ -118,6 +137,7 @@ export function LinkForm({ mode, initial, shortBase, submitLabel, hasPassword = 
   const { errors, isSubmitting, isDirty } = formState;
   const expiresAt = watch("expires_at");
   const removingPassword = watch("remove_password");
+  const domain = watch("domain");
   // Every value, for the live destination URL and preview card.
   const values = watch();
 
@@ -153,6 +173,7 @@ export function LinkForm({ mode, initial, shortBase, submitLabel, hasPassword = 
         hint="Where the short link sends visitors: an http:// or https:// address."
         {...register("target_url")}
       />
+      {mode === "create" && severalDomains(domains) && domains && <DomainPicker domains={domains} register={register} error={errors.domain?.message} />}
       {mode === "create" ? (
         <Field
           label="Custom code (optional)"
@@ -162,9 +183,9 @@ export function LinkForm({ mode, initial, shortBase, submitLabel, hasPassword = 
           {(ids) => (
             <div className="flex rounded-md shadow-sm">
               <span
-                title={shortPrefix(shortBase)}
+                title={shortPrefix(shortBase, domain)}
                 className="inline-flex max-w-[50%] items-center truncate rounded-l-md border border-r-0 border-slate-300 bg-slate-50 px-3 text-sm text-slate-500 dark:border-slate-600 dark:bg-slate-800 dark:text-slate-400">
-                {shortPrefix(shortBase)}
+                {shortPrefix(shortBase, domain)}
               </span>
               <input
                 {...ids}
@@ -245,7 +266,7 @@ export function LinkForm({ mode, initial, shortBase, submitLabel, hasPassword = 
         )}
       />
       <UtmFields register={register} errors={errors} values={values} />
-      <PreviewFields register={register} errors={errors} values={values} host={shortHost(shortBase)} />
+      <PreviewFields register={register} errors={errors} values={values} host={shortHost(shortBase, domain)} />
       <RulesFields control={control} register={register} errors={errors} />
       <SplitFields control={control} register={register} errors={errors} />
       <FormError error={formError} />

@@ -17,6 +17,7 @@ import { type ImportSource, SOURCES, isFileSource } from "./sourceImport";
 const COLUMN_HELP: [string, string][] = [
   ["target_url", "Required. The URL to shorten (http:// or https://)."],
   ["code", "Your own short code; empty for a random one."],
+  ["domain", "The short domain (one listed under Domains); empty for the default one."],
   ["redirect_status", "301, 302 (the default), 307 or 308."],
   ["expires_at", "When the link stops working, with a time zone: 2026-12-31T23:59:00+00:00."],
   ["max_clicks", "Stop redirecting after this many clicks; empty for no limit."],

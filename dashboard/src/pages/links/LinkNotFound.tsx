@@ -2,7 +2,7 @@ import { Link } from "react-router";
 import { buttonClass } from "../../components/Button";
 import { EmptyState } from "../../components/States";
 
-/** A code with no link the viewer may see (deleted, never made, or someone else's: the API does not say which). */
+/** A link with no link the viewer may see (deleted, never made, or someone else's: the API does not say which). ``code``: as linkRef.ts linkLabel names it, with its domain. */
 export function LinkNotFound({ code }: { code: string }) {
   return (
     <EmptyState
@@ -13,7 +13,7 @@ export function LinkNotFound({ code }: { code: string }) {
         </Link>
       }
     >
-      There is no link with the code “{code}” that you can see. It may have been deleted, or it belongs to someone else.
+      There is no link “{code}” that you can see. It may have been deleted, or it belongs to someone else.
     </EmptyState>
   );
 }

@@ -10,7 +10,10 @@ import { Pagination } from "../../components/Pagination";
 import { EmptyState, ErrorState, LoadingState } from "../../components/States";
 import { formatNumber } from "../../lib/format";
 import { BulkActions } from "./BulkActions";
-import { LINK_COLUMNS } from "./linkColumns";
+import { defaultHost, severalDomains } from "../domains/domains";
+import { useDomains } from "../domains/queries";
+import { linkColumns } from "./linkColumns";
+import { linkKey, linkLabel, linkPage } from "./linkRef";
 import {
   type ListParams,
   PAGE_SIZES,
@@ -207,6 +210,9 @@ export default function LinksPage() {
     [setSearchParams],
   );
   const sorting = useMemo(() => sortingOf(params.sort), [params.sort]);
+  // A Domain column only once links may live on several domains.
+  const domains = useDomains();
+  const columns = useMemo(() => linkColumns(severalDomains(domains.data) ? defaultHost(domains.data) : null), [domains.data]);
 
   // A page past the end (links deleted meanwhile, an old bookmark) shows the last page instead.
   const count = links.data?.count ?? 0;
@@ -231,7 +237,7 @@ export default function LinksPage() {
         <SortSelect value={params.sort} onChange={(sort) => go(withChange(params, { sort }))} />
       </div>
       <div className="mb-3">
-        <BulkActions codes={Object.keys(selected)} onSelectionChange={setSelected} />
+        <BulkActions selected={Object.keys(selected)} onSelectionChange={setSelected} />
       </div>
       {links.isPending ? (
         <LoadingState label="Loading links…" />
@@ -246,12 +252,12 @@ export default function LinksPage() {
           <DataTable
             caption="Your links"
             data={rows}
-            columns={LINK_COLUMNS}
-            getRowId={(link) => link.code}
+            columns={columns}
+            getRowId={(link) => linkKey(link)}
             busy={links.isPlaceholderData}
             sort={{ sorting, onSortingChange: (sorting) => go(withChange(params, { sort: sortKeyOf(sorting, params.sort) })) }}
-            select={{ selected, onSelectedChange: setSelected, rowLabel: (link) => `/${link.code}` }}
-            onRowClick={(link) => void navigate(`/links/${encodeURIComponent(link.code)}`)}
+            select={{ selected, onSelectedChange: setSelected, rowLabel: (link) => linkLabel(link) }}
+            onRowClick={(link) => void navigate(linkPage(link))}
           />
           <div className="flex flex-col gap-1 sm:flex-row sm:items-center sm:justify-between sm:gap-3">
             <div className="min-w-0 flex-1">

@@ -3,6 +3,7 @@ import { errorMessage } from "../../api/problem";
 import { Card } from "../../components/Card";
 import { DownloadButton } from "../../components/DownloadButton";
 import { Spinner } from "../../components/Spinner";
+import { type LinkRef, linkApiUrl } from "./linkRef";
 import { type Link, useQrCode } from "./queries";
 
 // A print-ready PNG (admin/qr.py allows 64 to 2048 pixels); the SVG scales to any size anyway.
@@ -23,21 +24,20 @@ function useObjectUrl(blob: Blob | undefined): string | null {
   return url;
 }
 
-function qrPath(code: string, format: "svg" | "png"): string {
-  const size = format === "png" ? `&size=${PNG_SIZE}` : "";
-  return `/api/v1/links/${encodeURIComponent(code)}/qr?format=${format}${size}`;
+function qrPath(ref: LinkRef, format: "svg" | "png"): string {
+  return linkApiUrl(ref, "/qr", format === "png" ? { format, size: String(PNG_SIZE) } : { format });
 }
 
-function QrDownload({ code, format }: { code: string; format: "svg" | "png" }) {
+function QrDownload({ link, format }: { link: LinkRef; format: "svg" | "png" }) {
   return (
-    <DownloadButton url={qrPath(code, format)} filename={`${code}-qr.${format}`}>
+    <DownloadButton url={qrPath(link, format)} filename={`${link.code}-qr.${format}`}>
       Download {format.toUpperCase()}
     </DownloadButton>
   );
 }
 
 export function QrCard({ link }: { link: Link }) {
-  const qr = useQrCode(link.code);
+  const qr = useQrCode(link);
   const url = useObjectUrl(qr.data);
   return (
     <Card title="QR code">
@@ -55,8 +55,8 @@ export function QrCard({ link }: { link: Link }) {
           )}
         </div>
         <div className="flex flex-wrap justify-center gap-2">
-          <QrDownload code={link.code} format="svg" />
-          <QrDownload code={link.code} format="png" />
+          <QrDownload link={link} format="svg" />
+          <QrDownload link={link} format="png" />
         </div>
       </div>
     </Card>

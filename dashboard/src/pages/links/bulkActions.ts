@@ -1,4 +1,5 @@
 /** What the bulk actions of the links list say they did (POST /api/v1/links/actions answers one result per code). */
+import { type LinkRef, linkKey, linkLabel } from "./linkRef";
 import type { LinkAction, LinkActionsResult } from "./queries";
 
 const DONE: Record<LinkAction, string> = {
@@ -19,19 +20,28 @@ export function bulkSummary(action: LinkAction, result: Pick<LinkActionsResult, 
   return result.failed === 0 ? `${done}.` : `${done}; ${result.failed.toLocaleString()} failed.`;
 }
 
-export type BulkFailure = { code: string; message: string };
+/** The selected links' codes by domain: POST /links/actions acts on the codes of one domain. */
+export function byDomain(links: readonly LinkRef[]): Map<string | null, string[]> {
+  const groups = new Map<string | null, string[]>();
+  for (const { code, domain } of links) groups.set(domain, [...(groups.get(domain) ?? []), code]);
+  return groups;
+}
+
+/** A link that failed: its label ("/abc", or "go.example/abc" on another domain) and why. */
+export type BulkFailure = { link: string; message: string };
 
 export function bulkFailures(result: LinkActionsResult): BulkFailure[] {
   return result.results
     .filter((item) => !item.ok)
-    .map((item) => ({ code: item.code, message: item.error?.detail ?? item.error?.code ?? "failed" }));
+    .map((item) => ({ link: linkLabel(item), message: item.error?.detail ?? item.error?.code ?? "failed" }));
 }
 
 /**
- * The codes still selected after an action: the failed ones, to retry or look at; not those that
- * no longer exist (deleted meanwhile), which no row on the page could show as selected.
+ * The links still selected after an action (by linkKey, as the table's rows): the failed ones, to
+ * retry or look at; not those that no longer exist (deleted meanwhile), which no row on the page
+ * could show as selected.
  */
 export function stillSelected(result: LinkActionsResult): Record<string, true> {
   const retry = result.results.filter((item) => !item.ok && item.error?.code !== "link_not_found");
-  return Object.fromEntries(retry.map((item) => [item.code, true] as const));
+  return Object.fromEntries(retry.map((item) => [linkKey(item), true] as const));
 }

@@ -59,7 +59,7 @@ describe("templateCsv", () => {
   it("is the export format, and previews without problems", () => {
     const text = templateCsv(new Date("2026-06-01T00:00:00Z"));
     expect(text.split("\r\n")[0]).toBe(
-      "code,short_url,target_url,redirect_status,expires_at,max_clicks,forward_query,disabled,title,tags," +
+      "code,domain,short_url,target_url,redirect_status,expires_at,max_clicks,forward_query,disabled,title,tags," +
         "utm_source,utm_medium,utm_campaign,utm_term,utm_content,preview_title,preview_description,preview_image," +
         "click_count,human_clicks,bot_clicks,created_at",
     );

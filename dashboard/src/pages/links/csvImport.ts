@@ -23,6 +23,7 @@ const METADATA_COLUMNS = [
 // admin/links_csv.py EXPORT_COLUMNS, IMPORT_COLUMNS and MAX_IMPORT_ROWS; admin/body_limit.py MAX_BODY_BYTES.
 export const EXPORT_COLUMNS = [
   "code",
+  "domain",
   "short_url",
   "target_url",
   "redirect_status",
@@ -38,7 +39,7 @@ export const EXPORT_COLUMNS = [
   "bot_clicks",
   "created_at",
 ] as const;
-export const IMPORT_COLUMNS = ["code", "target_url", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags", ...METADATA_COLUMNS] as const;
+export const IMPORT_COLUMNS = ["code", "domain", "target_url", "redirect_status", "expires_at", "max_clicks", "forward_query", "title", "tags", ...METADATA_COLUMNS] as const;
 export type ImportColumn = (typeof IMPORT_COLUMNS)[number];
 export const MAX_IMPORT_ROWS = 10_000;
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;

@@ -1,14 +1,16 @@
 import { Link as RouterLink } from "react-router";
+import { Badge } from "../../components/Badge";
 import { CopyButton } from "../../components/CopyButton";
 import type { DataColumn } from "../../components/DataTable";
 import { formatDate, formatDateTime, formatNumber } from "../../lib/format";
+import { linkPage } from "./linkRef";
 import type { Link } from "./queries";
 import { StatusBadges } from "./StatusBadges";
 
 function ShortLink({ link }: { link: Link }) {
   return (
     <div className="flex items-center gap-1 whitespace-nowrap">
-      <RouterLink to={`/links/${encodeURIComponent(link.code)}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+      <RouterLink to={linkPage(link)} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
         /{link.code}
       </RouterLink>
       <CopyButton text={link.short_url} />
@@ -48,8 +50,21 @@ function Clicks({ link }: { link: Link }) {
   );
 }
 
-/** The links table's columns; ids of sortable ones are the API's sort columns (admin/links_list.py). */
-export const LINK_COLUMNS: DataColumn<Link>[] = [
+/** The link's short domain, as a badge: the default one's host for links that live there. */
+function DomainBadge({ link, defaultHost }: { link: Link; defaultHost: string }) {
+  return <Badge tone={link.domain === null ? "neutral" : "info"}>{link.domain ?? defaultHost}</Badge>;
+}
+
+/**
+ * The links table's columns; ids of sortable ones are the API's sort columns (admin/links_list.py).
+ * With ``defaultHost`` (when links may live on several domains) a Domain column follows the code.
+ */
+export function linkColumns(defaultHost: string | null): DataColumn<Link>[] {
+  const domain: DataColumn<Link>[] = defaultHost === null ? [] : [{ id: "domain", header: "Domain", cell: (link) => <DomainBadge link={link} defaultHost={defaultHost} /> }];
+  return [LINK_COLUMNS[0] as DataColumn<Link>, ...domain, ...LINK_COLUMNS.slice(1)];
+}
+
+const LINK_COLUMNS: DataColumn<Link>[] = [
   { id: "code", header: "Short link", sortable: true, cell: (link) => <ShortLink link={link} /> },
   { id: "target", header: "Title and target", cell: (link) => <Destination link={link} /> },
   { id: "click_count", header: "Clicks", sortable: true, descFirst: true, className: "text-right", cell: (link) => <Clicks link={link} /> },

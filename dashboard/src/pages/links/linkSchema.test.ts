@@ -13,6 +13,7 @@ function errorsOf(values: Partial<LinkFormValues>, options: Parameters<typeof li
 
 const LINK: Link = {
   code: "spring",
+  domain: null,
   short_url: "https://hop.example/spring",
   target_url: "https://example.com/",
   destination_url: "https://example.com/",
@@ -112,7 +113,7 @@ describe("linkFormSchema", () => {
 });
 
 describe("createBody", () => {
-  it("leaves empty optional fields out", () => {
+  it("leaves empty optional fields out, the default domain included", () => {
     expect(createBody({ ...EMPTY_LINK, target_url: " https://example.com " })).toEqual({
       target_url: "https://example.com",
       redirect_status: 302,
@@ -126,6 +127,7 @@ describe("createBody", () => {
       ...EMPTY_LINK,
       target_url: "https://example.com",
       code: " spring ",
+      domain: "go.example",
       redirect_status: "301",
       expires_at: "2027-01-01T00:00",
       max_clicks: "10",
@@ -135,7 +137,7 @@ describe("createBody", () => {
       password: " open sesame ",
       remove_password: false,
     });
-    expect(body).toMatchObject({ code: "spring", redirect_status: 301, max_clicks: 10, forward_query: true, title: "Spring", tags: ["a"] });
+    expect(body).toMatchObject({ code: "spring", domain: "go.example", redirect_status: 301, max_clicks: 10, forward_query: true, title: "Spring", tags: ["a"] });
     // A password is sent exactly as typed.
     expect(body.password).toBe(" open sesame ");
     expect(new Date(body.expires_at ?? "").getTime()).toBe(new Date("2027-01-01T00:00").getTime());

@@ -55,6 +55,8 @@ export type RedirectStatusValue = (typeof REDIRECT_STATUSES)[number]["value"];
 export type LinkFormValues = {
   target_url: string;
   code: string;
+  /** The short domain ("": the default one); chosen on create only, a link never moves. */
+  domain: string;
   redirect_status: RedirectStatusValue;
   expires_at: string;
   max_clicks: string;
@@ -89,6 +91,7 @@ export const PREVIEW_FORM_FIELDS = PREVIEW_FIELDS.map((field) => `preview_${fiel
 export const LINK_FIELDS: readonly LinkField[] = [
   "target_url",
   "code",
+  "domain",
   "redirect_status",
   "expires_at",
   "max_clicks",
@@ -103,6 +106,7 @@ export const LINK_FIELDS: readonly LinkField[] = [
 export const EMPTY_LINK: LinkFormValues = {
   target_url: "",
   code: "",
+  domain: "",
   redirect_status: "302",
   expires_at: "",
   max_clicks: "",
@@ -255,6 +259,7 @@ export function linkFormSchema({ originalExpiry = "", now = () => new Date() }: 
   return z.object({
     target_url: check(targetProblem),
     code: check(codeProblem),
+    domain: z.string(),
     redirect_status: z.enum(["301", "302", "307", "308"], { message: "Choose a redirect type." }),
     expires_at: check((value) => expiryProblem(value, originalExpiry, now())),
     max_clicks: check(maxClicksProblem),
@@ -288,6 +293,7 @@ export function valuesFromLink(link: Link): LinkFormValues {
   return {
     target_url: link.target_url,
     code: link.code,
+    domain: link.domain ?? "",
     redirect_status: REDIRECT_STATUSES.find((option) => option.value === status)?.value ?? "302",
     expires_at: toLocalInput(link.expires_at),
     max_clicks: link.max_clicks === null ? "" : String(link.max_clicks),
@@ -344,6 +350,7 @@ export function createBody(values: LinkFormValues): LinkCreateBody {
   const expiresAt = fromLocalInput(values.expires_at);
   const title = values.title.trim();
   if (code) body.code = code;
+  if (values.domain) body.domain = values.domain;
   if (expiresAt) body.expires_at = expiresAt;
   if (values.max_clicks.trim()) body.max_clicks = Number(values.max_clicks.trim());
   if (title) body.title = title;

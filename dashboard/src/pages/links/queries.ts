@@ -1,13 +1,17 @@
 /**
  * The links area's server state: TanStack Query hooks over /api/v1/links and /api/v1/tags.
  * Keys start with "links"; every mutation invalidates ["links"] (lists, details, tags and QR codes).
+ * A link is its code and its domain (linkRef.ts): every call for one passes both, and its keys hold
+ * its ``linkKey``.
  */
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, authorizedFetch, unwrap } from "../../api/client";
 import type { components } from "../../api/schema";
+import { byDomain } from "./bulkActions";
 import type { BulkResult } from "./csvImport";
 import type { FileSource, ImportReport } from "./sourceImport";
 import type { LinkCreateBody, LinkUpdateBody } from "./linkSchema";
+import { type LinkRef, domainQuery, linkApiUrl, linkKey } from "./linkRef";
 import { type ListParams, apiQuery } from "./listParams";
 
 export type Link = components["schemas"]["LinkPublic"];
@@ -17,8 +21,8 @@ export type LinkActionsResult = components["schemas"]["LinkActionsResult"];
 export const linkKeys = {
   all: ["links"] as const,
   list: (params: ListParams) => ["links", "list", params] as const,
-  detail: (code: string) => ["links", "detail", code] as const,
-  qr: (code: string) => ["links", "qr", code] as const,
+  detail: (ref: LinkRef) => ["links", "detail", linkKey(ref)] as const,
+  qr: (ref: LinkRef) => ["links", "qr", linkKey(ref)] as const,
   tags: ["links", "tags"] as const,
 };
 
@@ -35,19 +39,24 @@ export function useTags() {
   return useQuery({ queryKey: linkKeys.tags, queryFn: () => unwrap(api.GET("/api/v1/tags")), staleTime: 60_000 });
 }
 
-export function useLink(code: string, { enabled = true }: { enabled?: boolean } = {}) {
+/** The path and query of the API's routes for one link. */
+export function linkParams({ code, domain }: LinkRef) {
+  return { params: { path: { code }, query: domainQuery(domain) } };
+}
+
+export function useLink(ref: LinkRef, { enabled = true }: { enabled?: boolean } = {}) {
   return useQuery({
-    queryKey: linkKeys.detail(code),
+    queryKey: linkKeys.detail(ref),
     enabled,
-    queryFn: () => unwrap(api.GET("/api/v1/links/{code}", { params: { path: { code } } })),
+    queryFn: () => unwrap(api.GET("/api/v1/links/{code}", linkParams(ref))),
   });
 }
 
 /** The QR code as an SVG blob (the page shows it through an object URL: img-src allows blob:). */
-export function useQrCode(code: string) {
+export function useQrCode(ref: LinkRef) {
   return useQuery({
-    queryKey: linkKeys.qr(code),
-    queryFn: async () => (await authorizedFetch(`/api/v1/links/${encodeURIComponent(code)}/qr?format=svg`)).blob(),
+    queryKey: linkKeys.qr(ref),
+    queryFn: async () => (await authorizedFetch(linkApiUrl(ref, "/qr", { format: "svg" }))).blob(),
     staleTime: Infinity,
   });
 }
@@ -71,51 +80,61 @@ export function useCreateLink() {
 function useStoreLink() {
   const client = useQueryClient();
   return async (link: Link) => {
-    client.setQueryData(linkKeys.detail(link.code), link);
+    client.setQueryData(linkKeys.detail(link), link);
     // The detail is fresh from the answer; lists and tag counts may have changed.
     await client.invalidateQueries({ queryKey: linkKeys.all, predicate: (query) => notQr(query) && query.queryKey[1] !== "detail" });
   };
 }
 
-export function useUpdateLink(code: string) {
+export function useUpdateLink(ref: LinkRef) {
   const store = useStoreLink();
   return useMutation({
-    mutationFn: (body: LinkUpdateBody) => unwrap(api.PATCH("/api/v1/links/{code}", { params: { path: { code } }, body })),
+    mutationFn: (body: LinkUpdateBody) => unwrap(api.PATCH("/api/v1/links/{code}", { ...linkParams(ref), body })),
     onSuccess: store,
   });
 }
 
-export function useSetDisabled(code: string) {
+export function useSetDisabled(ref: LinkRef) {
   const store = useStoreLink();
   return useMutation({
     mutationFn: (disabled: boolean) => {
-      const options = { params: { path: { code } } };
+      const options = linkParams(ref);
       return unwrap(disabled ? api.POST("/api/v1/links/{code}/disable", options) : api.POST("/api/v1/links/{code}/enable", options));
     },
     onSuccess: store,
   });
 }
 
-export function useDeleteLink(code: string) {
+export function useDeleteLink(ref: LinkRef) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: () => unwrap(api.DELETE("/api/v1/links/{code}", { params: { path: { code } } })),
+    mutationFn: () => unwrap(api.DELETE("/api/v1/links/{code}", linkParams(ref))),
     onSuccess: async () => {
       // Gone: asking for it again would only answer 404 on the page being left.
-      client.removeQueries({ queryKey: linkKeys.detail(code) });
-      client.removeQueries({ queryKey: linkKeys.qr(code) });
+      client.removeQueries({ queryKey: linkKeys.detail(ref) });
+      client.removeQueries({ queryKey: linkKeys.qr(ref) });
       await client.invalidateQueries({ queryKey: linkKeys.all, predicate: notQr });
     },
   });
 }
 
-export type BulkActionInput = { codes: string[]; action: LinkAction; tags?: string[] };
+export type BulkActionInput = { links: LinkRef[]; action: LinkAction; tags?: string[] };
 
+/** One request per domain of the selection, their results as one. */
 export function useBulkAction() {
   const invalidate = useInvalidateLinks();
   return useMutation({
-    mutationFn: ({ codes, action, tags }: BulkActionInput) =>
-      unwrap(api.POST("/api/v1/links/actions", { body: { codes, action, ...(tags ? { tags } : {}) } })),
+    mutationFn: async ({ links, action, tags }: BulkActionInput): Promise<LinkActionsResult> => {
+      const merged: LinkActionsResult = { results: [], succeeded: 0, failed: 0 };
+      for (const [domain, codes] of byDomain(links)) {
+        const body = { codes, action, ...(tags ? { tags } : {}), ...(domain === null ? {} : { domain }) };
+        const result = await unwrap(api.POST("/api/v1/links/actions", { body }));
+        merged.results.push(...result.results);
+        merged.succeeded += result.succeeded;
+        merged.failed += result.failed;
+      }
+      return merged;
+    },
     onSettled: () => invalidate(),
   });
 }

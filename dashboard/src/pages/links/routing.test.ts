@@ -216,6 +216,7 @@ describe("the API's errors", () => {
 
 const LINK: Link = {
   code: "ab",
+  domain: null,
   short_url: "https://hop.example/ab",
   target_url: "https://e.com/",
   destination_url: "https://e.com/",
