@@ -38,6 +38,8 @@ from common.db import Executor, Row
 from common.domains import announce_domains_changed, authority, default_domain, fetch_domains
 from common.records import Keys
 from common.redis import RedisClient
+from common.settings import AdminSettings
+from common.stores import Stores
 
 logger = logging.getLogger("hop.admin.domains")
 
@@ -353,6 +355,29 @@ def check_redirects(
         except TargetRejected as error:
             raise RedirectRejected(error, field) from None
     return checked
+
+
+async def add_checked_domain(
+    stores: Stores, settings: AdminSettings, *, host: str, redirects: Mapping[str, str | None], actor: Actor
+) -> DomainPublic:
+    """What the API and `hop domain add` do: check the ``redirects`` (``check_redirects``), then add
+    ``host`` (normalised) with them (``create_domain``, whose errors it raises too)."""
+    checked = check_redirects(
+        redirects,
+        domains=await short_domains(stores.pool, settings.short_base),
+        short_base=settings.short_base,
+        blocked_domains=settings.blocked_domains,
+        adding=host,
+    )
+    return await create_domain(
+        pool=stores.pool,
+        redis=stores.redis,
+        keys=stores.keys,
+        host=host,
+        redirects=checked,
+        short_base=settings.short_base,
+        actor=actor,
+    )
 
 
 async def create_domain(

@@ -20,8 +20,8 @@ from admin.domains import (
     DomainsPublic,
     DomainUpdate,
     InvalidDomain,
+    add_checked_domain,
     check_redirects,
-    create_domain,
     delete_domain,
     list_domains,
     name_host,
@@ -88,16 +88,7 @@ async def add_domain(
     ``blocked_domain``, ...)."""
     host = name_host(body.host, settings.short_base)  # the default domain's host: a 409, not a 422
     redirects = {"base_redirect": body.base_redirect, "not_found_redirect": body.not_found_redirect}
-    checked = await _checked(redirects, stores=stores, settings=settings, adding=host)
-    return await create_domain(
-        pool=stores.pool,
-        redis=stores.redis,
-        keys=stores.keys,
-        host=host,
-        redirects=checked,
-        short_base=settings.short_base,
-        actor=actor,
-    )
+    return await add_checked_domain(stores, settings, host=host, redirects=redirects, actor=actor)
 
 
 @router.patch("/{host}", response_model=DomainPublic, responses=problem_responses(*AUTH, 404, 413, 422))

@@ -9,12 +9,10 @@ from admin.audit import CLI
 from admin.domains import (
     DomainError,
     DomainPublic,
-    check_redirects,
-    create_domain,
+    add_checked_domain,
     delete_domain,
     list_domains,
     name_host,
-    short_domains,
 )
 from admin.targets import TargetRejected
 from common.settings import AdminSettings
@@ -41,22 +39,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 async def _add(settings: AdminSettings, host: str, redirects: dict[str, str | None]) -> DomainPublic:
     async with open_stores(settings, pool_size=1) as stores:
-        checked = check_redirects(
-            redirects,
-            domains=await short_domains(stores.pool, settings.short_base),
-            short_base=settings.short_base,
-            blocked_domains=settings.blocked_domains,
-            adding=host,
-        )
-        return await create_domain(
-            pool=stores.pool,
-            redis=stores.redis,
-            keys=stores.keys,
-            host=host,
-            redirects=checked,
-            short_base=settings.short_base,
-            actor=CLI,
-        )
+        return await add_checked_domain(stores, settings, host=host, redirects=redirects, actor=CLI)
 
 
 def handle_add(args: argparse.Namespace) -> int:
