@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Iterable, Sequence
 from typing import TypeAlias, cast
 
@@ -253,7 +254,11 @@ class Resolver:
         raws = cast("list[bytes | None]", await self._mget([self._keys.link(code) for code in codes]))
         cached = 0
         for code, raw in zip(codes, raws, strict=True):
-            if raw is not None and self._from_redis(code, raw, complete=False) is not None:
+            response = None if raw is None else self._from_redis(code, raw, complete=False)
+            if response is not None:
+                # Lives spread over the second half of one TTL: entries cached in one instant would all
+                # expire in one instant, and thousands of misses at once cost more than the warm-up saved.
+                self.cache.put(code, response, self._cache_ttl * (0.5 + random.random() / 2))
                 cached += 1
         return cached
 

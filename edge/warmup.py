@@ -4,8 +4,9 @@ A restarted edge starts with an empty local cache, so for its first seconds most
 and wait for an MGET (bench/cold_start.py measures it). So before the worker reports ready, the
 lifespan caches the links with the most clicks in the last hour (click_rollups, which the click
 worker keeps per quarter hour; Postgres, or the replica the edge reads from), their records read
-from Redis in chunks of one MGET each and cached exactly as a lookup caches them
-(``Resolver.preload``). Codes Redis lacks are left to their first request's read-through.
+from Redis in chunks of one MGET each and cached as a lookup caches them (``Resolver.preload``),
+each for a random time between half a cache TTL and a whole one, so that they do not all expire in
+the same instant. Codes Redis lacks are left to their first request's read-through.
 
 Bounded: at most ``limit`` links (HOP_CACHE_WARMUP_LINKS, never more than HOP_CACHE_MAX_ENTRIES)
 and ``WARMUP_BUDGET_S`` seconds. Past the budget, or on any error, the worker serves with what was
