@@ -68,6 +68,13 @@ ORPHAN_PREFIX: Final = "/"
 ORPHAN_PATH_MAX: Final = 512
 # What an orphan visit asked for, as Shlink names it (the CHECK of orphan_visits.kind, migration 0016).
 OrphanKind = Literal["base_url", "invalid_short_url", "regular_404"]
+
+
+def is_orphan(code: str) -> bool:
+    """Whether a click's code is an orphan visit's path rather than a link's edge key."""
+    return code.startswith(ORPHAN_PREFIX)
+
+
 ORPHAN_KINDS: Final[tuple[OrphanKind, ...]] = get_args(OrphanKind)
 
 

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from redis.typing import EncodableT, FieldT
 
 from common.records import (
-    ORPHAN_PREFIX,
     STREAM_FIELD_BATCH,
     STREAM_FIELD_ID,
     STREAM_FIELD_VERSION,
@@ -19,6 +18,7 @@ from common.records import (
     Keys,
     decode_click_batch,
     encode_click_batch,
+    is_orphan,
 )
 from common.redis import RedisClient, keys_for
 from common.settings import ClickStreamSettings
@@ -54,12 +54,12 @@ async def xadd_batch(
 def stream_clicks(settings: ClickStreamSettings) -> list[Click]:
     """Every click in every click stream of ``settings``, oldest first per stream; orphan visits
     (edge/orphans.py), which share the streams, are left out: see ``stream_orphan_visits``."""
-    return [click for click in _stream_items(settings) if not click[1].startswith(ORPHAN_PREFIX)]
+    return [click for click in _stream_items(settings) if not is_orphan(click[1])]
 
 
 def stream_orphan_visits(settings: ClickStreamSettings) -> list[Click]:
     """The orphan visits in the click streams: clicks whose code is the request's path."""
-    return [click for click in _stream_items(settings) if click[1].startswith(ORPHAN_PREFIX)]
+    return [click for click in _stream_items(settings) if is_orphan(click[1])]
 
 
 def _stream_items(settings: ClickStreamSettings) -> list[Click]:

@@ -16,10 +16,11 @@ from datetime import date, datetime, timedelta
 from typing import Final, NamedTuple, TypeVar
 
 from common.db import Connection
+from common.records import is_orphan
 from common.useragents import DeviceType
 from common.visitors import Sketch, merged, new_sketch
 from worker.entries import Entry
-from worker.orphans import ORPHAN_COLUMNS, is_orphan, orphan_rows
+from worker.orphans import ORPHAN_COLUMNS, orphan_rows
 from worker.stream_ids import after
 from worker.webhooks import queue_click_deliveries
 

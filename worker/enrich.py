@@ -20,7 +20,7 @@ from typing import Final, NamedTuple
 from urllib.parse import urlsplit
 
 from common.geoip import GeoIp, place_of
-from common.records import ORPHAN_PREFIX, Click
+from common.records import Click, is_orphan
 from common.useragents import Agent, parse_agent
 from common.visitors import visitor_identity, visitor_key, visitor_key_secret
 
@@ -64,6 +64,8 @@ class Enricher:
     def enrich(self, click: Click) -> Enriched:
         """Raises ValueError/TypeError for a malformed click (the caller records it as failed)."""
         epoch_ms, code, ip_text, user_agent, referrer, header_country = click[:6]
+        seventh = click[6] if len(click) == 7 else ""  # a link's route, or an orphan visit's domain
+        orphan = is_orphan(code)
         epoch_ms = int(epoch_ms)
         user_agent = _clean(user_agent)
         referrer = _clean(referrer)[:_MAX_REFERRER]
@@ -86,8 +88,8 @@ class Enricher:
             referrer_host=referrer_host(referrer),
             agent=parse_agent(user_agent),
             user_agent=user_agent,
-            route=click[6] if len(click) == 7 and not code.startswith(ORPHAN_PREFIX) else "",
-            domain=click[6] if len(click) == 7 and code.startswith(ORPHAN_PREFIX) else "",
+            route="" if orphan else seventh,
+            domain=seventh if orphan else "",
         )
 
     def _day(self, day_number: int) -> tuple[date, bytes]:

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 import orjson
 
 from common.records import (
-    ORPHAN_PREFIX,
     STREAM_FIELD_BATCH,
     STREAM_FIELD_ID,
     STREAM_FIELD_VERSION,
     STREAM_FORMAT_VERSION,
+    is_orphan,
 )
 from worker.enrich import Enriched, Enricher
 
@@ -78,7 +78,7 @@ def read_entry(stream_id: bytes, fields: dict[bytes, bytes], enricher: Enricher)
 
 
 def _check_seventh(code: str, value: str) -> None:
-    limit, name = (MAX_DOMAIN, "domain") if code.startswith(ORPHAN_PREFIX) else (MAX_ROUTE, "route")
+    limit, name = (MAX_DOMAIN, "domain") if is_orphan(code) else (MAX_ROUTE, "route")
     if len(value) > limit:
         raise ValueError(f"a {name} has at most {limit} characters")
 

@@ -9,7 +9,7 @@ from typing import Final, NamedTuple
 
 import asyncpg
 
-from common.records import CODE_RE, ORPHAN_PREFIX, OrphanKind
+from common.records import CODE_RE, ORPHAN_PREFIX, OrphanKind, is_orphan
 from worker.entries import Entry
 
 
@@ -38,10 +38,6 @@ class OrphanRow(NamedTuple):
 
 
 ORPHAN_COLUMNS: Final = OrphanRow._fields
-
-
-def is_orphan(code: str) -> bool:
-    return code.startswith(ORPHAN_PREFIX)
 
 
 def orphan_kind(path: str) -> OrphanKind:
