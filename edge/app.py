@@ -65,12 +65,13 @@ class EdgeState(TypedDict):
     domains: ShortDomains
 
 
-class CodeConvertor(StringConvertor):
-    """One path segment that is not one of the edge's fixed paths.
+# The paths Starlette serves itself; every other one-segment path names a link.
+FIXED_PATHS = frozenset(("/healthz", "/readyz", "/robots.txt", "/favicon.ico"))
+_READS = frozenset(("GET", "HEAD"))
 
-    It lets the /{code} route come first: Starlette tries routes in order, and every route
-    tried before the one that matches costs a few microseconds on every redirect.
-    """
+
+class CodeConvertor(StringConvertor):
+    """One path segment that is not one of the edge's fixed paths (the password form's POST)."""
 
     regex = r"(?!(?:healthz|readyz|robots\.txt|favicon\.ico)$)[^/]+"
 
@@ -78,25 +79,25 @@ class CodeConvertor(StringConvertor):
 register_url_convertor("hop_code", CodeConvertor())
 
 
-async def redirect(request: Request) -> ASGIApp:
-    code: str = request.path_params["code"]
-    # The lifespan's state dict itself: request.state would build a wrapper object per request.
-    state: EdgeState = request.scope["state"]
+async def serve_code(scope: Scope, code: str) -> ASGIApp:
+    """The answer to GET or HEAD /{code}: the link's redirect, counted, or why there is none."""
+    # The lifespan's state dict itself, as the server copies it into every request's scope.
+    state: EdgeState = scope["state"]
     domains = state["domains"]
     # From here on the link is named by its edge key: its code, on the default domain.
-    key = code if domains.single else _edge_key(request.scope, domains, code)
+    key = code if domains.single else _edge_key(scope, domains, code)
     if key is None:
         return domains.unknown_host
     response = state["resolver"].cached(key)
     if response is None:
-        response = await _look_up(request.scope, state, key)
+        response = await _look_up(scope, state, key)
     if not isinstance(response, responses.Redirect):
         # A 404, 429 or 503, or a click-limited link: never a cache hit of an unlimited link.
-        return await _not_a_plain_redirect(request.scope, state, key, response)
+        return await _not_a_plain_redirect(scope, state, key, response)
     # A cached Redirect outlives its link's expiry until the cache TTL evicts it.
     if response.is_expired():
-        return _not_found(request.scope, state)
-    state["tracker"].track(request.scope, key)
+        return _not_found(scope, state)
+    state["tracker"].track(scope, key)
     return response
 
 
@@ -262,8 +263,8 @@ async def unmatched(scope: Scope, receive: Receive, send: Send) -> None:
     await page(scope, receive, send)
 
 
+# GET and HEAD of /{code} never reach the router: FastRedirects answers them.
 ROUTES = (
-    Route("/{code:hop_code}", redirect, methods=["GET", "HEAD"]),  # first: see CodeConvertor
     Route("/{code:hop_code}", unlock, methods=["POST"]),
     Route("/healthz", healthz, methods=["GET", "HEAD"]),
     Route("/readyz", readyz, methods=["GET", "HEAD"]),
@@ -442,7 +443,41 @@ async def shut_down(worker: EdgeWorker, background: Background, *, grace: float)
         worker.geoip.close()
 
 
-def create_app(settings: EdgeSettings) -> Starlette:
+class FastRedirects:
+    """The edge's ASGI app: GET and HEAD of a one-segment path go straight to ``serve_code``, and
+    Starlette serves the rest (the lifespan, the fixed paths, the password form, other paths).
+
+    Redirects are nearly all the edge's traffic, and a cached one costs less than what Starlette
+    spends around it: three middleware layers, the router matching its routes, a Request and an
+    exception-handling wrapper per request (bench/NOTES.md). Paths are matched as Starlette's
+    router would: the edge is served at the root, so ``path`` is the route path.
+    """
+
+    __slots__ = ("starlette",)
+
+    def __init__(self, starlette: Starlette) -> None:
+        self.starlette = starlette
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in _READS:
+            path: str = scope["path"]
+            if len(path) > 1 and path.find("/", 1) < 0 and path not in FIXED_PATHS:
+                await self._serve(scope, receive, send, path[1:])
+                return
+        await self.starlette(scope, receive, send)
+
+    @staticmethod
+    async def _serve(scope: Scope, receive: Receive, send: Send, code: str) -> None:
+        try:
+            response = await serve_code(scope, code)
+        except Exception:
+            # What Starlette's ServerErrorMiddleware would do: the client gets a 500, the log the cause.
+            logger.exception("serving %r failed", code)
+            response = responses.SERVER_ERROR
+        await response(scope, receive, send)
+
+
+def create_app(settings: EdgeSettings) -> FastRedirects:
     """The edge application for one process; resources open in its lifespan."""
 
     @asynccontextmanager
@@ -475,10 +510,10 @@ def create_app(settings: EdgeSettings) -> Starlette:
     # /{code}/ is not a link, so it is the same 404 as any other path the edge does not serve.
     app.router.redirect_slashes = False
     app.router.default = unmatched
-    return app
+    return FastRedirects(app)
 
 
-def app_factory() -> Starlette:
+def app_factory() -> FastRedirects:
     """Granian's entry point in each worker process: settings come from the environment."""
     from common.logs import configure_logging
 

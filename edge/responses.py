@@ -206,6 +206,7 @@ def too_many_requests(retry_after_s: float) -> StaticResponse:
 
 NOT_FOUND = StaticResponse(404, _NOT_FOUND_HTML, HTML, _NOINDEX)
 UNAVAILABLE = StaticResponse(503, b"Service temporarily unavailable\n", _TEXT, _NOINDEX, (b"retry-after", b"1"))
+SERVER_ERROR = StaticResponse(500, b"Internal server error\n", _TEXT, _NOINDEX)
 ROBOTS_TXT = StaticResponse(200, b"User-agent: *\nDisallow: /\n", _TEXT)
 ALIVE = StaticResponse(200, b"ok\n", _TEXT)
 READY = StaticResponse(200, b"ready\n", _TEXT)

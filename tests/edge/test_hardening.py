@@ -136,6 +136,28 @@ def test_every_page_of_the_edge_says_nosniff_and_allows_nothing_to_run(edge: Tes
     assert "script-src" not in policy and "unsafe" not in policy
 
 
+def test_a_failure_while_serving_a_code_is_a_500_with_its_cause_logged(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redirects skip Starlette's ServerErrorMiddleware (edge.app.FastRedirects): a bug must still
+    reach the client as a 500 and the log with its traceback, and leave the worker serving."""
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        resolver: Resolver = client.app_state["resolver"]
+        healthy = resolver.cached
+
+        def broken(code: str) -> Resolved | None:
+            raise RuntimeError(f"bug while resolving {code}")
+
+        resolver.cached = broken  # type: ignore[method-assign]
+        with caplog.at_level(logging.ERROR, logger="hop.edge"):
+            response = client.get("/boom")
+        resolver.cached = healthy  # type: ignore[method-assign]
+        assert client.get("/boom").status_code == 404
+    assert response.status_code == 500
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "serving 'boom' failed" in caplog.text and "bug while resolving boom" in caplog.text
+
+
 # --- 4. 404 floods
 
 
