@@ -8,9 +8,20 @@ entries the stream had lost from its head at that moment (``entries-added`` minu
 
 After each commit one script trims the stream through the applied ID and compares: the entries
 removed since the ledger's ID are the ones just applied plus the ones lost. Trimming and counting
-in one script means no XADD or trim can slip between them. Each gap found is logged (ERROR),
-counted (``hop_worker_stream_gaps_total``, ``hop_worker_stream_entries_lost_total``) and written
-to ``click_stream_gaps``.
+in one script means no XADD or trim can slip between them.
+
+A missing ledger once the cursor has moved past ``0-0`` does not prove lost data by itself: a
+shard whose first trim failed (any Redis error after the commit, such as a cluster client's "TTL
+exhausted" during a slot migration) has never had one. The stream tells the two apart when no entry
+has ever left it (``entries-added`` equals ``length``) and it still holds the entry at the previous
+cursor: then nothing can have been lost, and the trim writes the ledger. Holding that entry rules
+out a stream recreated after Redis lost its data (a new one reaches the very same ID only if the
+server's clock went back to that millisecond); nothing ever having left rules out the entries the
+failed trims would have counted, such as a flood past the edge's cap. Anything else is a gap of
+unknown size.
+
+Each gap found is logged (ERROR), counted (``hop_worker_stream_gaps_total``,
+``hop_worker_stream_entries_lost_total``) and written to ``click_stream_gaps``.
 """
 
 from __future__ import annotations
@@ -32,7 +43,9 @@ logger = logging.getLogger("hop.worker.gaps")
 START_ID: Final = "0-0"  # a cursor that has applied nothing
 
 # KEYS: stream, ledger. ARGV: cursor before the commit, cursor after it, MINID (the ID after it),
-# entries the commit covered. Returns {outcome, lost entries} (see Outcome).
+# entries the commit covered. Returns {outcome, lost entries} (see Outcome). With no ledger, the
+# stream is examined before the XTRIM, which would remove the entry at the previous cursor and
+# count what it removes (see the module doc).
 TRIM_SCRIPT: Final = """
 local function id_parts(id)
   local ms, seq = string.match(id, '^(%d+)-(%d+)$')
@@ -43,20 +56,30 @@ local function before(a, b)
   local b_ms, b_seq = id_parts(b)
   return a_ms < b_ms or (a_ms == b_ms and a_seq < b_seq)
 end
-redis.call('XTRIM', KEYS[1], 'MINID', ARGV[3])
+local function counters(key)
+  local info = redis.call('XINFO', 'STREAM', key)
+  local added, length
+  for i = 1, #info, 2 do
+    if info[i] == 'entries-added' then added = info[i + 1] elseif info[i] == 'length' then length = info[i + 1] end
+  end
+  return added, length
+end
 local ledger = redis.call('HMGET', KEYS[2], 'id', 'removed')
+local intact = false
+if not ledger[1] and ARGV[1] ~= '0-0' and redis.call('EXISTS', KEYS[1]) == 1 then
+  local added, length = counters(KEYS[1])
+  intact = added ~= nil and added == length
+    and #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1], 'COUNT', 1) > 0
+end
+redis.call('XTRIM', KEYS[1], 'MINID', ARGV[3])
 if ledger[1] and before(ARGV[2], ledger[1]) then return {3, 0} end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {3, 0} end
-local info = redis.call('XINFO', 'STREAM', KEYS[1])
-local added, length
-for i = 1, #info, 2 do
-  if info[i] == 'entries-added' then added = info[i + 1] elseif info[i] == 'length' then length = info[i + 1] end
-end
+local added, length = counters(KEYS[1])
 if added == nil then return {4, 0} end
 local removed = added - length
 local outcome, lost = 0, 0
 if not ledger[1] then
-  if ARGV[1] == '0-0' then lost = removed - tonumber(ARGV[4]) else outcome = 2 end
+  if ARGV[1] == '0-0' then lost = removed - tonumber(ARGV[4]) elseif not intact then outcome = 2 end
 elseif ledger[1] == ARGV[1] then
   lost = removed - tonumber(ledger[2]) - tonumber(ARGV[4])
 else
@@ -73,7 +96,7 @@ class Outcome(IntEnum):
 
     CONTIGUOUS = 0  # nothing lost between the previous cursor and this commit
     LOST = 1  # this many entries after the previous cursor left the stream unapplied
-    LEDGER_LOST = 2  # Redis lost the ledger (and with it, any entry not yet applied): count unknown
+    LEDGER_LOST = 2  # no ledger, and the stream was lost or entries have left it: count unknown
     UNCHECKED = 3  # the ledger is not at the previous cursor (a crash before a trim): resynchronised
     UNSUPPORTED = 4  # Redis before 7.0 has no entries-added: gaps cannot be detected
 
@@ -121,8 +144,9 @@ class StreamTrims:
         self._metrics.stream_gaps.labels(shard=shard).inc()
         if gap.lost_entries is None:
             logger.error(
-                "click stream %d lost entries after %s before they were applied (redis lost its data; "
-                "count unknown); applying resumed at %s",
+                "click stream %d lost entries after %s before they were applied (count unknown: no trim "
+                "ledger, and the stream was lost or entries have left it, as when redis lost its data); "
+                "applying resumed at %s",
                 gap.shard,
                 gap.after_id,
                 gap.resumed_at,
