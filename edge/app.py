@@ -1,4 +1,7 @@
-"""The edge: a Starlette app that turns a short code into a redirect and records the click."""
+"""The edge: an ASGI app that turns a short code into a redirect and records the click.
+
+Redirects are answered in front of Starlette (``FastRedirects``), which serves everything else.
+"""
 
 from __future__ import annotations
 
