@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,18 @@ class Process:
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    def scrape(self) -> str:
+        """The process group's /metrics text (Prometheus exposition format).
+
+        Raises:
+            RuntimeError: it was started without a metrics port.
+            OSError: the port did not answer.
+        """
+        if self.metrics_url is None:
+            raise RuntimeError(f"{self.name} was started without a metrics port")
+        with urllib.request.urlopen(f"{self.metrics_url}/metrics", timeout=5) as response:
+            return str(response.read().decode())
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
