@@ -59,6 +59,7 @@ TRUSTED = [ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("::1/128")]
         ("203.0.113.9", "1.2.3.4", "203.0.113.9"),  # untrusted peer: header ignored
         ("10.0.0.2", "not-an-ip", "10.0.0.2"),
         ("10.0.0.2", "10.0.0.3, 10.0.0.4", "10.0.0.3"),  # all trusted: the client is the leftmost
+        ("10.0.0.2", " , 10.0.0.4", "10.0.0.2"),  # all trusted, and the leftmost is no address
         ("::1", "2001:db8::1", "2001:db8::1"),
         ("10.0.0.2", None, "10.0.0.2"),
     ],
