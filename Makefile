@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench bench-cold-start bench-cluster bench-dashboard bench-analytics faults loadtest clean dashboard dashboard-check dashboard-types dashboard-types-check chromium
+.PHONY: dev test lint format bench bench-cold-start bench-memory bench-cluster bench-dashboard bench-analytics faults loadtest clean dashboard dashboard-check dashboard-types dashboard-types-check chromium
 
 # A recipe that fails leaves no target behind (a half-built dashboard is not "up to date").
 .DELETE_ON_ERROR:
@@ -116,6 +116,11 @@ bench: $(STAMP)
 # A restarted edge's throughput second by second against (a), without and with its cache warm-up.
 bench-cold-start: $(STAMP)
 	$(BIN)/python -m bench.cold_start
+
+# Bytes per cached link and per buffered click, and an edge worker's RSS over 2 million distinct codes
+# (flat once its cache is full, or exit status 1). About 6 minutes.
+bench-memory: $(STAMP)
+	$(BIN)/python -m bench.memory
 
 # The edge on one Redis and on a local 3-primary Redis Cluster, in one run (the ratio between them).
 bench-cluster: $(STAMP)
