@@ -140,9 +140,11 @@ bench-analytics: $(STAMP)
 faults: $(STAMP)
 	$(BIN)/python -m bench.faults
 
-# Locust, headless, with thresholds that set the exit code; report under loadtest/reports/.
+# Locust, headless: 60 s at 12,000 redirects/min whose thresholds set the exit code, then the knee (the highest
+# redirect rate with p99 under 5 ms, in redirects/min next to the 10,000 promised). About 4 minutes; reports
+# under loadtest/reports/. LOADTEST_ARGS passes options (e.g. --no-knee).
 loadtest: $(STAMP)
-	$(BIN)/python -m loadtest.run
+	$(BIN)/python -m loadtest.run $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .hop .pytest_cache $(DASHBOARD)/node_modules $(DASHBOARD)/dist $(DASHBOARD)/openapi.json artifacts

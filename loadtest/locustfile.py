@@ -7,13 +7,16 @@ it exists), seeds links, and passes --codes-file, --admin-host and the threshold
   seeded links, 1% unknown codes (404). Redirects are never followed: traffic stays on the edge.
 - AdminUser: registers, logs in, then creates links, lists them and reads their analytics.
 
-At the end the thresholds (loadtest/thresholds.py) set Locust's exit code.
+At the end the thresholds (loadtest/thresholds.py) set Locust's exit code. With --loop-lag (the
+knee search's stages) each Locust process also times its own event loop's lag, as "event loop lag";
+with --warmup-s the statistics start that many seconds after the users, when connecting is over.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -21,14 +24,18 @@ from typing import Any
 from locust import FastHttpUser, between, events, task
 from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
+from locust.runners import MasterRunner
+from locust.stats import RequestStats
 
 from loadtest.codes import ZipfCodes
 from loadtest.pacing import poisson_pacing
-from loadtest.thresholds import REDIRECT_NAME, Thresholds, check
+from loadtest.thresholds import LAG_NAME, REDIRECT_NAME, Thresholds, check
 
 logger = logging.getLogger("hop.loadtest")
 API = "/api/v1"
 PASSWORD = "Load-Test-Passphrase-2026!"  # long enough for any sane password policy
+LAG_PROBE_S = 0.01
+MASTER_RESET_LAG_S = 0.5  # a master resets after its workers: a report of warm-up requests on its way goes too
 
 
 @events.init_command_line_parser.add_listener
@@ -45,6 +52,8 @@ def _options(parser: LocustArgumentParser) -> None:
     parser.add_argument("--p99-ms", type=float, default=10.0, help="redirect p99 must be under this; 0: no check")
     parser.add_argument("--min-per-minute", type=float, default=10_000, help="redirects/min at least; 0: no check")
     parser.add_argument("--max-failures", type=int, default=0)
+    parser.add_argument("--loop-lag", action="store_true", help=f"also time Locust's own loop, as {LAG_NAME!r}")
+    parser.add_argument("--warmup-s", type=float, default=0.0, help="statistics start after this many seconds")
 
 
 class RedirectUser(FastHttpUser):
@@ -183,3 +192,53 @@ def _thresholds(environment: Environment, **_: Any) -> None:
         environment.process_exit_code = 1
     else:
         logger.info("all thresholds met")
+
+
+_lag_probes: list[Any] = []  # this process's probe greenlet while a test runs
+
+
+@events.test_start.add_listener
+def _start_lag_probe(environment: Environment, **_: Any) -> None:
+    options = environment.parsed_options
+    # The master (with --processes) sends no requests: only the processes that do are probed.
+    if options is None or not options.loop_lag or environment.runner is None:
+        return
+    if isinstance(environment.runner, MasterRunner):
+        return
+    _lag_probes.append(environment.runner.greenlet.spawn(_probe_lag, environment.runner.stats))
+
+
+def _probe_lag(stats: RequestStats) -> None:
+    """How late a 10 ms sleep wakes: a response waits as long before Locust reads its clock.
+
+    A redirect's time as Locust measures it includes that wait, so the knee search can tell the
+    load generator's delay from the edge's. Logged as a request, the lag gets Locust's percentiles.
+    """
+    while True:
+        start = time.perf_counter()
+        time.sleep(LAG_PROBE_S)  # gevent's sleep: locust patched the standard library
+        late_ms = (time.perf_counter() - start - LAG_PROBE_S) * 1000
+        stats.log_request("LOOP", LAG_NAME, round(late_ms), 0)
+
+
+@events.test_stop.add_listener
+def _stop_lag_probe(**_: Any) -> None:
+    while _lag_probes:
+        _lag_probes.pop().kill(block=False)
+
+
+@events.test_start.add_listener
+def _schedule_warmup_reset(environment: Environment, **_: Any) -> None:
+    options = environment.parsed_options
+    if options is None or not options.warmup_s or environment.runner is None:
+        return
+    # The first seconds hold every user's new connection and both Locust processes warming up: one
+    # stage's p99 measured from its start moved by 10 ms with them, and they are no redirect rate.
+    master = isinstance(environment.runner, MasterRunner)
+    delay = options.warmup_s + (MASTER_RESET_LAG_S if master else 0.0)
+    environment.runner.greenlet.spawn(_reset_after, environment.runner.stats, delay)
+
+
+def _reset_after(stats: RequestStats, seconds: float) -> None:
+    time.sleep(seconds)  # gevent's sleep: locust patched the standard library
+    stats.reset_all()

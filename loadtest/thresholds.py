@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from locust.stats import RequestStats, StatsEntry
+if TYPE_CHECKING:
+    # Only for the annotations: importing locust monkey-patches the standard library (gevent), and
+    # loadtest/run.py, which reads REDIRECT_NAME, runs asyncio and subprocesses unpatched.
+    from locust.stats import RequestStats, StatsEntry
 
 REDIRECT_NAME = "GET /{code}"
+LAG_NAME = "event loop lag"  # loadtest/locustfile.py's probe of Locust's own delay, with --loop-lag
 
 
 @dataclass(frozen=True)
