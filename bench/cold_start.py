@@ -21,7 +21,6 @@ import os
 import re
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ import orjson
 from bench.ceilings.dict_app import LINKS_FILE_ENV
 from bench.ceilings.serve import start_ceiling
 from bench.loadgen import Workload, run_wrk
+from bench.sampling import Sampler
 from bench.tools import ensure_tools
 from bench.workload import write_workload
 from common.db import connect_kwargs
@@ -87,28 +87,11 @@ class Timeline:
         return cpu / requests * 1e6 if cpu and requests else None
 
 
-class CpuSampler:
-    """A server's CPU seconds (its processes, from /proc) every ``SAMPLE_S``, on a thread of its own."""
+class CpuSampler(Sampler[tuple[float, float]]):
+    """A server's CPU seconds (its processes, from /proc) every ``SAMPLE_S``: (time.time(), seconds)."""
 
     def __init__(self, server: Process) -> None:
-        self.server = server
-        self.samples: list[tuple[float, float]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> CpuSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while True:
-            self.samples.append((time.time(), self.server.cpu_seconds()))
-            if self._stop.wait(SAMPLE_S):
-                return
+        super().__init__(lambda: (time.time(), server.cpu_seconds()), SAMPLE_S)
 
     def per_second(self, start: float, seconds: int) -> list[float]:
         """CPU seconds used in each 1 s window from ``start`` (the samples nearest each boundary)."""

@@ -30,7 +30,6 @@ import signal
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ import orjson
 
 from bench.loadgen import JSON_MARKER
 from bench.memory_probe import VISITORS, WARMUP_CODES, Figure, probe_cache, probe_clicks, run_isolated
+from bench.sampling import Sampler
 from bench.tools import ensure_tools
 from common.db import connect_kwargs
 from common.records import RECORD_TTL_S, LinkRecord
@@ -173,31 +173,13 @@ class Sample:
     redirects: float | None
 
 
-class RssSampler:
-    """The edge worker's RSS and the edge's cache size and redirects, every ``SAMPLE_S``, on a thread."""
+class RssSampler(Sampler[Sample]):
+    """The edge worker's RSS and the edge's cache size and redirects, every ``SAMPLE_S``."""
 
     def __init__(self, edge: Process) -> None:
+        super().__init__(self.sample, SAMPLE_S)
         self.edge = edge
         self.worker = only_child(edge.pid)
-        self.samples: list[Sample] = []
-        self.started = 0.0  # set when sampling starts: samples count from there
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> RssSampler:
-        self.started = time.monotonic()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while True:
-            self.samples.append(self.sample())
-            if self._stop.wait(SAMPLE_S - (time.monotonic() - self.started) % SAMPLE_S):
-                return
 
     def sample(self) -> Sample:
         at = time.monotonic() - self.started
