@@ -10,6 +10,7 @@ import contextlib
 import gc
 import logging
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -76,7 +77,7 @@ _READS = frozenset(("GET", "HEAD"))
 class CodeConvertor(StringConvertor):
     """One path segment that is not one of the edge's fixed paths (the password form's POST)."""
 
-    regex = r"(?!(?:healthz|readyz|robots\.txt|favicon\.ico)$)[^/]+"
+    regex = rf"(?!(?:{'|'.join(re.escape(path[1:]) for path in sorted(FIXED_PATHS))})$)[^/]+"
 
 
 register_url_convertor("hop_code", CodeConvertor())
