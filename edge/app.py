@@ -75,7 +75,7 @@ _READS = frozenset(("GET", "HEAD"))
 
 
 class CodeConvertor(StringConvertor):
-    """One path segment that is not one of the edge's fixed paths (the password form's POST)."""
+    """One path segment that is not one of the edge's fixed paths: the /{code} routes."""
 
     regex = rf"(?!(?:{'|'.join(re.escape(path[1:]) for path in sorted(FIXED_PATHS))})$)[^/]+"
 
@@ -103,6 +103,12 @@ async def serve_code(scope: Scope, code: str) -> ASGIApp:
         return _not_found(scope, state)
     state["tracker"].track(scope, key)
     return response
+
+
+async def redirect(request: Request) -> ASGIApp:
+    """GET or HEAD /{code} that reached the router, as under a root path (FastRedirects matches the
+    path as sent); its route also makes other methods a 405 that names GET and HEAD."""
+    return await serve_code(request.scope, request.path_params["code"])
 
 
 def _edge_key(scope: Scope, domains: ShortDomains, code: str) -> str | None:
@@ -267,8 +273,8 @@ async def unmatched(scope: Scope, receive: Receive, send: Send) -> None:
     await page(scope, receive, send)
 
 
-# GET and HEAD of /{code} never reach the router: FastRedirects answers them.
 ROUTES = (
+    Route("/{code:hop_code}", redirect, methods=["GET", "HEAD"]),  # FastRedirects answers these first
     Route("/{code:hop_code}", unlock, methods=["POST"]),
     Route("/healthz", healthz, methods=["GET", "HEAD"]),
     Route("/readyz", readyz, methods=["GET", "HEAD"]),

@@ -158,6 +158,18 @@ def test_a_failure_while_serving_a_code_is_a_500_with_its_cause_logged(
     assert "serving 'boom' failed" in caplog.text and "bug while resolving boom" in caplog.text
 
 
+async def test_a_code_under_a_root_path_redirects_and_other_methods_are_told_get_and_head(
+    stores: Stores, settings: Settings
+) -> None:
+    """The router's own /{code} route: a request FastRedirects leaves to Starlette still redirects."""
+    await add_link(stores, settings, "https://example.com/rooted", code="rooted")
+    with TestClient(create_app(settings), root_path="/short", follow_redirects=False) as client:
+        assert client.get("/short/rooted").headers["location"] == "https://example.com/rooted"
+        refused = client.put("/short/rooted")
+    assert refused.status_code == 405
+    assert sorted(method.strip() for method in refused.headers["allow"].split(",")) == ["GET", "HEAD"]
+
+
 # --- 4. 404 floods
 
 
