@@ -4,10 +4,10 @@ Totals, series and breakdowns read rollups, never raw clicks, so their cost grow
 days and distinct values in the range, not with clicks or (for an account) with links:
 
 - totals and series: click_rollups for a link, owner_click_rollups for an account, per UTC quarter hour;
-- breakdowns and top links: the whole UTC days inside the range from daily rows
-  (click_dimension_days, owner_dimension_days, click_days), and the partial days at its two edges
-  from quarter-hour rows (click_dimension_rollups, owner_dimension_rollups, click_rollups); see
-  ``DaySplit``;
+- breakdowns and top links: the range as whole UTC weeks (click_dimension_weeks,
+  owner_dimension_weeks), whole UTC days (click_dimension_days, owner_dimension_days, click_days)
+  and quarter hours (click_dimension_rollups, owner_dimension_rollups, click_rollups), a long
+  partial day read as its day less the rest of it; see ``signed_stretches``;
 - unique visitors: the HyperLogLog sketches of the same daily and quarter-hour rows (click_days,
   owner_click_days, click_rollups, owner_click_rollups), unioned per range or series point, so a
   visitor counts once however many days or links they come back to (``visitor_counts``).
@@ -405,6 +405,76 @@ class DaySplit:
         return cls(first_midnight.date(), last_midnight.date(), first_midnight, last_midnight)
 
 
+Grain = Literal["week", "day", "quarter"]
+# Past these, a partial day is read as its whole day less the rest of it, and a run of days beside
+# the whole weeks as its week less the other days: fewer rows either way.
+HALF_DAY: Final = timedelta(hours=12)
+HALF_WEEK_DAYS: Final = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Stretch:
+    """The rows of one grain in [first, stop) (weeks and days as dates, quarter hours as UTC
+    datetimes), counted with ``sign``: -1 takes back what a week or day holds outside a range."""
+
+    grain: Grain
+    first: date | datetime
+    stop: date | datetime
+    sign: int = 1
+
+
+def signed_stretches(rng: TimeRange) -> list[Stretch]:
+    """The range as whole rows of clicks, with as few rows as the grains allow: whole UTC weeks,
+    whole UTC days and quarter hours, some of them taken back. A partial day longer than HALF_DAY
+    is its day less its other quarter hours (Kolkata's 18:30-24:00 head is 22 quarter hours, its
+    00:00-18:30 tail the day less 22 more); a run of more than HALF_WEEK_DAYS days of one week
+    (beside the whole weeks, or all of a short range) is their week less its other days.
+
+    Sums of clicks over the stretches, signs applied, are exact: every row lies wholly inside or
+    outside the range. Visitor sketches cannot be taken back, so visitors read ``DaySplit``'s parts.
+    """
+    split = DaySplit.of(rng)
+    if split.first_day >= split.end_day:  # no whole UTC day inside: it is quarter hours
+        return [Stretch("quarter", rng.start, rng.end)]
+    parts = [*_partial_day(rng.start, split.head_end), *_partial_day(split.tail_start, rng.end)]
+    first_week, end_week = split.weeks
+    if first_week >= end_week:  # no whole week: days of one week, or of two that meet at a Monday
+        monday = max(split.first_day, split.end_day - timedelta(days=split.end_day.weekday()))
+        return [*parts, *_days_of_a_week(split.first_day, monday), *_days_of_a_week(monday, split.end_day)]
+    beside = [*_days_of_a_week(split.first_day, first_week), *_days_of_a_week(end_week, split.end_day)]
+    return [*parts, Stretch("week", first_week, end_week), *beside]
+
+
+def _partial_day(first: datetime, stop: datetime) -> list[Stretch]:
+    """[first, stop), quarter hours of one UTC day (``stop`` at most its end)."""
+    if first >= stop:
+        return []
+    if stop - first <= HALF_DAY:
+        return [Stretch("quarter", first, stop)]
+    start_of_day = _midnight(first)
+    end_of_day = start_of_day + timedelta(days=1)
+    return _less(
+        Stretch("day", start_of_day.date(), end_of_day.date()), "quarter", start_of_day, first, stop, end_of_day
+    )
+
+
+def _days_of_a_week(first: date, stop: date) -> list[Stretch]:
+    """[first, stop), days of one UTC week (Monday to Monday)."""
+    if first >= stop:
+        return []
+    if (stop - first).days <= HALF_WEEK_DAYS:
+        return [Stretch("day", first, stop)]
+    monday = first - timedelta(days=first.weekday())
+    following = monday + timedelta(days=7)
+    return _less(Stretch("week", monday, following), "day", monday, first, stop, following)
+
+
+def _less(whole: Stretch, grain: Grain, start: Any, first: Any, stop: Any, end: Any) -> list[Stretch]:
+    """``whole``, [start, end), less its ``grain`` rows outside [first, stop)."""
+    outside = [Stretch(grain, a, b, -1) for a, b in ((start, first), (stop, end)) if a < b]
+    return [whole, *outside]
+
+
 def _midnight(instant: datetime) -> datetime:
     """The start of the UTC day holding ``instant`` (a UTC datetime)."""
     return instant.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -506,38 +576,18 @@ async def top_values(
     quarters, condition, subject = scope.source("click_dimension_rollups", "owner_dimension_rollups")
     days, _, _ = scope.source("click_dimension_days", "owner_dimension_days")
     weeks, _, _ = scope.source("click_dimension_weeks", "owner_dimension_weeks")
-    split = DaySplit.of(rng)
-    first_week, end_week = split.weeks
-    # The whole weeks, the whole days at their two sides, the quarter hours of the two partial days:
-    # one branch per stretch, not an OR, so that each is a range of the primary key.
-    stretches = (
-        (weeks, "week", "$11", "$12"),
-        (days, "day", "$7", "$11"),
-        (days, "day", "$12", "$8"),
-        (quarters, "bucket", "$2", "$9"),
-        (quarters, "bucket", "$10", "$3"),
-    )
-    parts = " UNION ALL ".join(
-        f"SELECT value, is_bot, clicks FROM {table} "
-        f"WHERE {condition} AND dimension = $4 AND {period} >= {first} AND {period} < {stop}"
-        for table, period, first, stop in stretches
-    )
+    tables: dict[Grain, str] = {"week": weeks, "day": days, "quarter": quarters}
+    stretches = signed_stretches(rng)
+    parts, bounds = _signed_rows(stretches, tables, f"{condition} AND dimension = $2", "value, is_bot", 5)
     rows = await pool.fetch(
-        f"""SELECT value, {_counts("$6")} FROM ({parts}) AS rows
-            GROUP BY value HAVING sum(clicks) FILTER (WHERE $6 OR NOT is_bot) > 0
-            ORDER BY clicks DESC, value LIMIT $5""",
+        f"""SELECT value, {_counts("$4")} FROM ({parts}) AS rows
+            GROUP BY value HAVING sum(clicks) FILTER (WHERE $4 OR NOT is_bot) > 0
+            ORDER BY clicks DESC, value LIMIT $3""",
         subject,
-        rng.start,
-        rng.end,
         dimension,
         limit,
         include_bots,
-        split.first_day,
-        split.end_day,
-        split.head_end,
-        split.tail_start,
-        first_week,
-        end_week,
+        *bounds,
     )
     if dimension == "city":
         result = []
@@ -546,6 +596,29 @@ async def top_values(
             result.append({"city": city or None, "country": country or None, **_split(row)})
         return result
     return [{"value": row["value"] or None, **_split(row)} for row in rows]
+
+
+PERIODS: Final[dict[Grain, str]] = {"week": "week", "day": "day", "quarter": "bucket"}
+
+
+def _signed_rows(
+    stretches: list[Stretch], tables: dict[Grain, str], condition: str, columns: str, first: int
+) -> tuple[str, list[date | datetime]]:
+    """SQL: ``columns`` and the signed ``clicks`` of the rows of each stretch, read from its grain's
+    table where ``condition`` holds; and the parameters it takes from ``$first`` on.
+
+    One branch per stretch, each a range of an index: the planner sees each one's bounds (a bitmap
+    scan for a month of a thousand links' days, where an unnest of bounds got a plain index scan).
+    The statement's text depends only on the stretches' grains and signs, a few shapes in all.
+    """
+    branches = []
+    for number, stretch in enumerate(stretches):
+        period, low = PERIODS[stretch.grain], first + 2 * number
+        branches.append(
+            f"SELECT {columns}, {stretch.sign} * clicks AS clicks FROM {tables[stretch.grain]} "
+            f"WHERE {condition} AND {period} >= ${low} AND {period} < ${low + 1}"
+        )
+    return " UNION ALL ".join(branches), [bound for stretch in stretches for bound in (stretch.first, stretch.stop)]
 
 
 async def breakdowns(
@@ -596,37 +669,22 @@ async def top_links(
 ) -> list[dict[str, Any]]:
     """The owner's most clicked links in the range (by ``clicks``), with human and bot clicks apart,
     distinct ``visitors`` and each link's all-time ``click_count``."""
-    split = DaySplit.of(rng)
-    # Whole UTC days from click_days and the partial days at the edges from click_rollups (see
-    # DaySplit), each found by its owner_id (0014): one index range scan per part of the range,
-    # whatever the number of links. One branch per edge, not an OR, for the same reason. The join
-    # keeps links the owner still has.
+    # The per-link rows carry their owner (0014, 0023): one index range scan per stretch, whatever
+    # the number of links. The join keeps links the owner still has.
+    tables: dict[Grain, str] = {"week": "click_weeks", "day": "click_days", "quarter": "click_rollups"}
+    parts, bounds = _signed_rows(signed_stretches(rng), tables, "owner_id = $1", "link_id, is_bot", 4)
     rows = await pool.fetch(
         f"""SELECT l.id, l.code, l.domain, l.title, l.target_url, l.click_count, r.clicks, r.human_clicks,
                    r.bot_clicks
             FROM (
-                SELECT link_id, {_counts("$5")} FROM (
-                    SELECT link_id, is_bot, clicks FROM click_days
-                    WHERE owner_id = $1 AND day >= $6 AND day < $7
-                    UNION ALL
-                    SELECT link_id, is_bot, clicks FROM click_rollups
-                    WHERE owner_id = $1 AND bucket >= $2 AND bucket < $8
-                    UNION ALL
-                    SELECT link_id, is_bot, clicks FROM click_rollups
-                    WHERE owner_id = $1 AND bucket >= $9 AND bucket < $3
-                ) AS parts
-                GROUP BY link_id HAVING sum(clicks) FILTER (WHERE $5 OR NOT is_bot) > 0
+                SELECT link_id, {_counts("$3")} FROM ({parts}) AS parts
+                GROUP BY link_id HAVING sum(clicks) FILTER (WHERE $3 OR NOT is_bot) > 0
             ) AS r JOIN links l ON l.id = r.link_id AND l.owner_id = $1
-            ORDER BY r.clicks DESC, l.code LIMIT $4""",
+            ORDER BY r.clicks DESC, l.code LIMIT $2""",
         owner_id,
-        rng.start,
-        rng.end,
         limit,
         include_bots,
-        split.first_day,
-        split.end_day,
-        split.head_end,
-        split.tail_start,
+        *bounds,
     )
     ids = [row["id"] for row in rows]
     links = Subjects.links(ids)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import signal
 import statistics
 import subprocess
@@ -45,6 +44,7 @@ from bench.memory_probe import VISITORS, WARMUP_CODES, Figure, probe_cache, prob
 from bench.sampling import Sampler
 from bench.tools import ensure_tools
 from common.db import connect_kwargs
+from common.metrics import sample_value
 from common.records import RECORD_TTL_S, LinkRecord
 from common.redis import create_redis, keys_for
 from common.settings import Settings
@@ -184,8 +184,10 @@ class RssSampler(Sampler[Sample]):
     def sample(self) -> Sample:
         at = time.monotonic() - self.started
         metrics = scrape(self.edge)
-        entries = metric(metrics, "hop_edge_cache_entries")
-        redirects = metric(metrics, 'hop_edge_responses_total{status="302"}')
+        if not metrics:  # a missed scrape leaves a gap in these columns, not in the RSS
+            return Sample(at, vm_rss(self.worker), vm_rss(self.edge.pid), None, None)
+        entries = sample_value(metrics, "hop_edge_cache_entries")
+        redirects = sample_value(metrics, "hop_edge_responses_total", (("status", "302"),))
         return Sample(at, vm_rss(self.worker), vm_rss(self.edge.pid), entries, redirects)
 
 
@@ -209,12 +211,7 @@ def scrape(edge: Process) -> str:
     try:
         return edge.scrape()
     except OSError:
-        return ""  # a missed scrape leaves a gap in the cache column, not in the RSS
-
-
-def metric(text: str, series: str) -> float | None:
-    found = re.search(rf"^{re.escape(series)} (\S+)$", text, re.MULTILINE)
-    return float(found.group(1)) if found else None
+        return ""
 
 
 @dataclass

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import random
 import sys
 import tempfile
@@ -33,20 +32,15 @@ from pathlib import Path
 
 import asyncpg
 import datasketches
-from mmdb_writer import MMDBWriter
-from netaddr import IPSet
 
-from bench.worker_bench import AGENTS, REFERRERS
+from bench.synthetic import REFERRERS, VERSIONED_AGENTS, add_to_streams, click_times, place_address, write_geoip
 from common.db import connect_kwargs
 from common.records import Click
-from common.redis import create_redis, keys_for
 from common.settings import Settings
 from common.visitors import merged
-from harness.clicks import stream_entry
 from harness.processes import run_hop
 from harness.stores import create_namespace, drop_namespace, namespaced, stores_for
 
-CLICKS_PER_ENTRY = 100
 VISITORS = 20_000
 COUNTRIES = ("US", "DE", "IN", "GB", "FR", "BR", "NP", "CA", "AU", "JP", "NZ", "ES", "IT", "NL", "SE", "PL", "MX")
 PLACES = [(country, f"City {country} {n}") for country in COUNTRIES for n in range(3)] + [("KR", ""), ("ZA", "")]
@@ -79,38 +73,18 @@ TABLES = {
 SKETCH_TABLES = ("click_rollups", "owner_click_rollups", "click_days", "owner_click_days")
 
 
-def write_geoip(path: Path) -> Path:
-    """A City database placing the network {n+1}.0.0.0/16 in PLACES[n]."""
-    writer = MMDBWriter(ip_version=6, ipv4_compatible=True, database_type="GeoIP2-City")
-    for number, (country, city) in enumerate(PLACES):
-        record = {"country": {"iso_code": country}} | ({"city": {"names": {"en": city}}} if city else {})
-        writer.insert_network(IPSet([f"{number + 1}.0.0.0/16"]), record)
-    writer.to_db_file(str(path))
-    return path
-
-
-def click_times(rng: random.Random, count: int, days: int, end: datetime) -> list[datetime]:
-    """``count`` instants over the ``days`` before ``end``, in order, busiest at 15:00 UTC."""
-    times: list[datetime] = []
-    while len(times) < count:
-        instant = end - timedelta(seconds=rng.random() * days * 86_400)
-        hour = instant.hour + instant.minute / 60
-        if rng.random() < 0.55 + 0.45 * math.cos((hour - 15) / 24 * 2 * math.pi):
-            times.append(instant)
-    return sorted(times)
-
-
 def realistic_clicks(args: argparse.Namespace, end: datetime) -> list[Click]:
     rng = random.Random(17)
-    agents = [agent.format(v=v) for agent in AGENTS for v in range(100, 130)]
     # Each visitor at one address in one place, the places skewed (a few big cities, a long tail).
     places = [min(int(rng.paretovariate(1.0)) - 1, len(PLACES) - 1) for _ in range(VISITORS)]
-    ips = [f"{place + 1}.0.{rng.randrange(256)}.{rng.randrange(1, 255)}" for place in places]
+    ips = [place_address(place, rng) for place in places]
     clicks: list[Click] = []
-    for at in click_times(rng, args.clicks, args.days, end):
+    for at in click_times(rng, args.clicks, end - timedelta(days=args.days), end):
         link = min(int(rng.paretovariate(1.2)) - 1, args.links - 1)
         visitor = ips[min(int(rng.paretovariate(1.1)) * 7 + rng.randrange(7), VISITORS - 1)]
-        clicks.append((int(at.timestamp() * 1000), f"s{link}", visitor, rng.choice(agents), rng.choice(REFERRERS), ""))
+        clicks.append(
+            (int(at.timestamp() * 1000), f"s{link}", visitor, rng.choice(VERSIONED_AGENTS), rng.choice(REFERRERS), "")
+        )
     return clicks
 
 
@@ -130,16 +104,7 @@ async def seed(args: argparse.Namespace, settings: Settings) -> None:
         await conn.close()
     # Midnight, so that a run on the same day lays the same clicks on the same quarter hours.
     clicks = realistic_clicks(args, datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0))
-    keys = keys_for(settings)
-    redis = create_redis(settings)
-    try:
-        async with redis.pipeline(transaction=False) as pipe:
-            for number, first in enumerate(range(0, len(clicks), CLICKS_PER_ENTRY)):
-                entry = stream_entry(clicks[first : first + CLICKS_PER_ENTRY], f"storage:{number}".encode())
-                pipe.xadd(keys.clicks_stream(number % settings.click_shards), entry)
-            await pipe.execute()
-    finally:
-        await redis.aclose()
+    await add_to_streams(settings, clicks, "storage")
 
 
 def hourly_rows(quarters: list[asyncpg.Record]) -> list[tuple[object, ...]]:
@@ -212,7 +177,7 @@ def main() -> int:
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="hop-rollup-storage-"))
     with stores_for("HOP_BENCH", scratch) as urls:
-        geoip = write_geoip(scratch / "city.mmdb")
+        geoip = write_geoip(scratch / "city.mmdb", PLACES)
         settings = namespaced(urls, log_level="WARNING", worker_metrics_port=0, geoip_db=geoip)
         asyncio.run(create_namespace(settings))
         try:

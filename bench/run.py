@@ -23,7 +23,6 @@ from importlib.metadata import version
 from pathlib import Path
 
 import redis
-from prometheus_client.parser import text_string_to_metric_families
 
 from bench.baseline import Baseline, prepare
 from bench.ceilings import nginx
@@ -34,6 +33,7 @@ from bench.loadgen import LoadResult, Workload, run_h2load, run_wrk, write_urls
 from bench.report import Row, text_table, write_results
 from bench.tools import ensure_tools
 from bench.workload import draw_paths, write_workload
+from common.metrics import sample_value
 from common.records import REDIRECT_STATUSES
 from common.settings import Settings
 from harness import seed
@@ -280,12 +280,8 @@ class Bench:
         assert edge.clicks_captured is not None and edge.clicks_served is not None and edge.ratio_a is not None
         captured, served = edge.clicks_captured, edge.clicks_served
         kept = captured == served
-        a = next(
-            row
-            for row in self.rows
-            if row.target == TARGETS[DICT] and row.workers == workers and row.result.server_cpu_s
-        )
-        if edge.result.cpu_us_per_request and a.result.cpu_us_per_request:
+        a = self.closed_row(DICT, workers)
+        if a is not None and edge.result.cpu_us_per_request and a.result.cpu_us_per_request:
             self.notes.append(
                 f"edge x{workers}: its processes used {edge.result.cpu_us_per_request:.0f} µs of CPU per request, "
                 f"(a)'s {a.result.cpu_us_per_request:.0f} µs: a CPU-efficiency ratio of "
@@ -387,11 +383,8 @@ def redirects_sent(edge: Process, export_interval: float) -> int:
 
 def _redirect_count(metrics: str) -> int:
     return sum(
-        int(sample.value)
-        for family in text_string_to_metric_families(metrics)
-        if family.name == "hop_edge_responses"
-        for sample in family.samples
-        if sample.name == "hop_edge_responses_total" and int(sample.labels["status"]) in REDIRECT_STATUSES
+        int(sample_value(metrics, "hop_edge_responses_total", (("status", str(status)),)))
+        for status in REDIRECT_STATUSES
     )
 
 

@@ -40,11 +40,11 @@ import asyncpg
 
 from bench.profile import py_spy, summarize
 from bench.report import RESULTS_DIR
+from bench.synthetic import REFERRERS, VERSIONED_AGENTS, add_to_streams
 from common.db import Connection, connect_kwargs
 from common.records import Click
 from common.redis import create_redis, keys_for
 from common.settings import Settings
-from harness.clicks import stream_entry
 from harness.processes import hop_command, settings_env
 from harness.stores import create_namespace, drop_namespace, namespaced, stores_for
 from worker.apply import apply_entries
@@ -57,30 +57,16 @@ from worker.worker import MAX_CLICKS_PER_TRANSACTION
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SAMPLE_EVERY_S = 0.1
 
-AGENTS = [
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{v}.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.{v} "
-    "Safari/605.1.15",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_{v} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 "
-    "Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{v}.0.0.0 "
-    "Mobile Safari/537.36",
-    "Mozilla/5.0 (X11; Linux x86_64; rv:{v}.0) Gecko/20100101 Firefox/{v}.0",
-    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
-    "Mozilla/5.0 (iPad; CPU OS 17_{v} like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 "
-    "Mobile/15E148 Safari/604.1",
-]
-REFERRERS = ["", "", "https://www.google.com/", "https://t.co/abc", "https://news.ycombinator.com/item?id=1", ""]
 COUNTRIES = ["US", "DE", "FR", "GB", "IN", "BR", "", "JP"]
 
 
 def realistic_clicks(rng: random.Random, codes: list[str], count: int, now_ms: int) -> list[Click]:
-    agents = [agent.format(v=v) for agent in AGENTS for v in range(100, 130)]  # ~200 distinct agents
     clicks: list[Click] = []
     for n in range(count):
         code = codes[min(int(rng.paretovariate(1.2)) - 1, len(codes) - 1)]
         ip = f"{rng.randrange(1, 224)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
-        clicks.append((now_ms - count + n, code, ip, rng.choice(agents), rng.choice(REFERRERS), rng.choice(COUNTRIES)))
+        agent, referrer, country = rng.choice(VERSIONED_AGENTS), rng.choice(REFERRERS), rng.choice(COUNTRIES)
+        clicks.append((now_ms - count + n, code, ip, agent, referrer, country))
     return clicks
 
 
@@ -96,16 +82,7 @@ async def seed(args: argparse.Namespace, settings: Settings) -> None:
         await conn.close()
     rng = random.Random(1)
     clicks = realistic_clicks(rng, [f"b{n}" for n in range(args.links)], args.clicks, time.time_ns() // 1_000_000)
-    keys = keys_for(settings)
-    redis = create_redis(settings)
-    try:
-        async with redis.pipeline(transaction=False) as pipe:
-            for number, start in enumerate(range(0, len(clicks), args.batch)):
-                entry = stream_entry(clicks[start : start + args.batch], f"bench:{number}".encode())
-                pipe.xadd(keys.clicks_stream(number % args.shards), entry)
-            await pipe.execute()
-    finally:
-        await redis.aclose()
+    await add_to_streams(settings, clicks, "bench", per_entry=args.batch)
 
 
 async def applied_clicks(settings: Settings) -> int:

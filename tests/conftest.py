@@ -6,17 +6,20 @@ pgserver) started for the session (see harness.stores). HOP_TEST_EMBEDDED=1 forc
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
+from pgserver.utils import ensure_user_exists
 
 from common.settings import Settings
 from common.stores import Stores, open_stores
 from harness.cluster import LocalCluster
 from harness.processes import Process, free_port, start_admin, start_edge, start_worker
+from harness.replica import SYSTEM_USER
 from harness.stores import PrivateRedis, StoreUrls, create_namespace, drop_namespace, namespaced, run_sync, stores_for
 
 
@@ -47,6 +50,14 @@ TEST_DEFAULTS: dict[str, Any] = {
     "admin_metrics_port": 0,
     "worker_metrics_port": 0,
 }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # As root, pgserver (the embedded Postgres, harness.replica) runs Postgres as a system user that it
+    # adds with useradd on first use. Two test processes (pytest -n) adding it at once both succeed,
+    # and one is left with a uid that no longer exists: it is added once, before they start.
+    if config.getoption("numprocesses", None) and os.geteuid() == 0:
+        ensure_user_exists(SYSTEM_USER)
 
 
 @pytest.fixture(scope="session")

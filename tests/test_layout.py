@@ -25,7 +25,7 @@ MAY_IMPORT = {
     "hop": {"common", "edge", "admin", "worker"},
     "harness": {"common"},
     "tools": {"common"},
-    "bench": {"common", "edge", "worker", "harness"},  # the edge's and the worker's benchmarks
+    "bench": {"common", "edge", "admin", "worker", "harness"},  # the edge's, the analytics' and the worker's
     "loadtest": {"common", "harness"},
 }
 # What `hop edge` must not load: the other processes and the libraries only they use.

@@ -134,13 +134,14 @@ class _Rollups:
 
 @dataclass(slots=True)
 class _AccountRollups:
-    """What a batch adds to the account rollups, the daily rows (0012), their sketches (0013) and the weekly
-    dimension rows (0015)."""
+    """What a batch adds to the account rollups, the daily rows (0012), their sketches (0013), the weekly
+    dimension rows (0015) and the links' weekly rows (0023)."""
 
     clicks: Counter[QuarterKey] = field(default_factory=Counter)  # owner_click_rollups
     visitors: dict[QuarterKey, list[Sketch]] = field(default_factory=dict)
     day_clicks: Counter[DayKey] = field(default_factory=Counter)  # click_days
     day_visitors: dict[DayKey, list[Sketch]] = field(default_factory=dict)
+    week_clicks: Counter[DayKey] = field(default_factory=Counter)  # click_weeks (0023), keyed by Monday
     owner_day_clicks: Counter[DayKey] = field(default_factory=Counter)  # owner_click_days
     owner_day_visitors: dict[DayKey, list[Sketch]] = field(default_factory=dict)
     owner_dimensions: Counter[DimensionRow] = field(default_factory=Counter)  # per quarter hour
@@ -414,6 +415,8 @@ def _account_rollups(rollups: _Rollups, owners: dict[int, int]) -> _AccountRollu
             owner_day = (owner, days[bucket], is_bot)
             account.owner_day_clicks[owner_day] += count
             account.owner_day_visitors.setdefault(owner_day, []).append(sketch)
+    for (link_id, day, is_bot), count in account.day_clicks.items():
+        account.week_clicks[(link_id, day - timedelta(days=day.weekday()), is_bot)] += count
     _sum_dimension_rows(rollups.dimensions, owners, days, account)
     return account
 
@@ -447,6 +450,7 @@ async def _upsert_account_rollups(conn: Connection, account: _AccountRollups, ow
     # same owner's rows (links of one account), and one lock order keeps them from deadlocking.
     await _upsert_counts(conn, "owner_click_rollups", "owner_id", "bucket", account.clicks, account.visitors)
     await _upsert_counts(conn, "click_days", "link_id", "day", account.day_clicks, account.day_visitors, owners)
+    await _upsert_link_weeks(conn, account.week_clicks, owners)
     await _upsert_counts(
         conn, "owner_click_days", "owner_id", "day", account.owner_day_clicks, account.owner_day_visitors
     )
@@ -502,6 +506,23 @@ async def _upsert_counts(
         [clicks[key] for key in keys],
         [merged(sketches.get(key), *visitors[key]) for key in keys],
         *([[owners.get(link_id) for link_id, _, _ in keys]] if owners is not None else []),
+    )
+
+
+async def _upsert_link_weeks(conn: Connection, clicks: Counter[DayKey], owners: dict[int, int]) -> None:
+    """Add ``clicks`` to click_weeks (keyed by link, Monday and is_bot); a new row gets its link's owner."""
+    keys = sorted(clicks)
+    if not keys:
+        return
+    await conn.execute(
+        """INSERT INTO click_weeks (link_id, week, is_bot, clicks, owner_id)
+           SELECT * FROM unnest($1::bigint[], $2::date[], $3::boolean[], $4::bigint[], $5::bigint[])
+           ON CONFLICT (link_id, week, is_bot) DO UPDATE SET clicks = click_weeks.clicks + EXCLUDED.clicks""",
+        [link_id for link_id, _, _ in keys],
+        [week for _, week, _ in keys],
+        [is_bot for _, _, is_bot in keys],
+        [clicks[key] for key in keys],
+        [owners.get(link_id) for link_id, _, _ in keys],
     )
 
 

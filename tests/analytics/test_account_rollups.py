@@ -1,4 +1,4 @@
-"""Account rollups and daily rows (migrations 0012 and 0013, issue 17 items 4 and 6).
+"""Account rollups, daily and weekly rows (migrations 0012, 0013, 0015 and 0023, issue 17 items 4 and 6).
 
 The worker writes them beside the quarter-hour rollups; here they are checked against those rows
 (their sums per owner and per UTC day, and their visitor sketches' unions), a breakdown over a range
@@ -8,6 +8,8 @@ backfills are checked.
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,7 +17,7 @@ import asyncpg
 import pytest
 
 from admin import analytics
-from admin.analytics import DaySplit, Scope
+from admin.analytics import QUARTER_HOUR, DaySplit, Scope, Stretch, signed_stretches
 from common.db import connect_kwargs
 from common.migrate import migrate
 from common.settings import Settings
@@ -63,6 +65,10 @@ AGREEMENT = {
         "SELECT owner_id, dimension, week, is_bot, value, clicks FROM owner_dimension_weeks",
         f"""SELECT owner_id, dimension, {MONDAY}, is_bot, value, sum(clicks)
             FROM owner_dimension_days GROUP BY 1, 2, 3, 4, 5""",
+    ),
+    "click_weeks": (
+        "SELECT link_id, week, is_bot, clicks, owner_id FROM click_weeks",
+        f"SELECT link_id, {MONDAY}, is_bot, sum(clicks), max(owner_id) FROM click_days GROUP BY 1, 2, 3",
     ),
     "owner_dimension_days": (
         "SELECT owner_id, dimension, day, is_bot, value, clicks FROM owner_dimension_days",
@@ -176,6 +182,61 @@ def test_the_whole_days_hold_whole_weeks_from_monday() -> None:
     split = DaySplit(date(2026, 6, 3), date(2026, 6, 23), utc(3), utc(23))
     assert split.weeks == (date(2026, 6, 8), date(2026, 6, 22))
     assert DaySplit(date(2026, 6, 1), date(2026, 6, 8), utc(1), utc(8)).weeks == (date(2026, 6, 1), date(2026, 6, 8))
+
+
+def test_long_partial_days_and_runs_of_days_are_read_as_their_day_or_week_less_the_rest() -> None:
+    # Kolkata's June: [05-31 18:30, 06-30 18:30) UTC. The head (5.5 h) is quarter hours; the tail
+    # (18.5 h) its day less the 22 quarter hours after 18:30. Whole days 06-01..06-30: weeks from
+    # Monday 06-01 to Monday 06-29, and 06-29 alone beside them.
+    rng = analytics.resolve_range(start=date(2026, 6, 1), end=date(2026, 6, 30), tz="Asia/Kolkata")
+    assert signed_stretches(rng) == [
+        Stretch("quarter", datetime(2026, 5, 31, 18, 30, tzinfo=UTC), utc(1)),
+        Stretch("day", date(2026, 6, 30), date(2026, 7, 1)),
+        Stretch("quarter", utc(30, 18, 30), datetime(2026, 7, 1, tzinfo=UTC), -1),
+        Stretch("week", date(2026, 6, 1), date(2026, 6, 29)),
+        Stretch("day", date(2026, 6, 29), date(2026, 6, 30)),
+    ]
+    # Thursday 06-04 to Saturday 06-27 (UTC): 4 days before the weeks, 6 after, each its week less
+    # the other days.
+    rng = analytics.resolve_range(start=date(2026, 6, 4), end=date(2026, 6, 27), tz="UTC")
+    assert signed_stretches(rng) == [
+        Stretch("week", date(2026, 6, 8), date(2026, 6, 22)),
+        Stretch("week", date(2026, 6, 1), date(2026, 6, 8)),
+        Stretch("day", date(2026, 6, 1), date(2026, 6, 4), -1),
+        Stretch("week", date(2026, 6, 22), date(2026, 6, 29)),
+        Stretch("day", date(2026, 6, 28), date(2026, 6, 29), -1),
+    ]
+
+
+async def test_breakdowns_and_top_links_count_exactly_the_clicks_of_any_range(
+    stores: Stores, settings: Settings
+) -> None:
+    owner = await new_owner(stores, "o@example.com")
+    links = {code: await add_link(stores, settings, "https://example.com/", code=code, owner_id=owner) for code in "ab"}
+    # A click every 5 h 17 min for seven weeks: every hour of the day and every weekday, in four
+    # countries and on two links.
+    instants = [datetime(2026, 5, 25, tzinfo=UTC) + n * timedelta(hours=5, minutes=17) for n in range(224)]
+    clicks = [(at, "ab"[n % 3 == 0], ("DE", "FR", "IN", "US")[n % 4]) for n, at in enumerate(instants)]
+    for code in "ab":
+        for country in ("DE", "FR", "IN", "US"):
+            mine = [at for at, link, where in clicks if link == code and where == country]
+            await apply_clicks(stores, settings, code, mine, country=country)
+    rng_of_ranges = random.Random(7)
+    for _ in range(40):
+        start = datetime(2026, 5, 24, tzinfo=UTC) + rng_of_ranges.randrange(50 * 96) * QUARTER_HOUR
+        end = start + rng_of_ranges.randrange(1, 40 * 96) * QUARTER_HOUR
+        rng = analytics.resolve_range(start=start, end=end, tz="UTC")
+        inside = [(link, country) for at, link, country in clicks if start <= at < end]
+        by_country = Counter(country for _, country in inside)
+        countries = await analytics.top_values(stores.pool, Scope(owner_id=owner), rng, "country", include_bots=False)
+        assert {item["value"]: item["clicks"] for item in countries} == by_country, (start, end)
+        of_a = Counter(country for link, country in inside if link == "a")
+        countries = await analytics.top_values(
+            stores.pool, Scope(link_id=links["a"].id), rng, "country", include_bots=False
+        )
+        assert {item["value"]: item["clicks"] for item in countries} == of_a, (start, end)
+        top = await analytics.top_links(stores.pool, owner, rng, include_bots=False)
+        assert {item["code"]: item["clicks"] for item in top} == Counter(link for link, _ in inside), (start, end)
 
 
 async def test_a_breakdown_with_partial_days_at_both_edges_is_exact_in_a_quarter_to_zone(

@@ -72,7 +72,9 @@ SECOND_DATABASE = "hop_test_second"
 @pytest.fixture(scope="session")
 def other_database(store_urls: StoreUrls) -> str:
     """The URL of the second database."""
-    with contextlib.suppress(asyncpg.DuplicateDatabaseError):
+    # Test processes running side by side (pytest -n) may create it at once: the loser of that race
+    # fails on pg_database's unique index instead, once the winner has committed it.
+    with contextlib.suppress(asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
         run_sync(_execute(store_urls.database_url, f'CREATE DATABASE "{SECOND_DATABASE}"'))
     return urlunsplit(urlsplit(store_urls.database_url)._replace(path=f"/{SECOND_DATABASE}"))
 
