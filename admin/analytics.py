@@ -36,13 +36,14 @@ from bisect import bisect_right
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import asyncpg
 
 from admin.links_csv import csv_text, escape_cell
 from common.visitors import VisitorCount
+from common.weeks import monday_from, monday_of
 
 Interval = Literal["hour", "day", "week", "month"]
 Dimension = Literal["country", "city", "referrer", "browser", "os", "device", "route"]
@@ -347,7 +348,7 @@ def _next_hour_start(start: datetime, tz: ZoneInfo) -> datetime:
 def _calendar_starts(rng: TimeRange, interval: Interval) -> Iterator[datetime]:
     day = rng.start.astimezone(rng.tz).date()
     if interval == "week":
-        day -= timedelta(days=day.weekday())
+        day = monday_of(day)
     elif interval == "month":
         day = day.replace(day=1)
     previous: datetime | None = None
@@ -385,8 +386,8 @@ class DaySplit:
     def weeks(self) -> tuple[date, date]:
         """The whole UTC weeks (Monday to Monday) among the whole days, [first, end), both
         ``end_day`` if there is none: the days are then [first_day, first) and [end, end_day)."""
-        first = self.first_day + timedelta(days=-self.first_day.weekday() % 7)
-        end = self.end_day - timedelta(days=self.end_day.weekday())
+        first = monday_from(self.first_day)
+        end = monday_of(self.end_day)
         return (first, end) if first < end else (self.end_day, self.end_day)
 
     @classmethod
@@ -406,6 +407,7 @@ class DaySplit:
 
 
 Grain = Literal["week", "day", "quarter"]
+Bound = TypeVar("Bound", date, datetime)
 # Past these, a partial day is read as its whole day less the rest of it, and a run of days beside
 # the whole weeks as its week less the other days: fewer rows either way.
 HALF_DAY: Final = timedelta(hours=12)
@@ -439,7 +441,7 @@ def signed_stretches(rng: TimeRange) -> list[Stretch]:
     parts = [*_partial_day(rng.start, split.head_end), *_partial_day(split.tail_start, rng.end)]
     first_week, end_week = split.weeks
     if first_week >= end_week:  # no whole week: days of one week, or of two that meet at a Monday
-        monday = max(split.first_day, split.end_day - timedelta(days=split.end_day.weekday()))
+        monday = max(split.first_day, monday_of(split.end_day))
         return [*parts, *_days_of_a_week(split.first_day, monday), *_days_of_a_week(monday, split.end_day)]
     beside = [*_days_of_a_week(split.first_day, first_week), *_days_of_a_week(end_week, split.end_day)]
     return [*parts, Stretch("week", first_week, end_week), *beside]
@@ -464,14 +466,14 @@ def _days_of_a_week(first: date, stop: date) -> list[Stretch]:
         return []
     if (stop - first).days <= HALF_WEEK_DAYS:
         return [Stretch("day", first, stop)]
-    monday = first - timedelta(days=first.weekday())
+    monday = monday_of(first)
     following = monday + timedelta(days=7)
     return _less(Stretch("week", monday, following), "day", monday, first, stop, following)
 
 
-def _less(whole: Stretch, grain: Grain, start: Any, first: Any, stop: Any, end: Any) -> list[Stretch]:
+def _less(whole: Stretch, grain: Grain, start: Bound, first: Bound, stop: Bound, end: Bound) -> list[Stretch]:
     """``whole``, [start, end), less its ``grain`` rows outside [first, stop)."""
-    outside = [Stretch(grain, a, b, -1) for a, b in ((start, first), (stop, end)) if a < b]
+    outside: list[Stretch] = [Stretch(grain, a, b, -1) for a, b in ((start, first), (stop, end)) if a < b]
     return [whole, *outside]
 
 

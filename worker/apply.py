@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Final, NamedTuple, TypeVar
 
 from common.db import Connection
 from common.records import is_orphan
 from common.useragents import DeviceType
 from common.visitors import Sketch, merged, new_sketch
+from common.weeks import monday_of
 from worker.entries import Entry
 from worker.orphans import ORPHAN_COLUMNS, orphan_rows
 from worker.stream_ids import after
@@ -416,7 +417,7 @@ def _account_rollups(rollups: _Rollups, owners: dict[int, int]) -> _AccountRollu
             account.owner_day_clicks[owner_day] += count
             account.owner_day_visitors.setdefault(owner_day, []).append(sketch)
     for (link_id, day, is_bot), count in account.day_clicks.items():
-        account.week_clicks[(link_id, day - timedelta(days=day.weekday()), is_bot)] += count
+        account.week_clicks[(link_id, monday_of(day), is_bot)] += count
     _sum_dimension_rows(rollups.dimensions, owners, days, account)
     return account
 
@@ -437,12 +438,8 @@ def _sum_dimension_rows(
 
 
 def _sum_weeks(days: Counter[DimensionRow], weeks: Counter[DimensionRow]) -> None:
-    mondays: dict[date, date] = {}
     for (subject, dimension, day, is_bot, value), count in days.items():
-        monday = mondays.get(day)
-        if monday is None:
-            monday = mondays[day] = day - timedelta(days=day.weekday())
-        weeks[(subject, dimension, monday, is_bot, value)] += count
+        weeks[(subject, dimension, monday_of(day), is_bot, value)] += count
 
 
 async def _upsert_account_rollups(conn: Connection, account: _AccountRollups, owners: dict[int, int]) -> None:
