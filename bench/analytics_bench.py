@@ -73,6 +73,7 @@ TABLES = (
     "click_weeks",
     "click_dimension_rollups",
     "owner_click_rollups",
+    "owner_click_hours",
     "click_days",
     "owner_click_days",
     "owner_dimension_rollups",

@@ -70,7 +70,7 @@ TABLES = {
     "hour, rebuilt": ("hourly_rollups", "hourly_dimension_rollups"),
 }
 # The tables holding visitor sketches, as the worker left them.
-SKETCH_TABLES = ("click_rollups", "owner_click_rollups", "click_days", "owner_click_days")
+SKETCH_TABLES = ("click_rollups", "owner_click_rollups", "owner_click_hours", "click_days", "owner_click_days")
 
 
 def realistic_clicks(args: argparse.Namespace, end: datetime) -> list[Click]:

@@ -1,4 +1,5 @@
-"""Numbered SQL migrations in common/migrations/, applied in order under an advisory lock and recorded."""
+"""Numbered SQL migrations in common/migrations/, applied in order under an advisory lock and recorded;
+a migration's step in Python (common/migration_steps.py), where it has one, runs after its SQL."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import asyncpg
 
 from common.db import Connection, connect_kwargs, schema_version
+from common.migration_steps import STEPS
 from common.settings import CoreSettings
 
 logger = logging.getLogger("hop.migrate")
@@ -71,6 +73,9 @@ async def migrate(conn: Connection, *, schema: str, until: int | None = None) ->
                 continue
             async with conn.transaction():
                 await conn.execute(migration.sql())
+                step = STEPS.get(migration.version)
+                if step is not None:
+                    await step(conn)
                 await conn.execute(
                     "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", migration.version, migration.name
                 )

@@ -85,6 +85,10 @@ class VisitorCount:
             self.add(sketch)
         return self
 
+    def stored(self) -> bytes:
+        """The union of the sketches added, as a row stores it."""
+        return bytes(self._union.get_result(_STORED_TYPE).serialize_compact())
+
     @property
     def estimate(self) -> int:
         estimate: float = self._union.get_estimate()

@@ -76,7 +76,7 @@ class DimensionKey(NamedTuple):
 
 
 # (link or owner id, quarter hour, is_bot): a row of click_rollups or owner_click_rollups; the quarter
-# hour is the start of the clicks' UTC quarter hour.
+# hour is the start of the clicks' UTC quarter hour. Also (owner id, hour, is_bot): owner_click_hours.
 QuarterKey = tuple[int, datetime, bool]
 # (link or owner id, UTC day, is_bot): a row of click_days or owner_click_days.
 DayKey = tuple[int, date, bool]
@@ -136,10 +136,12 @@ class _Rollups:
 @dataclass(slots=True)
 class _AccountRollups:
     """What a batch adds to the account rollups, the daily rows (0012), their sketches (0013), the weekly
-    dimension rows (0015) and the links' weekly rows (0023)."""
+    dimension rows (0015), the links' weekly rows (0023) and the accounts' hourly rows (0024)."""
 
     clicks: Counter[QuarterKey] = field(default_factory=Counter)  # owner_click_rollups
     visitors: dict[QuarterKey, list[Sketch]] = field(default_factory=dict)
+    hour_clicks: Counter[QuarterKey] = field(default_factory=Counter)  # owner_click_hours (0024), keyed by hour
+    hour_visitors: dict[QuarterKey, list[Sketch]] = field(default_factory=dict)
     day_clicks: Counter[DayKey] = field(default_factory=Counter)  # click_days
     day_visitors: dict[DayKey, list[Sketch]] = field(default_factory=dict)
     week_clicks: Counter[DayKey] = field(default_factory=Counter)  # click_weeks (0023), keyed by Monday
@@ -394,14 +396,17 @@ async def _upsert_rollups(conn: Connection, rollups: _Rollups, owners: dict[int,
 
 
 def _account_rollups(rollups: _Rollups, owners: dict[int, int]) -> _AccountRollups:
-    """Sum the batch's quarter-hour rows per owner and per UTC day, and gather their sketches.
+    """Sum the batch's quarter-hour rows per owner and per UTC hour and day, and gather their sketches.
 
     Summed from the rows already counted, not per click: there are far fewer of them, and the hot
     loop in ``_rollups`` stays as it is.
     """
     account = _AccountRollups()
-    # Buckets are UTC datetimes, so a bucket's date() is its UTC day; one per quarter hour of the batch.
-    days = {bucket: bucket.date() for bucket in {bucket for _, bucket, _ in rollups.clicks}}
+    # Buckets are UTC datetimes, so a bucket's date() is its UTC day and its minute 0 its UTC hour; one
+    # per quarter hour of the batch.
+    buckets = {bucket for _, bucket, _ in rollups.clicks}
+    days = {bucket: bucket.date() for bucket in buckets}
+    hours = {bucket: bucket.replace(minute=0) for bucket in buckets}
     for key, count in rollups.clicks.items():
         link_id, bucket, is_bot = key
         sketch = rollups.visitors[key]
@@ -413,6 +418,9 @@ def _account_rollups(rollups: _Rollups, owners: dict[int, int]) -> _AccountRollu
             owner_key = (owner, bucket, is_bot)
             account.clicks[owner_key] += count
             account.visitors.setdefault(owner_key, []).append(sketch)
+            owner_hour = (owner, hours[bucket], is_bot)
+            account.hour_clicks[owner_hour] += count
+            account.hour_visitors.setdefault(owner_hour, []).append(sketch)
             owner_day = (owner, days[bucket], is_bot)
             account.owner_day_clicks[owner_day] += count
             account.owner_day_visitors.setdefault(owner_day, []).append(sketch)
@@ -446,6 +454,7 @@ async def _upsert_account_rollups(conn: Connection, account: _AccountRollups, ow
     # Sorted keys, and always these tables in this order: workers of different shards add to the
     # same owner's rows (links of one account), and one lock order keeps them from deadlocking.
     await _upsert_counts(conn, "owner_click_rollups", "owner_id", "bucket", account.clicks, account.visitors)
+    await _upsert_counts(conn, "owner_click_hours", "owner_id", "hour", account.hour_clicks, account.hour_visitors)
     await _upsert_counts(conn, "click_days", "link_id", "day", account.day_clicks, account.day_visitors, owners)
     await _upsert_link_weeks(conn, account.week_clicks, owners)
     await _upsert_counts(
@@ -467,8 +476,9 @@ async def _upsert_counts(
     visitors: dict[CountsKey, list[Sketch]],
     owners: dict[int, int] | None = None,
 ) -> None:
-    """Add ``clicks`` to ``table`` (click_rollups, owner_click_rollups, click_days or owner_click_days),
-    whose ``subject`` is a link or owner column and ``period`` a quarter hour or UTC day column, and
+    """Add ``clicks`` to ``table`` (click_rollups, owner_click_rollups, owner_click_hours, click_days or
+    owner_click_days), whose ``subject`` is a link or owner column and ``period`` a quarter hour, hour or
+    UTC day column, and
     merge ``visitors`` (the batch's sketches per row) into the rows' sketches. ``owners`` (link id ->
     owner id) fills a new per-link row's owner_id (0014), which an account's top links are read by.
 

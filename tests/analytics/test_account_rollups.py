@@ -1,4 +1,5 @@
-"""Account rollups, daily and weekly rows (migrations 0012, 0013, 0015 and 0023, issue 17 items 4 and 6).
+"""Account rollups, hourly, daily and weekly rows (migrations 0012, 0013, 0015, 0023 and 0024, issue 17
+items 4 and 6).
 
 The worker writes them beside the quarter-hour rollups; here they are checked against those rows
 (their sums per owner and per UTC day, and their visitor sketches' unions), a breakdown over a range
@@ -22,19 +23,25 @@ from common.db import connect_kwargs
 from common.migrate import migrate
 from common.settings import Settings
 from common.stores import Stores
-from common.visitors import VisitorCount
+from common.visitors import VisitorCount, merged, new_sketch
 from tests.analytics.seed import GOOGLEBOT, apply_clicks
 from tests.helpers import add_link
 
 NEPAL = "Asia/Kathmandu"  # +05:45: its local midnights are at 18:15 UTC
 
 MONDAY = "day - (extract(isodow FROM day)::int - 1)"  # the Monday starting a day's week
+UTC_HOUR = "date_bin('1 hour', r.bucket, TIMESTAMPTZ '2000-01-01 00:00:00+00')"  # a quarter hour's UTC hour
 # Each new table and the same rows summed from the quarter-hour (or daily) rows: they must be equal.
 AGREEMENT = {
     "owner_click_rollups": (
         "SELECT owner_id, bucket, is_bot, clicks FROM owner_click_rollups",
         """SELECT l.owner_id, r.bucket, r.is_bot, sum(r.clicks)
            FROM click_rollups r JOIN links l ON l.id = r.link_id WHERE l.owner_id IS NOT NULL GROUP BY 1, 2, 3""",
+    ),
+    "owner_click_hours": (
+        "SELECT owner_id, hour, is_bot, clicks FROM owner_click_hours",
+        f"""SELECT l.owner_id, {UTC_HOUR}, r.is_bot, sum(r.clicks)
+            FROM click_rollups r JOIN links l ON l.id = r.link_id WHERE l.owner_id IS NOT NULL GROUP BY 1, 2, 3""",
     ),
     "click_days": (
         "SELECT link_id, day, is_bot, clicks FROM click_days",
@@ -108,6 +115,11 @@ SKETCHES = {
         "SELECT owner_id, bucket, is_bot, visitor_sketch FROM owner_click_rollups",
         """SELECT l.owner_id, r.bucket, r.is_bot, r.visitor_sketch
            FROM click_rollups r JOIN links l ON l.id = r.link_id WHERE l.owner_id IS NOT NULL""",
+    ),
+    "owner_click_hours": (
+        "SELECT owner_id, hour, is_bot, visitor_sketch FROM owner_click_hours",
+        f"""SELECT l.owner_id, {UTC_HOUR}, r.is_bot, r.visitor_sketch
+            FROM click_rollups r JOIN links l ON l.id = r.link_id WHERE l.owner_id IS NOT NULL""",
     ),
     "click_days": (
         "SELECT link_id, day, is_bot, visitor_sketch FROM click_days",
@@ -305,3 +317,44 @@ async def test_the_migration_backfills_from_the_quarter_hour_rows(conn: asyncpg.
     await migrate(conn, schema=settings.database_schema)
     await assert_agreement(conn)
     assert await conn.fetchval("SELECT sum(clicks) FROM owner_click_rollups") == 4 * (2 + 3)
+
+
+def sketch_of(keys: range) -> bytes:
+    sketch = new_sketch()
+    for key in keys:
+        sketch.update(key)
+    return merged(None, sketch)
+
+
+async def test_the_hourly_migration_unions_each_hours_quarter_hour_sketches(settings: Settings) -> None:
+    connection = await asyncpg.connect(**connect_kwargs(settings))
+    try:
+        await connection.execute(f'DROP SCHEMA "{settings.database_schema}" CASCADE')
+        await migrate(connection, schema=settings.database_schema, until=23)
+        owner = await connection.fetchval(
+            "INSERT INTO users (email, password_hash) VALUES ('o@e.com', 'x') RETURNING id"
+        )
+        # More hours than the step unions at a time; in each, two quarter hours sharing visitor 1000 * hour
+        # + 1, and a bot's quarter hour without a sketch (an older row).
+        hours = [utc(1) + timedelta(hours=number) for number in range(1_100)]
+        rows: list[tuple[int, datetime, bool, int, bytes | None]] = []
+        for number, hour in enumerate(hours):
+            first = 1_000 * number
+            rows.append((owner, hour, False, 2, sketch_of(range(first, first + 2))))
+            rows.append((owner, hour + 2 * QUARTER_HOUR, False, 3, sketch_of(range(first + 1, first + 4))))
+            rows.append((owner, hour + 3 * QUARTER_HOUR, True, 1, None))
+        await connection.executemany(
+            "INSERT INTO owner_click_rollups (owner_id, bucket, is_bot, clicks, visitor_sketch) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            rows,
+        )
+        await migrate(connection, schema=settings.database_schema)
+        stored = await connection.fetch("SELECT hour, is_bot, clicks, visitor_sketch FROM owner_click_hours")
+    finally:
+        await connection.close()
+    found = {(row["hour"], row["is_bot"]): (row["clicks"], row["visitor_sketch"]) for row in stored}
+    assert len(found) == 2 * len(hours)
+    for hour in hours:
+        clicks, sketch = found[(hour, False)]
+        assert (clicks, VisitorCount().add_all([sketch]).estimate) == (5, 4)
+        assert found[(hour, True)] == (1, None)
