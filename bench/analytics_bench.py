@@ -303,8 +303,10 @@ def main() -> int:
         try:
             access = sign_in(admin.url) if kept else set_up(admin.url)
             owner = httpx.get(f"{admin.url}/api/v1/users/me", headers={"Authorization": f"Bearer {access}"}).json()
-            seeding = seed(settings, owner["id"], args, data_dir / "worker.log")
-            codes = asyncio.run(link_codes(settings) if kept else seeding)
+            if kept:
+                codes = asyncio.run(link_codes(settings))
+            else:
+                codes = asyncio.run(seed(settings, owner["id"], args, data_dir / "worker.log"))
             access = sign_in(admin.url)  # seeding may outlast the first token
             latencies = measure(admin.url, access, codes, args.requests)
             parts = asyncio.run(time_parts(settings, owner["id"], codes, args.requests)) if args.parts else []
