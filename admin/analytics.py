@@ -54,6 +54,8 @@ DIMENSIONS: Final[tuple[Dimension, ...]] = ("referrer", "country", "city", "brow
 DEFAULT_ROUTE: Final = ""  # a click that went to the link's own target
 DEFAULT_DAYS: Final = 30
 QUARTER_HOUR: Final = timedelta(minutes=15)
+HOUR: Final = timedelta(hours=1)
+DAY: Final = timedelta(days=1)
 MAX_RANGE_DAYS: Final = 3 * 366
 MAX_SERIES_POINTS: Final = 10_000  # e.g. hourly over a year is 8,784
 # Ranges stay a year inside Python's calendar (years 1-9999), so that no time zone, default start
@@ -180,7 +182,10 @@ def _bounds(
 ) -> tuple[datetime, datetime]:
     """The given bounds in UTC, each checked to lie on a quarter hour, or the defaults."""
     # Up, not down: a default end rounded down would leave out the last minutes' clicks.
-    end_utc = _on_quarter_hour("to", _instant(end, tz, end_of_day=True)) if end is not None else _ceil_quarter(now)
+    if end is None:
+        end_utc = _ceil(now, QUARTER_HOUR)
+    else:
+        end_utc = _on_quarter_hour("to", _instant(end, tz, end_of_day=True))
     if start is not None:
         return _on_quarter_hour("from", _instant(start, tz)), end_utc
     if end_utc - EARLIEST < timedelta(days=DEFAULT_DAYS):
@@ -202,9 +207,19 @@ def _on_quarter_hour(name: str, value: datetime) -> datetime:
     return value
 
 
-def _ceil_quarter(value: datetime) -> datetime:
-    floor = value.replace(minute=value.minute - value.minute % 15, second=0, microsecond=0)
-    return floor if floor == value else floor + QUARTER_HOUR
+# An instant on every UTC quarter hour, hour and midnight: steps are counted from it.
+_STEPS_ORIGIN: Final = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _floor(instant: datetime, step: timedelta) -> datetime:
+    """The last UTC quarter hour, hour or midnight (``step``) at or before ``instant`` (a UTC datetime)."""
+    return instant - (instant - _STEPS_ORIGIN) % step
+
+
+def _ceil(instant: datetime, step: timedelta) -> datetime:
+    """The first UTC quarter hour, hour or midnight (``step``) at or after ``instant``."""
+    floor = _floor(instant, step)
+    return floor if floor == instant else floor + step
 
 
 def _instant(value: date | datetime, tz: ZoneInfo, *, end_of_day: bool = False) -> datetime:
@@ -403,10 +418,8 @@ class DaySplit:
     @classmethod
     def between(cls, start: datetime, end: datetime) -> DaySplit:
         """The split of [start, end), both UTC datetimes on a quarter hour."""
-        first_midnight = _midnight(start)
-        if first_midnight < start:
-            first_midnight += timedelta(days=1)
-        last_midnight = _midnight(end)
+        first_midnight = _ceil(start, DAY)
+        last_midnight = _floor(end, DAY)
         if first_midnight >= last_midnight:  # no whole UTC day inside: all of it is quarter hours
             return cls(first_midnight.date(), first_midnight.date(), end, end)
         return cls(first_midnight.date(), last_midnight.date(), first_midnight, last_midnight)
@@ -459,7 +472,7 @@ def _partial_day(first: datetime, stop: datetime) -> list[Stretch]:
         return []
     if stop - first <= HALF_DAY:
         return [Stretch("quarter", first, stop)]
-    start_of_day = _midnight(first)
+    start_of_day = _floor(first, DAY)
     end_of_day = start_of_day + timedelta(days=1)
     return _less(
         Stretch("day", start_of_day.date(), end_of_day.date()), "quarter", start_of_day, first, stop, end_of_day
@@ -481,11 +494,6 @@ def _less(whole: Stretch, grain: Grain, start: Bound, first: Bound, stop: Bound,
     """``whole``, [start, end), less its ``grain`` rows outside [first, stop)."""
     outside: list[Stretch] = [Stretch(grain, a, b, -1) for a, b in ((start, first), (stop, end)) if a < b]
     return [whole, *outside]
-
-
-def _midnight(instant: datetime) -> datetime:
-    """The start of the UTC day holding ``instant`` (a UTC datetime)."""
-    return instant.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 async def visitor_counts(
@@ -546,7 +554,7 @@ def _stretches(pieces: list[tuple[datetime, datetime]], *, hours: bool) -> _Sket
         if split.first_day < split.end_day:
             found.days.append((split.first_day, split.end_day))
         for first, stop in ((start, split.head_end), (split.tail_start, end)):
-            first_hour, end_hour = _ceil_hour(first), _floor_hour(stop)
+            first_hour, end_hour = _ceil(first, HOUR), _floor(stop, HOUR)
             if not hours or first_hour >= end_hour:
                 _join(found.quarters, first, stop)
                 continue
@@ -563,15 +571,6 @@ def _join(stretches: list[tuple[datetime, datetime]], first: datetime, stop: dat
     if stretches and stretches[-1][1] == first:
         first = stretches.pop()[0]
     stretches.append((first, stop))
-
-
-def _floor_hour(instant: datetime) -> datetime:
-    return instant.replace(minute=0, second=0, microsecond=0)
-
-
-def _ceil_hour(instant: datetime) -> datetime:
-    floor = _floor_hour(instant)
-    return floor if floor == instant else floor + timedelta(hours=1)
 
 
 def _columns(stretches: list[tuple[Bound, Bound]]) -> list[list[Bound]]:
