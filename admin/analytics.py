@@ -519,6 +519,7 @@ async def visitor_counts(
             _sketches_in_stretches(subjects.hours, subjects.column, "hour", "$7::timestamptz[], $8::timestamptz[]")
         )
         bounds += _columns(stretches.hours)
+    # $1 the subjects, $2-$5 the quarter hours' and days' bounds, $6 include_bots, $7-$8 the hours'.
     rows = await pool.fetch(" UNION ALL ".join(sketches), subjects.ids, *bounds[:4], include_bots, *bounds[4:])
     # A row's first instant lies in the piece holding it: the pieces are made of whole rows.
     starts = [start for start, _ in pieces]

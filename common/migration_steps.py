@@ -7,6 +7,7 @@ clicks in SQL, and their sketches are unioned here from the finer rows' (common/
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Final
 
 from common.db import Connection
@@ -14,6 +15,8 @@ from common.visitors import VisitorCount
 
 Step = Callable[[Connection], Awaitable[None]]
 
+# (owner id, UTC hour, is_bot): a row of owner_click_hours.
+HourKey = tuple[int, datetime, bool]
 # Rows unioned and written back at a time: a few megabytes of sketches in memory at most.
 _BATCH: Final = 1_000
 
@@ -27,7 +30,7 @@ async def _owner_hour_sketches(conn: Connection) -> None:
            ORDER BY 1, 2, 3""",
         prefetch=_BATCH,
     )
-    unions: dict[tuple[int, object, bool], VisitorCount] = {}
+    unions: dict[HourKey, VisitorCount] = {}
     async for owner_id, hour, is_bot, sketch in rows:
         key = (owner_id, hour, is_bot)
         if key not in unions and len(unions) >= _BATCH:  # rows come sorted: the held unions are whole
@@ -37,7 +40,7 @@ async def _owner_hour_sketches(conn: Connection) -> None:
     await _store_hour_sketches(conn, unions)
 
 
-async def _store_hour_sketches(conn: Connection, unions: dict[tuple[int, object, bool], VisitorCount]) -> None:
+async def _store_hour_sketches(conn: Connection, unions: dict[HourKey, VisitorCount]) -> None:
     await conn.execute(
         """UPDATE owner_click_hours h SET visitor_sketch = u.sketch
            FROM unnest($1::bigint[], $2::timestamptz[], $3::boolean[], $4::bytea[]) AS u(owner_id, hour, is_bot, sketch)
